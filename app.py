@@ -1,0 +1,105 @@
+"""Mostrador's application factory."""
+import os
+import sqlite3
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config
+from extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure(app, test_config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure(app, test_config):
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.load_secret_key(app.instance_path)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets readers and one writer work at once; the busy timeout waits out a writer instead of failing.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def init_extensions(app):
+    import models  # noqa: F401  (the models must be known before migrations compare them)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    from sales.accounts.rules import load_user, unauthorized
+
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def select_locale():
+    languages = app_languages()
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def app_languages():
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def register_blueprints(app):
+    from sales import register_blueprints as register_sales
+
+    register_sales(app)
+
+
+def register_error_handlers(app):
+    from sales.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    from sales.templating import register
+
+    register(app)
+
+
+def register_cli(app):
+    from sales.cli import register
+
+    register(app)
+
+
+def upgrade_schema(app):
+    """Bring the database schema up to date; run on every start, so nobody ever runs SQL by hand."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations"))

@@ -1,0 +1,61 @@
+"""Configuration read from the environment, with defaults that are safe for a shop PC."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url):
+    # Hosting panels hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_secret_key(instance_path):
+    """SECRET_KEY from the environment, else one generated on first run and kept in the instance folder.
+
+    Several app servers sharing one database must share the key: set SECRET_KEY for them.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = Path(instance_path) / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path):
+    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "mostrador.db")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
+        # A shift on the shop floor; after that the tablet asks for the password again.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "10"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=0),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "es"),
+        "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),
+        "PAGE_SIZE": 25,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        "SET_PASSWORD_LINK_HOURS": 72,
+    }

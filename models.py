@@ -1,0 +1,329 @@
+"""Mostrador's data model: typed SQLAlchemy 2.0 mappings with their small domain methods."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timezone
+from typing import Optional
+
+from flask import has_request_context
+from flask_login import UserMixin, current_user
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+    func,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ROLES = ("owner", "seller", "support")
+
+
+class TrackedMixin:
+    """Shared columns: who created and last changed a row, when, and a version for optimistic locking.
+
+    `version` doubles as SQLAlchemy's version_id_col, so two concurrent UPDATEs of the same row can never
+    both win: the loser gets StaleDataError instead of silently overwriting.
+    """
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[Optional[int]]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[Optional[int]]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.version}
+
+    # Columns whose changes are bookkeeping, not something a person changed.
+    __audit_ignore__ = ("created_at", "updated_at", "version", "created_by_id", "updated_by_id")
+    __audit_relations__: tuple[str, ...] = ()
+
+
+class User(UserMixin, TrackedMixin, db.Model):
+    __tablename__ = "users"
+    __audit_ignore__ = TrackedMixin.__audit_ignore__ + ("password_hash", "session_token")
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'seller', 'support')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="seller")
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    # Rotated when the password changes or the account is deactivated: every open session ends.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    last_login_at: Mapped[Optional[datetime]]
+
+    def __init__(self, **kwargs):
+        if "email" in kwargs:
+            kwargs["email"] = normalise_email(kwargs["email"])
+        super().__init__(**kwargs)
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt: memory-hard and salted.
+        self.password_hash = generate_password_hash(password)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """End every open session and make earlier set-password links useless."""
+        self.session_token = secrets.token_hex(16)
+
+    def deactivate(self) -> None:
+        self.active = False
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"
+
+
+def normalise_email(email: Optional[str]) -> Optional[str]:
+    return email.strip().lower() if email else email
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, kept in the database so every app server sees the same count."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+customer_tags = Table(
+    "customer_tags",
+    db.metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+CUSTOMER_KINDS = ("person", "company")
+
+
+class Customer(TrackedMixin, db.Model):
+    __tablename__ = "customers"
+    __audit_relations__ = ("tags",)
+    __audit_ignore__ = TrackedMixin.__audit_ignore__ + ("phone_digits",)
+    __table_args__ = (
+        CheckConstraint("kind IN ('person', 'company')", name="kind"),
+        Index("ix_customers_active_name", "archived_at", "name", "id"),
+        Index("ix_customers_owner_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="person")
+    name: Mapped[str] = mapped_column(String(160))
+    contact_person: Mapped[Optional[str]] = mapped_column(String(160))
+    tax_id: Mapped[Optional[str]] = mapped_column(String(40))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    phone: Mapped[Optional[str]] = mapped_column(String(40))
+    mobile: Mapped[Optional[str]] = mapped_column(String(40))
+    # Digits of both phone numbers, so "600 12" finds "600-123-456".
+    phone_digits: Mapped[Optional[str]] = mapped_column(String(80), index=True)
+    street: Mapped[Optional[str]] = mapped_column(String(200))
+    postal_code: Mapped[Optional[str]] = mapped_column(String(20))
+    city: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    region: Mapped[Optional[str]] = mapped_column(String(100))
+    country: Mapped[Optional[str]] = mapped_column(String(100))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    archived_at: Mapped[Optional[datetime]]
+
+    owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags]
+
+    def refresh_phone_digits(self) -> None:
+        digits = [re.sub(r"\D", "", number or "") for number in (self.phone, self.mobile)]
+        self.phone_digits = " ".join(d for d in digits if d) or None
+
+    def __repr__(self):
+        return f"<Customer {self.id} {self.name!r}>"
+
+
+# Functional indexes need the mapped columns, so they are declared after the classes.
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+Index("ix_customers_email_lower", func.lower(Customer.email))
+
+
+class AuditLog(db.Model):
+    """One row per changed field: who changed what of which record, when, from what to what."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))  # create, update
+    field: Mapped[Optional[str]] = mapped_column(String(60))
+    old_value: Mapped[Optional[str]] = mapped_column(Text)
+    new_value: Mapped[Optional[str]] = mapped_column(Text)
+
+    user: Mapped[Optional[User]] = relationship()
+
+
+# --- Audit trail -------------------------------------------------------------------------------------------
+
+
+def acting_user_id(session: Session) -> Optional[int]:
+    """The signed-in user in a request; a CLI command may name one in session.info['acting_user_id']."""
+    if "acting_user_id" in session.info:
+        return session.info["acting_user_id"]
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def _as_text(value) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)
+
+
+def _changes(obj) -> list[tuple[str, Optional[str], Optional[str]]]:
+    state = inspect(obj)
+    changes = []
+    for attr in state.mapper.column_attrs:
+        if attr.key in obj.__audit_ignore__:
+            continue
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                changes.append((attr.key, _as_text(old), _as_text(new)))
+    for key in obj.__audit_relations__:
+        history = state.attrs[key].history
+        if history.has_changes():
+            old = sorted(str(item) for item in (history.unchanged or []) + (history.deleted or []))
+            new = sorted(str(item) for item in (history.unchanged or []) + (history.added or []))
+            if old != new:
+                changes.append((key, ", ".join(old), ", ".join(new)))
+    return changes
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_authors(session, flush_context, instances):
+    user_id = acting_user_id(session)
+    if user_id is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, TrackedMixin):
+            obj.created_by_id = obj.created_by_id or user_id
+            obj.updated_by_id = user_id
+    for obj in session.dirty:
+        if isinstance(obj, TrackedMixin) and session.is_modified(obj):
+            obj.updated_by_id = user_id
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_log(session, flush_context):
+    # after_flush still sees each attribute's history, and new rows have their ids by now.
+    rows = []
+    user_id = acting_user_id(session)
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, TrackedMixin):
+            rows.append(dict(at=now, user_id=user_id, entity=obj.__tablename__, entity_id=obj.id,
+                             action="create", field=None, old_value=None, new_value=None))
+    for obj in session.dirty:
+        if isinstance(obj, TrackedMixin):
+            for field, old, new in _changes(obj):
+                rows.append(dict(at=now, user_id=user_id, entity=obj.__tablename__, entity_id=obj.id,
+                                 action="update", field=field, old_value=old, new_value=new))
+    if rows:
+        session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+class ShopSetting(db.Model):
+    """The shop's own settings (name, and later address, tax id, currency…), one row per key."""
+
+    __tablename__ = "shop_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Optional[str]] = mapped_column(Text)
+
+    @staticmethod
+    def get(key, default=None):
+        row = db.session.get(ShopSetting, key)
+        return row.value if row is not None and row.value is not None else default
+
+    @staticmethod
+    def put(key, value):
+        row = db.session.get(ShopSetting, key)
+        if row is None:
+            db.session.add(ShopSetting(key=key, value=value))
+        else:
+            row.value = value

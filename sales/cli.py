@@ -1,0 +1,46 @@
+"""Command-line tools: `flask --app app demo`, `flask --app app create-owner`."""
+import secrets
+
+import click
+from flask import current_app
+
+from extensions import db
+
+
+def register(app):
+    @app.cli.command("demo")
+    @click.option("--customers", default=50, show_default=True, help="How many demo customers.")
+    def demo_command(customers):
+        """Fill an empty database with a small bicycle shop to explore."""
+        from sales.accounts.rules import has_users
+        from sales.demo import create_demo_staff, fill_demo_shop
+
+        if has_users():
+            raise click.ClickException(
+                "This shop already has users; the demo only fills an empty database. "
+                "Point DATABASE_URL at a new database to try it."
+            )
+        # A fresh random password each time: even a demo database must not open with a known password.
+        password = current_app.config.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        staff = create_demo_staff(password)
+        fill_demo_shop(staff[0], customers=customers)
+        click.echo("Demo shop ready: Bicicletas Rueda Libre. Sign in at http://127.0.0.1:5000 with")
+        for user in staff:
+            click.echo(f"  {user.role:8} {user.email:32} password: {password}")
+
+    @app.cli.command("create-owner")
+    @click.option("--name", prompt=True)
+    @click.option("--email", prompt=True)
+    @click.password_option()
+    def create_owner(name, email, password):
+        """Create an owner account (for scripted installs; the first-run page does the same)."""
+        from models import User
+        from sales.accounts.rules import find_user_by_email
+
+        if find_user_by_email(email):
+            raise click.ClickException(f"A user with the email {email} exists already.")
+        user = User(name=name, email=email, role="owner")
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Owner {email} created.")

@@ -1,0 +1,118 @@
+"""Customer rules: searching, saving from a form, and spotting an edit that collides with another one."""
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Customer, Tag, User, utcnow
+from sales.customers.forms import split_tags
+
+EDITABLE_FIELDS = ("kind", "name", "contact_person", "email", "phone", "mobile", "tax_id", "street",
+                   "postal_code", "city", "region", "country", "owner_id", "notes")
+STATUSES = ("active", "archived", "all")
+
+
+def search_statement(text="", tag="", status="active"):
+    """A select() of customers matching the search box (name, email, phone, tag) and filters."""
+    statement = select(Customer).options(selectinload(Customer.tags), selectinload(Customer.owner))
+    if status == "active":
+        statement = statement.where(Customer.archived_at.is_(None))
+    elif status == "archived":
+        statement = statement.where(Customer.archived_at.is_not(None))
+    text = (text or "").strip()
+    if text:
+        like = f"%{escape_like(text)}%"
+        conditions = [
+            Customer.name.ilike(like, escape="\\"),
+            Customer.contact_person.ilike(like, escape="\\"),
+            Customer.email.ilike(like, escape="\\"),
+            Customer.tags.any(Tag.name == text.lower()),
+        ]
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 3 and not re.search(r"[^\d\s+()./-]", text):
+            conditions.append(Customer.phone_digits.like(f"%{digits}%"))
+        statement = statement.where(or_(*conditions))
+    if tag:
+        statement = statement.where(Customer.tags.any(Tag.name == tag.lower()))
+    return statement.order_by(Customer.name, Customer.id)
+
+
+def escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def popular_tags(limit=12):
+    from sqlalchemy import func
+
+    from models import customer_tags
+
+    rows = db.session.execute(
+        select(Tag.name, func.count()).join(customer_tags).group_by(Tag.name)
+        .order_by(func.count().desc(), Tag.name).limit(limit)
+    ).all()
+    return [name for name, _count in rows]
+
+
+def staff_choices():
+    users = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
+                               .order_by(User.name)).all()
+    return [(0, "—")] + [(u.id, u.name) for u in users]
+
+
+def tags_by_name(names):
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [existing.get(name) or Tag(name=name) for name in names]
+
+
+def form_values(form):
+    """What the person typed, cleaned the way it will be stored."""
+    values = {}
+    for field in EDITABLE_FIELDS:
+        value = getattr(form, field).data
+        if isinstance(value, str):
+            value = value.strip() or None
+        values[field] = value
+    values["owner_id"] = values["owner_id"] or None
+    values["email"] = values["email"].lower() if values["email"] else None
+    values["tags"] = split_tags(form.tags.data)
+    return values
+
+
+def apply_values(customer, values):
+    for field in EDITABLE_FIELDS:
+        setattr(customer, field, values[field])
+    customer.tags = tags_by_name(values["tags"])
+    customer.refresh_phone_digits()
+
+
+def conflicting_fields(customer, values):
+    """Fields where the saved record and what this person typed differ: (field, saved, typed)."""
+    differences = []
+    for field in EDITABLE_FIELDS:
+        saved = getattr(customer, field)
+        if (saved or None) != values[field]:
+            differences.append((field, saved, values[field]))
+    if customer.tag_names != sorted(values["tags"]) and customer.tag_names != values["tags"]:
+        differences.append(("tags", ", ".join(customer.tag_names), ", ".join(values["tags"])))
+    return differences
+
+
+def archive(customer):
+    customer.archived_at = utcnow()
+
+
+def restore(customer):
+    customer.archived_at = None
+
+
+def history(customer, limit=50):
+    from models import AuditLog
+
+    return db.session.scalars(
+        select(AuditLog).options(selectinload(AuditLog.user))
+        .where(AuditLog.entity == Customer.__tablename__, AuditLog.entity_id == customer.id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    ).all()

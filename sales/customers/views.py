@@ -1,0 +1,136 @@
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from extensions import db
+from models import Customer, User
+from sales.customers import bp, rules
+from sales.customers.forms import CustomerForm
+from sales.forms import EmptyForm
+from sales.htmx import render_page
+from sales.pagination import page_number, paginate
+from sales.policy import can, require
+
+
+def get_customer_or_404(customer_id, action="customers.view"):
+    """The customer, or 404 if there is none; 403 if this user may not do `action` with it."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404)
+    if not can(current_user, action, customer):
+        abort(403)
+    return customer
+
+
+@bp.route("/")
+@require("customers.view")
+def index():
+    text = request.args.get("q", "").strip()
+    tag = request.args.get("tag", "").strip()
+    status = request.args.get("status", "active")
+    if status not in rules.STATUSES:
+        status = "active"
+    page = paginate(rules.search_statement(text, tag, status), page_number(request.args.get("page")),
+                    current_app.config["PAGE_SIZE"])
+    return render_page("customers/index.html", "customers/_results.html", page=page, q=text, tag=tag,
+                       status=status, tags=rules.popular_tags())
+
+
+def _customer_form(customer=None):
+    form = CustomerForm(obj=customer) if customer else CustomerForm()
+    form.owner_id.choices = rules.staff_choices()
+    if request.method == "GET":
+        if customer:
+            form.version.data = customer.version
+            form.tags.data = ", ".join(customer.tag_names)
+            form.owner_id.data = customer.owner_id or 0
+        else:
+            form.owner_id.data = current_user.id if current_user.role in ("owner", "seller") else 0
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("customers.edit")
+def new():
+    form = _customer_form()
+    if form.validate_on_submit():
+        customer = Customer()
+        rules.apply_values(customer, rules.form_values(form))
+        db.session.add(customer)
+        db.session.commit()
+        flash(_("Customer %(name)s is saved.", name=customer.name), "success")
+        return redirect(url_for("customers.show", customer_id=customer.id), 303)
+    return render_page("customers/form.html", "customers/_form.html", form=form, customer=None,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/<int:customer_id>")
+@require("customers.view")
+def show(customer_id):
+    customer = get_customer_or_404(customer_id)
+    history = rules.history(customer) if can(current_user, "customers.history") else []
+    user_names = {u.id: u.name for u in db.session.query(User.id, User.name)}
+    field_labels = {f.name: f.label.text for f in CustomerForm(meta={"csrf": False})}
+    field_labels["archived_at"] = _("Archived")
+    return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
+                       user_names=user_names, field_labels=field_labels, action_form=EmptyForm())
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@require("customers.edit")
+def edit(customer_id):
+    customer = get_customer_or_404(customer_id, "customers.edit")
+    form = _customer_form(customer)
+    conflict = None
+    if form.validate_on_submit():
+        values = rules.form_values(form)
+        if form.loaded_version() != customer.version:
+            conflict = rules.conflicting_fields(customer, values)
+        else:
+            rules.apply_values(customer, values)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                # Someone saved between our check and our write: same answer as above.
+                db.session.rollback()
+                customer = get_customer_or_404(customer_id, "customers.edit")
+                conflict = rules.conflicting_fields(customer, values)
+            else:
+                flash(_("Changes to %(name)s are saved.", name=customer.name), "success")
+                return redirect(url_for("customers.show", customer_id=customer.id), 303)
+        if conflict is not None:
+            # Keep what this person typed; saving again now deliberately replaces the other version.
+            form.version.data = customer.version
+    status = 409 if conflict is not None else 422 if form.errors else 200
+    user_names = {u.id: u.name for u in db.session.query(User.id, User.name)}
+    return render_page("customers/form.html", "customers/_form.html", form=form, customer=customer,
+                       conflict=conflict, user_names=user_names, status=status)
+
+
+def _set_archived(customer_id, archived):
+    customer = get_customer_or_404(customer_id, "customers.archive")
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if archived:
+        rules.archive(customer)
+        message = _("%(name)s is archived. It no longer shows in the list; you can restore it any time.",
+                    name=customer.name)
+    else:
+        rules.restore(customer)
+        message = _("%(name)s is restored.", name=customer.name)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("customers.show", customer_id=customer.id), 303)
+
+
+@bp.route("/<int:customer_id>/archive", methods=["POST"])
+@require("customers.archive")
+def archive(customer_id):
+    return _set_archived(customer_id, True)
+
+
+@bp.route("/<int:customer_id>/restore", methods=["POST"])
+@require("customers.archive")
+def restore(customer_id):
+    return _set_archived(customer_id, False)

@@ -1,0 +1,36 @@
+"""403/404/500 pages: HTML for people, JSON for clients that ask for it."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from extensions import db
+from sales.htmx import wants_fragment
+
+
+def _wants_json():
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _render(status, error=None):
+    if _wants_json():
+        return jsonify({"error": status, "message": getattr(error, "description", "")}), status
+    template = f"errors/{status}.html" if status in (403, 404, 410, 500) else "errors/generic.html"
+    return render_template(template, status=status, error=error, fragment=wants_fragment()), status
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in (403, 404, 405, 410):
+            return _render(error.code, error)
+        return error
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500, error)

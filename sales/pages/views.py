@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+from flask import redirect, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from extensions import db, login_manager
+from models import Customer, utcnow
+from sales.accounts.rules import has_users
+from sales.htmx import render_page
+from sales.pages import bp
+from sales.policy import public
+
+COMING_SOON = {
+    "leads": (_l("Leads"), _l("Pre-sale"), _l(
+        "Capture leads by hand, from a CSV file or a form on your website; qualify them, rank whom to call "
+        "first, log every visit and call with its goal and next step, and move deals along a pipeline board.")),
+    "quotes": (_l("Quotes"), _l("Sale"), _l(
+        "Quotations from your product catalog with correct totals and taxes; once sent they are binding, "
+        "so a change makes a new revision. Customers accept them from a link.")),
+    "support": (_l("Support"), _l("After-sale"), _l(
+        "Tickets for installation, maintenance, repairs and complaints, with warranty decided from the "
+        "sale date, and a satisfaction survey after each one.")),
+}
+
+
+@bp.route("/")
+@public
+def home():
+    # The home page is the one place that also leads a brand-new install to its first-run setup.
+    if not has_users():
+        return redirect(url_for("accounts.setup"))
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    active = Customer.archived_at.is_(None)
+    stats = {
+        "customers": db.session.scalar(select(func.count()).where(active)),
+        "mine": db.session.scalar(select(func.count()).where(active, Customer.owner_id == current_user.id)),
+        "new_this_week": db.session.scalar(
+            select(func.count()).where(active, Customer.created_at >= utcnow() - timedelta(days=7))),
+    }
+    recent = db.session.scalars(select(Customer).where(active)
+                                .order_by(Customer.updated_at.desc(), Customer.id.desc()).limit(5)).all()
+    return render_page("pages/home.html", "pages/_home.html", stats=stats, recent=recent)
+
+
+def _coming_soon(part):
+    title, stage, description = COMING_SOON[part]
+    return render_page("pages/coming_soon.html", "pages/_coming_soon.html", title=title, stage=stage,
+                       description=description, active_nav=f"pages.{part}")
+
+
+@bp.route("/leads")
+def leads():
+    return _coming_soon("leads")
+
+
+@bp.route("/quotes")
+def quotes():
+    return _coming_soon("quotes")
+
+
+@bp.route("/support")
+def support():
+    return _coming_soon("support")

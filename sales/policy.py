@@ -1,0 +1,61 @@
+"""Who may do what. Checked on the server for every route; templates only ask the same questions to hide
+buttons a user could not use anyway."""
+from functools import wraps
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+# action -> roles allowed. Finer rules that depend on the record live in can().
+PERMISSIONS = {
+    "customers.view": {"owner", "seller", "support"},
+    "customers.edit": {"owner", "seller", "support"},
+    "customers.archive": {"owner", "seller"},
+    "customers.history": {"owner", "seller", "support"},
+    "users.manage": {"owner"},
+}
+
+
+def can(user, action, record=None):
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role not in PERMISSIONS.get(action, ()):
+        return False
+    if action == "customers.archive" and user.role == "seller" and record is not None:
+        # A seller archives only the customers they look after; the owner decides for the rest.
+        return record.owner_id == user.id
+    return True
+
+
+def require(action):
+    """Route decorator: 403 unless the signed-in user's role allows `action`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view that anonymous visitors may open (login, first-run setup, health check)."""
+    view.is_public = True
+    return view
+
+
+def require_login_unless_public():
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "is_public", False):
+        return None
+    if not current_user.is_authenticated:
+        from extensions import login_manager
+
+        return login_manager.unauthorized()
+    return None

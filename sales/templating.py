@@ -1,0 +1,48 @@
+"""What every template may use: the permission check, the shop's name, the navigation."""
+from flask import request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import ShopSetting
+from sales.policy import can
+
+# (endpoint, label): the parts of the sales cycle, in the order a sale runs.
+NAVIGATION = (
+    ("pages.home", _l("Dashboard")),
+    ("customers.index", _l("Customers")),
+    ("pages.leads", _l("Leads")),
+    ("pages.quotes", _l("Quotes")),
+    ("pages.support", _l("Support")),
+)
+
+
+def register(app):
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject():
+        return {
+            "can": lambda action, record=None: can(current_user, action, record),
+            "shop_name": lambda: ShopSetting.get("shop_name", app.config["SHOP_NAME"]),
+            "navigation": NAVIGATION,
+            "current_locale": lambda: str(get_locale()),
+        }
+
+    @app.template_filter("datetime")
+    def _datetime(value, format="medium"):
+        return format_datetime(value, format) if value else ""
+
+    @app.template_filter("date")
+    def _date(value, format="medium"):
+        return format_date(value, format) if value else ""
+
+    @app.template_global()
+    def url_with(**changes):
+        """The current URL with some query arguments changed: pagination that keeps the search."""
+        from flask import url_for
+
+        args = request.args.to_dict()
+        args.update({k: v for k, v in changes.items()})
+        args = {k: v for k, v in args.items() if v not in (None, "")}
+        return url_for(request.endpoint, **(request.view_args or {}), **args)

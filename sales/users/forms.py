@@ -1,0 +1,18 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from sales.accounts.forms import LANGUAGE_CHOICES
+from sales.forms import VersionedForm
+
+ROLE_CHOICES = [("seller", _l("Seller")), ("support", _l("Support")), ("owner", _l("Owner"))]
+
+
+class UserForm(VersionedForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="seller",
+                       description=_l("Sellers work leads and quotes; support handles tickets; "
+                                      "owners see everything and manage users."))
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="")
+    active = BooleanField(_l("Active (can sign in)"), default=True)

@@ -1,0 +1,36 @@
+"""Rules for managing the shop's staff accounts."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from extensions import db
+from models import User, normalise_email
+
+
+def email_taken(email, except_id=None):
+    query = select(User.id).where(func.lower(User.email) == normalise_email(email))
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def active_owner_count():
+    return db.session.scalar(select(func.count()).select_from(User).where(User.role == "owner", User.active))
+
+
+def change_problem(user, new_role, new_active):
+    """Why this change must be refused, or None. A shop must always keep one active owner."""
+    loses_owner = user.role == "owner" and user.active and (new_role != "owner" or not new_active)
+    if loses_owner and active_owner_count() <= 1:
+        return _("The shop needs at least one active owner. Make someone else owner first.")
+    return None
+
+
+def apply_user_form(user, form):
+    user.name = form.name.data.strip()
+    user.email = normalise_email(form.email.data)
+    user.role = form.role.data
+    user.language = form.language.data or None
+    if user.active and not form.active.data:
+        user.deactivate()
+    else:
+        user.active = form.active.data

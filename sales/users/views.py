@@ -1,0 +1,100 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from extensions import db
+from models import User
+from sales.accounts.rules import password_token
+from sales.forms import EmptyForm
+from sales.htmx import render_page
+from sales.policy import require
+from sales.users import bp, rules
+from sales.users.forms import UserForm
+
+
+def get_user_or_404(user_id):
+    return db.session.get(User, user_id) or abort(404)
+
+
+def password_link(user):
+    return url_for("accounts.set_password", token=password_token(user), _external=True)
+
+
+@bp.route("/")
+@require("users.manage")
+def index():
+    users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+    return render_page("users/index.html", "users/_list.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("users.manage")
+def new():
+    form = UserForm()
+    if form.validate_on_submit():
+        if rules.email_taken(form.email.data):
+            form.email.errors.append(_("Another user already has this email."))
+        else:
+            user = User(name="", email=form.email.data)
+            rules.apply_user_form(user, form)
+            db.session.add(user)
+            db.session.commit()
+            flash(_("%(name)s is added. Send them the link below so they can choose a password.",
+                    name=user.name), "success")
+            return redirect(url_for("users.show", user_id=user.id, link=1), 303)
+    return render_page("users/form.html", "users/_form.html", form=form, user=None,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@require("users.manage")
+def show(user_id):
+    user = get_user_or_404(user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.version.data = user.version
+        form.language.data = user.language or ""
+    status = 200
+    if form.validate_on_submit():
+        problem = rules.change_problem(user, form.role.data, form.active.data)
+        if rules.email_taken(form.email.data, except_id=user.id):
+            form.email.errors.append(_("Another user already has this email."))
+        elif problem:
+            form.role.errors.append(problem)
+        elif form.loaded_version() != user.version:
+            form.version.errors.append(_("Someone else changed this user while you were editing. "
+                                         "Their changes are shown now; make yours again."))
+            form = UserForm(obj=user, formdata=None)
+            form.version.data = user.version
+            status = 409
+        else:
+            rules.apply_user_form(user, form)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                abort(409)
+            flash(_("Changes to %(name)s are saved.", name=user.name), "success")
+            return redirect(url_for("users.show", user_id=user.id), 303)
+    if form.errors and status == 200:
+        status = 422
+    link = password_link(user) if request.args.get("link") and user.active else None
+    return render_page("users/form.html", "users/_form.html", form=form, user=user, link=link,
+                       action_form=EmptyForm(), status=status)
+
+
+@bp.route("/<int:user_id>/password-link", methods=["POST"])
+@require("users.manage")
+def new_password_link(user_id):
+    user = get_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("Activate the account first."), "error")
+        return redirect(url_for("users.show", user_id=user.id), 303)
+    # A new link makes the older ones useless, and signs the user out everywhere.
+    user.rotate_session_token()
+    db.session.commit()
+    flash(_("A new set-password link is ready. Older links no longer work."), "success")
+    return redirect(url_for("users.show", user_id=user.id, link=1), 303)
