@@ -23,7 +23,7 @@ def load_user(session_id):
 
 
 def unauthorized():
-    login_url = url_for("accounts.login", next=request.full_path if request.method == "GET" else None)
+    login_url = url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         # Never swap a login page into a table cell: send the whole browser there.
         response = make_response("", 200)

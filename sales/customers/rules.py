@@ -10,15 +10,15 @@ from sales.customers.forms import split_tags
 
 EDITABLE_FIELDS = ("kind", "name", "contact_person", "email", "phone", "mobile", "tax_id", "street",
                    "postal_code", "city", "region", "country", "owner_id", "notes")
-STATUSES = ("active", "archived", "all")
+SHOW_CHOICES = ("active", "archived", "all")
 
 
-def search_statement(text="", tag="", status="active"):
+def search_statement(text="", tag="", show="active"):
     """A select() of customers matching the search box (name, email, phone, tag) and filters."""
     statement = select(Customer).options(selectinload(Customer.tags), selectinload(Customer.owner))
-    if status == "active":
+    if show == "active":
         statement = statement.where(Customer.archived_at.is_(None))
-    elif status == "archived":
+    elif show == "archived":
         statement = statement.where(Customer.archived_at.is_not(None))
     text = (text or "").strip()
     if text:

@@ -28,13 +28,13 @@ def get_customer_or_404(customer_id, action="customers.view"):
 def index():
     text = request.args.get("q", "").strip()
     tag = request.args.get("tag", "").strip()
-    status = request.args.get("status", "active")
-    if status not in rules.STATUSES:
-        status = "active"
-    page = paginate(rules.search_statement(text, tag, status), page_number(request.args.get("page")),
+    show = request.args.get("show", "active")
+    if show not in rules.SHOW_CHOICES:
+        show = "active"
+    page = paginate(rules.search_statement(text, tag, show), page_number(request.args.get("page")),
                     current_app.config["PAGE_SIZE"])
     return render_page("customers/index.html", "customers/_results.html", page=page, q=text, tag=tag,
-                       status=status, tags=rules.popular_tags())
+                       show=show, tags=rules.popular_tags())
 
 
 def _customer_form(customer=None):

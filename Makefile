@@ -1,0 +1,48 @@
+# Two commands matter: `make run` serves the app, `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run demo test install translations strings screenshots bench clean
+
+run: install translations
+	@echo "Mostrador on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
+
+demo: install translations
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app demo
+
+test: install translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# The compiled catalogues (.mo) are built from the .po files that translators edit.
+translations: install
+	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling" || true
+
+# After adding UI text: collect every marked string and merge it into each language's .po file.
+strings: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output \
+		--ignore-dirs=".* _* tests migrations bench docs" .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+
+screenshots: install translations
+	$(BIN)/python docs/take_screenshots.py
+
+bench: install translations
+	$(BIN)/python bench/customers_list.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
