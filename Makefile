@@ -30,7 +30,7 @@ $(VENV)/.installed: requirements.txt
 
 # The compiled catalogues (.mo) are built from the .po files that translators edit.
 translations: install
-	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile --statistics -d translations
 
 # After adding UI text: collect every marked string and merge it into each language's .po file.
 strings: install
