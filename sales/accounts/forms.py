@@ -8,6 +8,11 @@ MIN_PASSWORD = 10
 LANGUAGE_CHOICES = [("", _l("Same as the browser")), ("en", "English"), ("es", "Español")]
 
 
+def language_code(value):
+    # Anything but a known language means "same as the browser", which is stored as None.
+    return value if value in ("en", "es") else ""
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -29,7 +34,8 @@ class SetupForm(NewPasswordMixin, FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[Optional(), Length(max=120)])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="")
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
+                           validate_choice=False)
     demo = BooleanField(_l("Fill the shop with demo data (a small bicycle shop) to try things out"))
 
 
@@ -39,7 +45,8 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="")
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
+                           validate_choice=False)
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):

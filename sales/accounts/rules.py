@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from extensions import db
 from models import LoginAttempt, User, normalise_email, utcnow
@@ -101,7 +101,8 @@ def authenticate(email, password, address):
     if not user.active:
         return None, _("This account has been deactivated. Ask the shop owner."), 422
     clear_failures(email)
-    user.last_login_at = utcnow()
+    # A plain UPDATE: signing in is not an edit of the user, so it must not bump the record's version.
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     db.session.commit()
     return user, None, 200
 

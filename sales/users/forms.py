@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from sales.accounts.forms import LANGUAGE_CHOICES
+from sales.accounts.forms import LANGUAGE_CHOICES, language_code
 from sales.forms import VersionedForm
 
 ROLE_CHOICES = [("seller", _l("Seller")), ("support", _l("Support")), ("owner", _l("Owner"))]
@@ -14,5 +14,6 @@ class UserForm(VersionedForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="seller",
                        description=_l("Sellers work leads and quotes; support handles tickets; "
                                       "owners see everything and manage users."))
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="")
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
+                           validate_choice=False)
     active = BooleanField(_l("Active (can sign in)"), default=True)

@@ -63,10 +63,10 @@ def show(user_id):
         elif problem:
             form.role.errors.append(problem)
         elif form.loaded_version() != user.version:
-            form.version.errors.append(_("Someone else changed this user while you were editing. "
-                                         "Their changes are shown now; make yours again."))
-            form = UserForm(obj=user, formdata=None)
-            form.version.data = user.version
+            form.version.errors.append(_(
+                "Someone else changed this user while you were editing, so nothing was saved. "
+                "Your changes are still in the form: check them and save again to apply them."))
+            form.version.data = user.version  # saving again is now a deliberate choice
             status = 409
         else:
             rules.apply_user_form(user, form)
