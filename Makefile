@@ -10,7 +10,7 @@ WORKERS ?= 2
 
 run: install translations
 	@echo "Mostrador on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	$(BIN)/gunicorn --no-control-socket --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
 demo: install translations

@@ -103,3 +103,5 @@ def upgrade_schema(app):
 
     with app.app_context():
         upgrade(directory=os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations"))
+        # gunicorn --preload forks workers after this: none of them may inherit an open connection.
+        db.engine.dispose()

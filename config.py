@@ -51,6 +51,8 @@ def from_environment(instance_path):
         "REMEMBER_COOKIE_DURATION": timedelta(days=0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
         "BABEL_DEFAULT_LOCALE": "en",
+        # Times are stored in UTC and shown in the shop's own time zone.
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Madrid"),
         "LANGUAGES": ("en", "es"),
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),
         "PAGE_SIZE": 25,

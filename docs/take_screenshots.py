@@ -1,0 +1,75 @@
+"""Take the screenshots in docs/screenshots/ from a throwaway demo shop, at tablet and phone sizes.
+
+Run with `make screenshots`. Needs Chromium (/usr/bin/chromium).
+"""
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app, upgrade_schema  # noqa: E402
+from extensions import db  # noqa: E402
+from sales.demo import create_demo_staff, fill_demo_shop  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "screenshots only"
+SIZES = {"tablet": {"width": 1024, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+def serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    workdir = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
+    upgrade_schema(app)
+    with app.app_context():
+        staff = create_demo_staff(PASSWORD)
+        fill_demo_shop(staff[0])
+        seller_email = staff[1].email
+        customer_id = db.session.execute(db.text("SELECT min(id) FROM customers WHERE kind='person'")).scalar()
+    server, base = serve(app)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                    args=["--disable-background-networking", "--no-first-run"])
+        for size, viewport in SIZES.items():
+            context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES",
+                                          device_scale_factor=1)
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.screenshot(path=OUT / f"login-{size}.png")
+            page.fill("#email", seller_email)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            page.screenshot(path=OUT / f"home-{size}.png")
+            page.goto(f"{base}/customers/")
+            page.screenshot(path=OUT / f"customers-{size}.png")
+            page.goto(f"{base}/customers/{customer_id}")
+            page.screenshot(path=OUT / f"customer-{size}.png", full_page=True)
+            page.goto(f"{base}/customers/new")
+            page.fill("#name", "")
+            page.fill("#email", "elena@")
+            page.fill("#city", "Toledo")
+            page.click("form.form button[type=submit]")
+            page.wait_for_selector("#email-error")
+            page.screenshot(path=OUT / f"customer-form-error-{size}.png", full_page=True)
+            context.close()
+        browser.close()
+    server.shutdown()
+    print(f"Screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
