@@ -1,5 +1,5 @@
 """Mostrador's blueprints, one per part of the sales cycle, plus accounts and the shop's own pages."""
-from sales import policy
+from sales import policy, security
 
 
 def register_blueprints(app):
@@ -13,3 +13,4 @@ def register_blueprints(app):
         app.register_blueprint(bp)
     # Every route needs a signed-in user unless its view is marked @public.
     app.before_request(policy.require_login_unless_public)
+    app.after_request(security.add_security_headers)

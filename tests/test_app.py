@@ -76,3 +76,21 @@ def test_htmx_is_vendored_with_its_version(client):
     assert response.status_code == 200
     assert b"htmx" in response.data[:2000]
     response.close()
+
+
+def test_security_headers(as_owner):
+    response = as_owner.get("/customers/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script(as_owner, make_customer):
+    import re
+
+    customer = make_customer()
+    for url in ("/", "/customers/", f"/customers/{customer.id}", "/customers/new", "/users/", "/account"):
+        html = as_owner.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
