@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Optional
 
 from flask import has_request_context
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -327,3 +329,202 @@ class ShopSetting(db.Model):
             db.session.add(ShopSetting(key=key, value=value))
         else:
             row.value = value
+
+
+# --- Pre-sale: the lead funnel ------------------------------------------------------------------------------
+
+STAGE_KINDS = ("open", "won", "lost")
+
+
+class PipelineStage(TrackedMixin, db.Model):
+    """A column of the shop's own pipeline. The owner renames, reorders and adds them; `kind` tells the
+    rules which stages close a deal."""
+
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (CheckConstraint("kind IN ('open', 'won', 'lost')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(8), default="open")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.kind != "open"
+
+    def __str__(self):
+        return self.name
+
+
+LEAD_SOURCES = ("walk_in", "phone", "web_form", "referral", "campaign", "csv_import", "email", "other")
+
+
+class Lead(TrackedMixin, db.Model):
+    """An opportunity: a customer who may buy something, moving through the pipeline's stages."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_stage_priority", "stage_id", "priority"),
+        Index("ix_leads_seller_stage", "seller_id", "stage_id"),
+        Index("ix_leads_customer", "customer_id"),
+        CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="other")
+    estimated_value: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
+    expected_close_date: Mapped[Optional[date]]
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+    # Qualification: four criteria, each rated 0–3 with a short note.
+    need_rating: Mapped[Optional[int]]
+    need_note: Mapped[Optional[str]] = mapped_column(String(300))
+    buying_power_rating: Mapped[Optional[int]]
+    buying_power_note: Mapped[Optional[str]] = mapped_column(String(300))
+    receptivity_rating: Mapped[Optional[int]]
+    receptivity_note: Mapped[Optional[str]] = mapped_column(String(300))
+    access_rating: Mapped[Optional[int]]
+    access_note: Mapped[Optional[str]] = mapped_column(String(300))
+    qualification: Mapped[str] = mapped_column(String(14), default="pending")
+    qualification_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    # Risk of waiting: feeds the priority.
+    competitor_involved: Mapped[bool] = mapped_column(default=False)
+    competitor_note: Mapped[Optional[str]] = mapped_column(String(300))
+    decision_deadline: Mapped[Optional[date]]
+
+    # The computed priority (0–100) with its reasons, kept on the row so lists can sort and index by it.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    priority_reasons: Mapped[Optional[str]] = mapped_column(Text)
+
+    closed_at: Mapped[Optional[datetime]]
+    close_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    customer: Mapped[Customer] = relationship()
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+    stage: Mapped[PipelineStage] = relationship()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage.is_closed
+
+    def __repr__(self):
+        return f"<Lead {self.id} {self.title!r}>"
+
+
+class StageChange(db.Model):
+    """Every move of a lead between stages, with who and when: the raw material of funnel reports."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        Index("ix_stage_changes_lead_at", "lead_id", "changed_at"),
+        Index("ix_stage_changes_to_stage_at", "to_stage_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pipeline_stages.id"))
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    lead: Mapped[Lead] = relationship()
+    from_stage: Mapped[Optional[PipelineStage]] = relationship(foreign_keys=[from_stage_id])
+    to_stage: Mapped[PipelineStage] = relationship(foreign_keys=[to_stage_id])
+    changed_by: Mapped[Optional[User]] = relationship()
+
+
+CONTACT_CHANNELS = ("visit", "call", "letter", "email", "direct_mail", "meeting", "phone_inquiry", "chat")
+
+
+class ContactLog(TrackedMixin, db.Model):
+    """One contact with a customer: a visit, a call, a letter… with its goal, outcome and next step."""
+
+    __tablename__ = "contact_logs"
+    __table_args__ = (
+        Index("ix_contact_logs_customer_at", "customer_id", "happened_at"),
+        Index("ix_contact_logs_lead_at", "lead_id", "happened_at"),
+        # My day: open next steps of one seller by due date.
+        Index("ix_contact_logs_next_step", "user_id", "next_step_done_at", "next_step_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20), default="call")
+    happened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    goal: Mapped[Optional[str]] = mapped_column(String(300))
+    outcome: Mapped[Optional[str]] = mapped_column(Text)
+    next_step: Mapped[Optional[str]] = mapped_column(String(300))
+    next_step_due: Mapped[Optional[date]]
+    next_step_done_at: Mapped[Optional[datetime]]
+
+    customer: Mapped[Customer] = relationship()
+    lead: Mapped[Optional[Lead]] = relationship()
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
+
+
+# --- Sale: the product catalog -----------------------------------------------------------------------------
+
+
+class Product(TrackedMixin, db.Model):
+    """A product or service the shop sells, as the catalog lists it."""
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_active_name", "active", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    is_service: Mapped[bool] = mapped_column(default=False)
+    unit: Mapped[str] = mapped_column(String(20), default="unit")
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21"))
+    category: Mapped[Optional[str]] = mapped_column(String(80), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    stock_on_hand: Mapped[Optional[int]]
+    warranty_months: Mapped[Optional[int]]
+    competitor_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __str__(self):
+        return f"{self.code} · {self.name}"
+
+
+INQUIRY_KINDS = ("availability", "price", "delivery", "other")
+
+
+class Inquiry(TrackedMixin, db.Model):
+    """A customer's request for information, open until answered."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        Index("ix_inquiries_customer_at", "customer_id", "created_at"),
+        Index("ix_inquiries_open", "answered_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default="availability")
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_at: Mapped[Optional[datetime]]
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    customer: Mapped[Customer] = relationship()
+    product: Mapped[Optional[Product]] = relationship()
+    lead: Mapped[Optional[Lead]] = relationship()
+    answered_by: Mapped[Optional[User]] = relationship(foreign_keys=[answered_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

@@ -101,4 +101,13 @@ def fill_demo_shop(owner, customers=50, seed=7):
         customer.refresh_phone_digits()
         db.session.add(customer)
     db.session.commit()
+    # Each part of the sales cycle adds its own demo records, in the order a sale runs.
+    for extend in demo_extensions():
+        extend(owner, rng)
+        db.session.commit()
     db.session.info.pop("acting_user_id", None)
+
+
+def demo_extensions():
+    """Functions `extend(owner, rng)` that add demo data for one blueprint, in sales-cycle order."""
+    return []
