@@ -1,0 +1,69 @@
+"""The pipeline's stages and moving a lead between them. Every move is recorded with who and when."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from extensions import db
+from models import PipelineStage, StageChange, utcnow
+
+# (name, kind) of a new shop's pipeline, in order. Created in the language of whoever first needs them.
+DEFAULT_STAGES = (
+    (lambda: _("New"), "open"),
+    (lambda: _("Contacted"), "open"),
+    (lambda: _("Qualified"), "open"),
+    (lambda: _("Proposal"), "open"),
+    (lambda: _("Negotiation"), "open"),
+    (lambda: _("Won"), "won"),
+    (lambda: _("Lost"), "lost"),
+)
+
+
+def ensure_default_stages():
+    """Create the default pipeline if the shop has none yet; return the active stages in order."""
+    if not db.session.scalar(select(func.count()).select_from(PipelineStage)):
+        for position, (name, kind) in enumerate(DEFAULT_STAGES, start=1):
+            db.session.add(PipelineStage(name=name(), kind=kind, position=position * 10))
+        db.session.flush()
+    return active_stages()
+
+
+def active_stages():
+    return db.session.scalars(
+        select(PipelineStage).where(PipelineStage.active).order_by(PipelineStage.position, PipelineStage.id)
+    ).all()
+
+
+def first_open_stage():
+    return next(s for s in ensure_default_stages() if s.kind == "open")
+
+
+def stage_of_kind(kind):
+    """The first active stage of a kind: "won" or "lost" (where closing a deal puts it)."""
+    return next(s for s in ensure_default_stages() if s.kind == kind)
+
+
+def move_to_stage(lead, stage, user_id=None, when=None):
+    """Move `lead` to `stage`, recording the change. Closing stages stamp closed_at; leaving them clears it.
+
+    Returns the StageChange, or None when the lead is already there.
+    """
+    if lead.stage_id == stage.id:
+        return None
+    when = when or utcnow()
+    change = StageChange(lead=lead, from_stage_id=lead.stage_id, to_stage_id=stage.id, changed_at=when,
+                         changed_by_id=user_id)
+    db.session.add(change)
+    lead.stage = stage
+    lead.stage_entered_at = when
+    lead.closed_at = when if stage.kind != "open" else None
+    return change
+
+
+def start_in_stage(lead, stage=None, user_id=None, when=None):
+    """Put a brand-new lead in its first stage, recorded like any other move."""
+    stage = stage or first_open_stage()
+    when = when or utcnow()
+    lead.stage = stage
+    lead.stage_entered_at = when
+    db.session.add(StageChange(lead=lead, from_stage_id=None, to_stage_id=stage.id, changed_at=when,
+                               changed_by_id=user_id))
+    return lead
