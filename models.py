@@ -528,3 +528,61 @@ class Inquiry(TrackedMixin, db.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+# --- Sale: orders (what was sold, feeding after-sale and repeat purchases) ----------------------------------
+
+
+class Order(TrackedMixin, db.Model):
+    """A sale: what a customer bought, when, for how much. Made from an accepted quote or entered by hand."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_customer_date", "customer_id", "ordered_on"),
+        Index("ix_orders_date", "ordered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)          # e.g. O-2026-0001
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    ordered_on: Mapped[date]                                               # the sale date: warranty starts here
+    delivered_on: Mapped[Optional[date]]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship()
+    lead: Mapped[Optional[Lead]] = relationship()
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                    order_by="OrderLine.position")
+
+
+class OrderLine(db.Model):
+    """One product sold on an order. Lines are written once, with the order, and never edited."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        Index("ix_order_lines_order", "order_id", "position"),
+        Index("ix_order_lines_product", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    line_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))           # before tax, after discount
+    warranty_months: Mapped[Optional[int]]                                 # copied from the product when sold
+    serial_number: Mapped[Optional[str]] = mapped_column(String(80))
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Optional[Product]] = relationship()
