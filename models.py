@@ -471,6 +471,27 @@ class ContactLog(TrackedMixin, db.Model):
     user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
 
 
+class ImportJob(db.Model):
+    """A CSV import in progress: the file, the column mapping chosen, and the report, kept in the database
+    so any app server can continue it."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="leads")
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    settings: Mapped[Optional[str]] = mapped_column(Text)        # JSON: mapping, date format, duplicates…
+    status: Mapped[str] = mapped_column(String(12), default="mapping")  # mapping, checking, importing, done
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    checked_rows: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[Optional[str]] = mapped_column(Text)        # JSON list of [line, field, message]
+    result: Mapped[Optional[str]] = mapped_column(Text)          # JSON counts once done
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[datetime]]
+
+
 # --- Sale: the product catalog -----------------------------------------------------------------------------
 
 

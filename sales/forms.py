@@ -1,6 +1,11 @@
 """Form pieces shared by every blueprint."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import DecimalField, HiddenField
 
 
 class EmptyForm(FlaskForm):
@@ -17,3 +22,44 @@ class VersionedForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+class LocalDecimalField(DecimalField):
+    """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English, or plain."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = valuelist[0].strip().replace(" ", "").replace("\u00a0", "").replace("€", "")
+        try:
+            self.data = parse_local_decimal(raw)
+        except (InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, format="#0.##", locale=get_locale())
+
+
+def parse_local_decimal(raw):
+    """Parse "12,50", "12.50", "1.234,56", "1,234.56"; with both separators the last one is the decimal one."""
+    if "," in raw and "." in raw:
+        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        raw = raw.replace(thousands, "").replace(decimal_sep, ".")
+    elif "," in raw:
+        locale = str(get_locale() or "en")
+        head, _sep, tail = raw.rpartition(",")
+        # "1,234" is a thousand in English; "12,5" and "1234,56" are decimals everywhere.
+        if locale.startswith("en") and len(tail) == 3 and raw.count(",") >= 1 and head.replace(",", "").isdigit():
+            raw = raw.replace(",", "")
+        else:
+            raw = raw.replace(".", "").replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", raw):
+        raise ValueError(raw)
+    return Decimal(raw)

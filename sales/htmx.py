@@ -12,8 +12,14 @@ def wants_fragment():
 
 
 def render_page(template, fragment, status=200, **context):
-    """Render `template` for a normal request, or just `fragment` (which the template includes) for htmx."""
-    body = render_template(fragment if wants_fragment() else template, **context)
+    """Render `template` for a normal request, or just `fragment` (which the template includes) for htmx.
+
+    With `template=None` the full page is page.html: the base layout around the fragment, titled `title`.
+    """
+    if wants_fragment():
+        body = render_template(fragment, **context)
+    else:
+        body = render_template(template or "page.html", fragment=fragment, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

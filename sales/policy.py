@@ -12,6 +12,13 @@ PERMISSIONS = {
     "customers.archive": {"owner", "seller"},
     "customers.history": {"owner", "seller", "support"},
     "users.manage": {"owner"},
+    # Pre-sale. Which leads a seller sees is decided per record in sales/leads/rules.py.
+    "leads.view": {"owner", "seller"},
+    "leads.edit": {"owner", "seller"},
+    "leads.import": {"owner", "seller"},
+    "pipeline.configure": {"owner"},
+    "contacts.log": {"owner", "seller", "support"},
+    "inquiries.work": {"owner", "seller", "support"},
 }
 
 

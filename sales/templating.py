@@ -1,6 +1,8 @@
 """What every template may use: the permission check, the shop's name, the navigation."""
+from decimal import Decimal
+
 from flask import request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,7 +13,7 @@ from sales.policy import can
 NAVIGATION = (
     ("pages.home", _l("Dashboard")),
     ("customers.index", _l("Customers")),
-    ("pages.leads", _l("Leads")),
+    ("leads.index", _l("Leads")),
     ("pages.quotes", _l("Quotes")),
     ("pages.support", _l("Support")),
 )
@@ -32,6 +34,13 @@ def register(app):
     @app.template_filter("datetime")
     def _datetime(value, format="medium"):
         return format_datetime(value, format) if value else ""
+
+    @app.template_filter("money")
+    def _money(value):
+        if value in (None, ""):
+            return ""
+        currency = ShopSetting.get("currency", "EUR")
+        return format_currency(Decimal(str(value)), currency)
 
     @app.template_filter("date")
     def _date(value, format="medium"):

@@ -190,3 +190,42 @@ def text_of(response):
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.fixture
+def make_lead(app):
+    """make_lead(customer, seller, title=..., stage="New", value=...): a lead placed in its stage."""
+
+    def make(customer, seller=None, title="E-bike for commuting", stage=None, value=None, source="walk_in",
+             **fields):
+        from decimal import Decimal
+
+        from models import Lead
+        from sales.leads.rules import refresh_priority
+        from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
+
+        with app.test_request_context():
+            stages = {s.name: s for s in ensure_default_stages()}
+            lead = Lead(customer_id=customer.id, title=title, source=source, seller_id=seller.id if seller else None,
+                        estimated_value=Decimal(str(value)) if value is not None else None, **fields)
+            db.session.add(lead)
+            start_in_stage(lead, stages["New"])
+            if stage and stage != "New":
+                move_to_stage(lead, stages[stage])
+            db.session.flush()
+            refresh_priority(lead)
+            db.session.commit()
+            return _detached(lead)
+
+    return make
+
+
+def stage_id(app, name):
+    from models import PipelineStage
+
+    with app.test_request_context():
+        from sales.leads.stages import ensure_default_stages
+
+        ensure_default_stages()
+        db.session.commit()
+        return db.session.query(PipelineStage).filter_by(name=name).one().id

@@ -11,6 +11,7 @@ from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
+from sales.timeline import timeline_for
 
 
 def get_customer_or_404(customer_id, action="customers.view"):
@@ -74,7 +75,8 @@ def show(customer_id):
     field_labels = {f.name: f.label.text for f in CustomerForm(meta={"csrf": False})}
     field_labels["archived_at"] = _("Archived")
     return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
-                       user_names=user_names, field_labels=field_labels, action_form=EmptyForm())
+                       timeline=timeline_for(customer), user_names=user_names, field_labels=field_labels,
+                       action_form=EmptyForm())
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

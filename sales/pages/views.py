@@ -13,9 +13,6 @@ from sales.pages import bp
 from sales.policy import public
 
 COMING_SOON = {
-    "leads": (_l("Leads"), _l("Pre-sale"), _l(
-        "Capture leads by hand, from a CSV file or a form on your website; qualify them, rank whom to call "
-        "first, log every visit and call with its goal and next step, and move deals along a pipeline board.")),
     "quotes": (_l("Quotes"), _l("Sale"), _l(
         "Quotations from your product catalog with correct totals and taxes; once sent they are binding, "
         "so a change makes a new revision. Customers accept them from a link.")),
@@ -49,11 +46,6 @@ def _coming_soon(part):
     title, stage, description = COMING_SOON[part]
     return render_page("pages/coming_soon.html", "pages/_coming_soon.html", title=title, stage=stage,
                        description=description, active_nav=f"pages.{part}")
-
-
-@bp.route("/leads")
-def leads():
-    return _coming_soon("leads")
 
 
 @bp.route("/quotes")

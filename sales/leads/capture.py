@@ -1,0 +1,99 @@
+"""Getting leads in and out: the public web form and CSV export (CSV import lives in imports.py)."""
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from extensions import db
+from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
+from sales.csv_export import csv_response
+from sales.leads import bp, rules
+from sales.leads.forms import SOURCE_NAMES, WebLeadForm
+from sales.leads.stages import start_in_stage
+from sales.leads.views import _filters
+from sales.policy import public, require
+
+WEB_FORM_LIMIT_PER_HOUR = 5
+
+
+def too_many_web_leads(address):
+    """At most a few submissions an hour from one address, counted in the database (no process state).
+
+    The login throttle's table keys attempts by what was tried: an account's email, or here "web-form".
+    """
+    since = utcnow() - timedelta(hours=1)
+    count = db.session.scalar(select(func.count()).select_from(LoginAttempt)
+                              .where(LoginAttempt.email == "web-form", LoginAttempt.address == address,
+                                     LoginAttempt.at >= since))
+    return count >= WEB_FORM_LIMIT_PER_HOUR
+
+
+def create_web_lead(form):
+    """A New lead with source "web form", for an existing customer (same email/phone) or a new prospect."""
+    customer = rules.find_customer_by_contact(form.email.data, form.phone.data)
+    if customer is None:
+        customer = Customer(name=form.name.data.strip(), email=(form.email.data or "").strip().lower() or None,
+                            phone=(form.phone.data or "").strip() or None)
+        customer.refresh_phone_digits()
+        db.session.add(customer)
+    lead = Lead(customer=customer, title=form.interest.data.strip(), source="web_form",
+                description=(form.message.data or "").strip() or None)
+    start_in_stage(lead)
+    db.session.add(lead)
+    db.session.flush()
+    rules.refresh_priority(lead)
+    return lead
+
+
+@bp.route("/web-form", methods=["GET", "POST"])
+@public
+def web_form():
+    """The stable public URL a shop links to from its website (or embeds in an iframe)."""
+    form = WebLeadForm()
+    shop = ShopSetting.get("shop_name", "Mostrador")
+    if form.validate_on_submit():
+        address = request.remote_addr or "?"
+        if form.website.data:
+            # A bot filled the hidden field: thank it and keep nothing.
+            return redirect(url_for("leads.web_form_thanks"), 303)
+        if too_many_web_leads(address):
+            return render_template("leads/web_form.html", form=form, shop=shop, limited=True), 429
+        db.session.add(LoginAttempt(email="web-form", address=address))
+        create_web_lead(form)
+        db.session.commit()
+        return redirect(url_for("leads.web_form_thanks"), 303)
+    return render_template("leads/web_form.html", form=form, shop=shop, limited=False), 422 if form.errors else 200
+
+
+@bp.route("/web-form/thanks")
+@public
+def web_form_thanks():
+    return render_template("leads/web_form_thanks.html", shop=ShopSetting.get("shop_name", "Mostrador"))
+
+
+@bp.after_app_request
+def allow_embedding_the_web_form(response):
+    # The public form may sit in an iframe on the shop's own website; nothing else may be framed.
+    if request.endpoint in ("leads.web_form", "leads.web_form_thanks"):
+        response.headers["Content-Security-Policy"] = response.headers.get(
+            "Content-Security-Policy", "").replace("frame-ancestors 'none'", "frame-ancestors *")
+        del response.headers["X-Frame-Options"]
+    return response
+
+
+@bp.route("/export.csv")
+@require("leads.view")
+def export():
+    filters = _filters()
+    statement = rules.lead_statement(current_user, **filters, include_closed=True)
+    # Read before streaming: the database session ends with the request, the download may outlive it.
+    leads = db.session.scalars(statement).all()
+    header = [_("Title"), _("Customer"), _("Email"), _("Phone"), _("Stage"), _("Source"), _("Estimated value"),
+              _("Expected close date"), _("Seller"), _("Priority"), _("Qualification"), _("Created")]
+    rows = [(lead.title, lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
+             lead.stage.name, SOURCE_NAMES.get(lead.source, lead.source), lead.estimated_value,
+             lead.expected_close_date, lead.seller.name if lead.seller else "", lead.priority, lead.qualification,
+             lead.created_at.date()) for lead in leads]
+    return csv_response("leads.csv", header, rows)

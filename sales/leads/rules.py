@@ -1,0 +1,168 @@
+"""Lead rules: who sees which leads, searching and filtering, priority upkeep, the board's numbers."""
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
+from sales.customers.rules import escape_like
+from sales.leads.priority import LeadFacts, priority_of
+from sales.leads.stages import ensure_default_stages
+
+PRIORITY_BANDS = {"high": (70, 101), "medium": (40, 70), "low": (0, 40)}
+SELLERS_SEE_ALL = "sellers_see_all_leads"
+
+
+def sellers_see_all():
+    return ShopSetting.get(SELLERS_SEE_ALL) == "1"
+
+
+def visible_to(user):
+    """SQL condition: the leads `user` may see. Sellers see their own unless the shop shares them all."""
+    if user.role == "owner" or (user.role == "seller" and sellers_see_all()):
+        return True
+    if user.role == "seller":
+        return Lead.seller_id == user.id
+    return False
+
+
+def may_see(user, lead):
+    return user.role == "owner" or (user.role == "seller" and (lead.seller_id == user.id or sellers_see_all()))
+
+
+def may_work(user, lead):
+    """Sellers work (change) only their own leads; seeing everyone's does not mean editing them."""
+    return user.role == "owner" or (user.role == "seller" and lead.seller_id == user.id)
+
+
+def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, band=None, include_closed=True):
+    statement = (
+        select(Lead)
+        .join(Lead.customer)
+        .join(Lead.stage)
+        .options(selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage))
+        .where(visible_to(user))
+    )
+    text = (text or "").strip()
+    if text:
+        like = f"%{escape_like(text)}%"
+        statement = statement.where(or_(Lead.title.ilike(like, escape="\\"), Customer.name.ilike(like, escape="\\")))
+    if stage_id:
+        statement = statement.where(Lead.stage_id == stage_id)
+    elif not include_closed:
+        statement = statement.where(PipelineStage.kind == "open")
+    if seller_id:
+        statement = statement.where(Lead.seller_id == seller_id)
+    if source:
+        statement = statement.where(Lead.source == source)
+    if band in PRIORITY_BANDS:
+        low, high = PRIORITY_BANDS[band]
+        statement = statement.where(Lead.priority >= low, Lead.priority < high)
+    return statement.order_by(Lead.priority.desc(), Lead.id.desc())
+
+
+def facts_for(lead, today=None):
+    """Gather what the priority needs: two small COUNT queries about the customer's history."""
+    customer = lead.customer
+    past_orders = past_contacts = 0
+    if customer.id is not None:
+        past_orders = db.session.scalar(select(func.count()).select_from(Order)
+                                        .where(Order.customer_id == customer.id)) or 0
+        past_contacts = db.session.scalar(select(func.count()).select_from(ContactLog)
+                                          .where(ContactLog.customer_id == customer.id)) or 0
+    deadlines = [d for d in (lead.decision_deadline, lead.expected_close_date) if d]
+    known = bool(customer.created_at and lead.created_at and customer.created_at < lead.created_at
+                 and (lead.created_at - customer.created_at).total_seconds() > 60) or past_orders > 0
+    return LeadFacts(
+        past_orders=past_orders,
+        past_contacts=past_contacts,
+        estimated_value=lead.estimated_value,
+        access_rating=lead.access_rating,
+        known_customer=known,
+        has_phone=bool(customer.phone or customer.mobile),
+        has_email=bool(customer.email),
+        competitor_involved=bool(lead.competitor_involved),
+        deadline=min(deadlines) if deadlines else None,
+        qualification=lead.qualification or "pending",
+        closed=bool(lead.stage and lead.stage.kind != "open"),
+        today=today or date.today(),
+    )
+
+
+def refresh_priority(lead, today=None):
+    priority = priority_of(facts_for(lead, today))
+    lead.priority = priority.score
+    lead.priority_reasons = priority.as_json()
+    return priority
+
+
+def refresh_customer_leads(customer_id):
+    """A new contact or order changes the history of every open lead of that customer."""
+    leads = db.session.scalars(select(Lead).join(Lead.stage)
+                               .where(Lead.customer_id == customer_id, PipelineStage.kind == "open")).all()
+    for lead in leads:
+        refresh_priority(lead)
+
+
+def board(user, seller_id=None, cards_per_stage=30):
+    """Stages with their lead count, total value and top cards, in a constant number of queries."""
+    stages = ensure_default_stages()
+    condition = [visible_to(user)]
+    if seller_id:
+        condition.append(Lead.seller_id == seller_id)
+    totals = {
+        stage_id: (count, value or 0)
+        for stage_id, count, value in db.session.execute(
+            select(Lead.stage_id, func.count(), func.sum(Lead.estimated_value))
+            .where(*condition).group_by(Lead.stage_id))
+    }
+    # The best cards of each stage in one query: rank within the stage by priority.
+    ranked = (
+        select(Lead.id, func.row_number().over(partition_by=Lead.stage_id,
+                                               order_by=(Lead.priority.desc(), Lead.id.desc())).label("rank"))
+        .where(*condition).subquery()
+    )
+    cards = db.session.scalars(
+        select(Lead).join(ranked, and_(ranked.c.id == Lead.id, ranked.c.rank <= cards_per_stage))
+        .options(selectinload(Lead.customer), selectinload(Lead.seller))
+        .order_by(Lead.priority.desc(), Lead.id.desc())
+    ).all()
+    by_stage = {stage.id: [] for stage in stages}
+    for lead in cards:
+        by_stage.setdefault(lead.stage_id, []).append(lead)
+    return [
+        {"stage": stage, "count": totals.get(stage.id, (0, 0))[0], "value": totals.get(stage.id, (0, 0))[1],
+         "leads": by_stage.get(stage.id, [])}
+        for stage in stages
+    ]
+
+
+def next_stage(stage, stages):
+    """The stage after `stage` in the pipeline's order (open stages lead to the first won stage)."""
+    ordered = [s for s in stages if s.active]
+    index = next((i for i, s in enumerate(ordered) if s.id == stage.id), None)
+    if index is None or stage.kind != "open":
+        return None
+    return ordered[index + 1] if index + 1 < len(ordered) else None
+
+
+def sellers():
+    return db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
+                              .order_by(User.name)).all()
+
+
+def find_customer_by_contact(email=None, phone=None):
+    """An existing customer with this email or phone number: the duplicate check for new prospects."""
+    import re
+
+    conditions = []
+    if email:
+        conditions.append(func.lower(Customer.email) == email.strip().lower())
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) >= 6:
+        conditions.append(Customer.phone_digits.like(f"%{digits}%"))
+    if not conditions:
+        return None
+    return db.session.scalars(select(Customer).where(Customer.archived_at.is_(None), or_(*conditions))
+                              .order_by(Customer.id).limit(1)).first()

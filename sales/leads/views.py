@@ -1,0 +1,282 @@
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from extensions import db
+from models import ContactLog, Customer, Inquiry, Lead, PipelineStage, StageChange
+from sales.forms import EmptyForm
+from sales.htmx import render_page, wants_fragment
+from sales.leads import bp, rules
+from sales.leads.access import get_lead_or_404
+from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationForm
+from sales.leads.priority import reasons_of
+from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
+from sales.pagination import page_number, paginate
+from sales.policy import require
+
+
+def _filters():
+    args = request.args
+    as_int = lambda name: int(args[name]) if args.get(name, "").isdigit() else None  # noqa: E731
+    seller_id = as_int("seller")
+    if current_user.role == "seller" and not rules.sellers_see_all():
+        seller_id = None  # a seller's own leads are all they have anyway
+    return {
+        "text": args.get("q", "").strip(),
+        "stage_id": as_int("stage"),
+        "seller_id": seller_id,
+        "source": args.get("source") if args.get("source") in dict(SOURCE_CHOICES) else None,
+        "band": args.get("priority") if args.get("priority") in rules.PRIORITY_BANDS else None,
+    }
+
+
+@bp.route("/")
+@require("leads.view")
+def index():
+    filters = _filters()
+    statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
+    page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_page("leads/index.html", "leads/_results.html", page=page, filters=filters,
+                       stages=ensure_default_stages(), sellers=rules.sellers(), sources=SOURCE_CHOICES,
+                       show_seller_filter=current_user.role == "owner" or rules.sellers_see_all())
+
+
+@bp.route("/board")
+@require("leads.view")
+def board():
+    seller_id = request.values.get("seller", type=int)
+    if current_user.role != "owner" and not rules.sellers_see_all():
+        seller_id = None
+    ensure_default_stages()
+    db.session.commit()  # default stages, if this is the first look at the pipeline; before loading cards
+    columns = rules.board(current_user, seller_id=seller_id)
+    stages = [column["stage"] for column in columns]
+    return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
+                       next_stage=lambda stage: rules.next_stage(stage, stages), seller_id=seller_id,
+                       sellers=rules.sellers(), move_form=EmptyForm(),
+                       show_seller_filter=current_user.role == "owner" or rules.sellers_see_all())
+
+
+def _lead_form(lead=None):
+    form = LeadForm(obj=lead) if lead else LeadForm()
+    form.seller_id.choices = [(0, "—")] + [(u.id, u.name) for u in rules.sellers()]
+    if current_user.role != "owner":
+        # Sellers create leads for themselves; only the owner assigns them to others.
+        form.seller_id.choices = [(current_user.id, current_user.name)]
+    if request.method == "GET":
+        if lead:
+            form.version.data = lead.version
+            form.seller_id.data = lead.seller_id or 0
+        else:
+            form.seller_id.data = current_user.id if current_user.role in ("owner", "seller") else 0
+            if request.args.get("customer_id", "").isdigit():
+                form.customer_id.data = request.args["customer_id"]
+    return form
+
+
+def _chosen_customer(form):
+    if form.customer_id.data and str(form.customer_id.data).isdigit():
+        customer = db.session.get(Customer, int(form.customer_id.data))
+        if customer and customer.archived_at is None:
+            return customer
+    return None
+
+
+def _customer_matches(text):
+    if not text or len(text.strip()) < 2:
+        return []
+    from sales.customers.rules import search_statement
+
+    return db.session.scalars(search_statement(text).limit(8)).all()
+
+
+@bp.route("/customer-options")
+@require("leads.edit")
+def customer_options():
+    """htmx: customers matching what was typed in the lead form's customer box."""
+    matches = _customer_matches(request.args.get("customer_q", ""))
+    return render_page("leads/_customer_options.html", "leads/_customer_options.html", matches=matches,
+                       chosen_id=None, query=request.args.get("customer_q", ""))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("leads.edit")
+def new():
+    form = _lead_form()
+    customer = _chosen_customer(form)
+    matches = []
+    status = 200
+    if request.method == "POST" and request.form.get("find"):
+        # "Find" without JavaScript: show matching customers, keep everything typed, validate nothing yet.
+        matches = _customer_matches(form.customer_q.data)
+        return render_page("leads/form.html", "leads/_form.html", form=form, lead=None, customer=customer,
+                           matches=matches, searched=True)
+    if form.validate_on_submit():
+        prospect = None
+        if customer is None:
+            name = (form.prospect_name.data or "").strip()
+            if not name:
+                form.prospect_name.errors.append(_("Choose a customer above, or write the new prospect's name."))
+            else:
+                existing = rules.find_customer_by_contact(form.prospect_email.data, form.prospect_phone.data)
+                if existing:
+                    customer = existing
+                    flash(_("%(name)s was already a customer (same email or phone); the lead is linked to them.",
+                            name=existing.name), "info")
+                else:
+                    prospect = Customer(name=name, email=(form.prospect_email.data or "").strip().lower() or None,
+                                        phone=(form.prospect_phone.data or "").strip() or None,
+                                        owner_id=current_user.id if current_user.role == "seller" else None)
+                    prospect.refresh_phone_digits()
+                    db.session.add(prospect)
+                    customer = prospect
+        if customer is not None:
+            lead = Lead(customer=customer)
+            _apply(form, lead)
+            start_in_stage(lead, user_id=current_user.id)
+            db.session.add(lead)
+            db.session.flush()
+            rules.refresh_priority(lead)
+            db.session.commit()
+            flash(_("Lead “%(title)s” is saved.", title=lead.title), "success")
+            return redirect(url_for("leads.show", lead_id=lead.id), 303)
+    if form.errors:
+        status = 422
+    return render_page("leads/form.html", "leads/_form.html", form=form, lead=None, customer=customer,
+                       matches=_customer_matches(form.customer_q.data) if not customer else [], status=status)
+
+
+def _apply(form, lead):
+    lead.title = form.title.data.strip()
+    lead.source = form.source.data
+    lead.estimated_value = form.estimated_value.data
+    lead.expected_close_date = form.expected_close_date.data
+    lead.description = (form.description.data or "").strip() or None
+    lead.competitor_involved = form.competitor_involved.data
+    lead.competitor_note = (form.competitor_note.data or "").strip() or None
+    lead.decision_deadline = form.decision_deadline.data
+    if current_user.role == "owner":
+        lead.seller_id = form.seller_id.data or None
+    elif lead.seller_id is None:
+        lead.seller_id = current_user.id
+
+
+@bp.route("/<int:lead_id>")
+@require("leads.view")
+def show(lead_id):
+    lead = get_lead_or_404(lead_id)
+    stages = ensure_default_stages()
+    history = db.session.scalars(
+        select(StageChange).where(StageChange.lead_id == lead.id)
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+    ).all()
+    contacts = db.session.scalars(
+        select(ContactLog).where(ContactLog.lead_id == lead.id)
+        .order_by(ContactLog.happened_at.desc(), ContactLog.id.desc()).limit(50)
+    ).all()
+    inquiries = db.session.scalars(
+        select(Inquiry).where(Inquiry.customer_id == lead.customer_id)
+        .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
+    ).all()
+    move_form = MoveForm(stage_id=lead.stage_id)
+    move_form.stage_id.choices = [(s.id, s.name) for s in stages]
+    qualification_form = QualificationForm(obj=lead, formdata=None)
+    qualification_form.version.data = lead.version
+    return render_page("leads/show.html", "leads/_detail.html", lead=lead, stages=stages, history=history,
+                       contacts=contacts, inquiries=inquiries, reasons=reasons_of(lead), move_form=move_form,
+                       qualification_form=qualification_form, may_work=rules.may_work(current_user, lead),
+                       today=date.today())
+
+
+@bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
+@require("leads.edit")
+def edit(lead_id):
+    lead = get_lead_or_404(lead_id, work=True)
+    form = _lead_form(lead)
+    conflict = False
+    if form.validate_on_submit():
+        if form.loaded_version() != lead.version:
+            conflict = True
+        else:
+            _apply(form, lead)
+            rules.refresh_priority(lead)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                lead = get_lead_or_404(lead_id, work=True)
+                conflict = True
+            else:
+                flash(_("Lead “%(title)s” is saved.", title=lead.title), "success")
+                return redirect(url_for("leads.show", lead_id=lead.id), 303)
+        if conflict:
+            form.version.data = lead.version
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_page("leads/form.html", "leads/_form.html", form=form, lead=lead, customer=lead.customer,
+                       matches=[], conflict=conflict, status=status)
+
+
+@bp.route("/<int:lead_id>/move", methods=["POST"])
+@require("leads.edit")
+def move(lead_id):
+    lead = get_lead_or_404(lead_id, work=True)
+    stage = db.session.get(PipelineStage, request.form.get("stage_id", type=int) or 0)
+    if not EmptyForm().validate_on_submit() or stage is None or not stage.active:
+        abort(400)
+    change = move_to_stage(lead, stage, user_id=current_user.id)
+    rules.refresh_priority(lead)
+    db.session.commit()
+    target = request.form.get("back")
+    if wants_fragment() and target == "board":
+        return board()  # the card is seen moving: no message needed
+    if change:
+        flash(_("“%(title)s” moved to %(stage)s.", title=lead.title, stage=stage.name), "success")
+    if target == "board":
+        return redirect(url_for("leads.board"), 303)
+    return redirect(url_for("leads.show", lead_id=lead.id), 303)
+
+
+@bp.route("/<int:lead_id>/qualify", methods=["POST"])
+@require("leads.edit")
+def qualify(lead_id):
+    lead = get_lead_or_404(lead_id, work=True)
+    form = QualificationForm()
+    if form.validate_on_submit():
+        if form.loaded_version() != lead.version:
+            form.version.errors.append(_("Someone else changed this lead meanwhile; your ratings are kept below. "
+                                         "Save again to apply them."))
+            form.version.data = lead.version
+            return _qualification_response(lead, form, 409)
+        for name in ("need", "buying_power", "receptivity", "access"):
+            setattr(lead, f"{name}_rating", getattr(form, f"{name}_rating").data)
+            setattr(lead, f"{name}_note", (getattr(form, f"{name}_note").data or "").strip() or None)
+        lead.qualification = form.qualification.data
+        lead.qualification_reason = (form.qualification_reason.data or "").strip() or None
+        rules.refresh_priority(lead)
+        db.session.commit()
+        flash(_("Qualification saved."), "success")
+        return redirect(url_for("leads.show", lead_id=lead.id, _anchor="qualification"), 303)
+    return _qualification_response(lead, form, 422)
+
+
+def _qualification_response(lead, form, status):
+    return render_page("leads/qualify.html", "leads/_qualification.html", lead=lead, qualification_form=form,
+                       may_work=True, status=status)
+
+
+@bp.route("/customer/<int:customer_id>")
+@require("leads.view")
+def for_customer(customer_id):
+    """The leads of one customer (linked from the customer page)."""
+    customer = db.session.get(Customer, customer_id) or abort(404)
+    statement = rules.lead_statement(current_user).where(Lead.customer_id == customer.id)
+    page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_page("leads/index.html", "leads/_results.html", page=page, customer=customer,
+                       filters={"text": "", "stage_id": None, "seller_id": None, "source": None, "band": None},
+                       stages=ensure_default_stages(), sellers=rules.sellers(), sources=SOURCE_CHOICES,
+                       show_seller_filter=False)
+
