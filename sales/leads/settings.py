@@ -1,6 +1,6 @@
 """The owner shapes the pipeline: rename, reorder, add and retire stages; share leads among sellers."""
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
 
 from extensions import db
@@ -101,8 +101,9 @@ def toggle_stage(stage_id):
     if stage.active:
         in_use = db.session.scalar(select(func.count()).select_from(Lead).where(Lead.stage_id == stage.id))
         if in_use:
-            flash(_("“%(name)s” still holds %(count)d leads: move them to another stage first.",
-                    name=stage.name, count=in_use), "error")
+            flash(ngettext("“%(name)s” still holds %(num)d lead: move it to another stage first.",
+                           "“%(name)s” still holds %(num)d leads: move them to another stage first.",
+                           in_use, name=stage.name), "error")
             return redirect(url_for("leads.settings"), 303)
         if _would_leave_no(stage.kind, stage):
             flash(_("The pipeline needs at least one active won stage and one lost stage."), "error")
