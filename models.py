@@ -319,8 +319,16 @@ class ShopSetting(db.Model):
 
     @staticmethod
     def get(key, default=None):
-        row = db.session.get(ShopSetting, key)
-        return row.value if row is not None and row.value is not None else default
+        # Read once per request: templates ask for the currency on every amount they show.
+        cache = _request_cache()
+        if cache is not None and key in cache:
+            value = cache[key]
+        else:
+            row = db.session.get(ShopSetting, key)
+            value = row.value if row is not None else None
+            if cache is not None:
+                cache[key] = value
+        return value if value is not None else default
 
     @staticmethod
     def put(key, value):
@@ -329,6 +337,19 @@ class ShopSetting(db.Model):
             db.session.add(ShopSetting(key=key, value=value))
         else:
             row.value = value
+        cache = _request_cache()
+        if cache is not None:
+            cache.pop(key, None)
+
+
+def _request_cache():
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    if "shop_settings" not in g:
+        g.shop_settings = {}
+    return g.shop_settings
 
 
 # --- Pre-sale: the lead funnel ------------------------------------------------------------------------------
@@ -365,8 +386,10 @@ class Lead(TrackedMixin, db.Model):
 
     __tablename__ = "leads"
     __table_args__ = (
-        Index("ix_leads_stage_priority", "stage_id", "priority"),
-        Index("ix_leads_seller_stage", "seller_id", "stage_id"),
+        # The board's columns and the list's default order, for everyone and per seller.
+        Index("ix_leads_stage_priority", "stage_id", "priority", "id"),
+        Index("ix_leads_seller_stage_priority", "seller_id", "stage_id", "priority", "id"),
+        Index("ix_leads_priority", "priority", "id"),
         Index("ix_leads_customer", "customer_id"),
         CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
     )

@@ -104,8 +104,10 @@ def upgrade():
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index('ix_leads_customer', ['customer_id'], unique=False)
-        batch_op.create_index('ix_leads_seller_stage', ['seller_id', 'stage_id'], unique=False)
-        batch_op.create_index('ix_leads_stage_priority', ['stage_id', 'priority'], unique=False)
+        batch_op.create_index('ix_leads_priority', ['priority', 'id'], unique=False)
+        batch_op.create_index('ix_leads_seller_stage_priority', ['seller_id', 'stage_id', 'priority', 'id'],
+                              unique=False)
+        batch_op.create_index('ix_leads_stage_priority', ['stage_id', 'priority', 'id'], unique=False)
 
     op.create_table('contact_logs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -201,7 +203,8 @@ def downgrade():
     op.drop_table('contact_logs')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_stage_priority')
-        batch_op.drop_index('ix_leads_seller_stage')
+        batch_op.drop_index('ix_leads_seller_stage_priority')
+        batch_op.drop_index('ix_leads_priority')
         batch_op.drop_index('ix_leads_customer')
 
     op.drop_table('leads')

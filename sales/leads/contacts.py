@@ -91,7 +91,7 @@ def due_steps(user_id, today):
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due <= today)
         .order_by(ContactLog.next_step_due, ContactLog.id)
-        .limit(200)
+        .limit(100)
     ).all()
 
 
@@ -102,7 +102,7 @@ def upcoming_steps(user_id, today, days=7):
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due > today, ContactLog.next_step_due <= today + timedelta(days=days))
         .order_by(ContactLog.next_step_due, ContactLog.id)
-        .limit(100)
+        .limit(30)
     ).all()
 
 

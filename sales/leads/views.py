@@ -51,8 +51,9 @@ def board():
     seller_id = request.values.get("seller", type=int)
     if current_user.role != "owner" and not rules.sellers_see_all():
         seller_id = None
-    ensure_default_stages()
-    db.session.commit()  # default stages, if this is the first look at the pipeline; before loading cards
+    if not rules.has_stages():
+        ensure_default_stages()
+        db.session.commit()  # the first look at the pipeline creates the default stages
     columns = rules.board(current_user, seller_id=seller_id)
     stages = [column["stage"] for column in columns]
     return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
