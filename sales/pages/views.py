@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import redirect, url_for
 from flask_babel import lazy_gettext as _l
@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from extensions import db, login_manager
-from models import Customer, utcnow
+from models import ContactLog, Customer, utcnow
 from sales.accounts.rules import has_users
 from sales.htmx import render_page
 from sales.pages import bp
@@ -39,6 +39,11 @@ def home():
     }
     recent = db.session.scalars(select(Customer).where(active)
                                 .order_by(Customer.updated_at.desc(), Customer.id.desc()).limit(5)).all()
+    today = date.today()
+    stats["steps_due"] = db.session.scalar(
+        select(func.count()).select_from(ContactLog)
+        .where(ContactLog.user_id == current_user.id, ContactLog.next_step_done_at.is_(None),
+               ContactLog.next_step_due <= today))
     return render_page("pages/home.html", "pages/_home.html", stats=stats, recent=recent)
 
 
