@@ -29,6 +29,16 @@ def serve(app):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
+def lead_funnel(page, base, size):
+    """Pre-sale: the board, My day, a lead with its priority reasons, a customer's timeline, the web form."""
+    for name, url in (("board", "/leads/board"), ("my-day", "/leads/my-day"), ("lead", "/leads/5"),
+                      ("timeline", "/customers/5")):
+        page.goto(base + url)
+        page.screenshot(path=OUT / f"{name}-{size}.png", full_page=name in ("lead", "timeline"))
+    page.goto(base + "/leads/web-form")
+    page.screenshot(path=OUT / f"web-form-{size}.png")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = tempfile.mkdtemp()
@@ -58,6 +68,7 @@ def main():
             page.screenshot(path=OUT / f"customers-{size}.png")
             page.goto(f"{base}/customers/{customer_id}")
             page.screenshot(path=OUT / f"customer-{size}.png", full_page=True)
+            lead_funnel(page, base, size)
             page.goto(f"{base}/customers/new")
             page.fill("#name", "")
             page.fill("#email", "elena@")

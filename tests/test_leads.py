@@ -250,3 +250,21 @@ def test_csv_export_follows_the_filters(as_owner, owner, make_customer, make_lea
     assert body.startswith("\ufeffTitle,Customer,Email")
     assert "'=HYPERLINK(evil)" in body          # never a live formula in a spreadsheet
     assert "Other" not in body and "ana@x.example" in body
+
+
+def test_moves_made_before_the_lead_is_saved_record_where_it_came_from(app, owner, make_customer):
+    from extensions import db
+    from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
+
+    customer = make_customer()
+    with app.test_request_context():
+        stages = ensure_default_stages()
+        lead = Lead(customer_id=customer.id, title="Walk along")
+        db.session.add(lead)
+        start_in_stage(lead, stages[0])
+        move_to_stage(lead, stages[1])
+        move_to_stage(lead, stages[2])
+        db.session.commit()
+        path = [(c.from_stage_id, c.to_stage_id) for c in
+                db.session.query(StageChange).filter_by(lead_id=lead.id).order_by(StageChange.id)]
+        assert path == [(None, stages[0].id), (stages[0].id, stages[1].id), (stages[1].id, stages[2].id)]

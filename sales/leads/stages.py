@@ -46,10 +46,12 @@ def move_to_stage(lead, stage, user_id=None, when=None):
 
     Returns the StageChange, or None when the lead is already there.
     """
-    if lead.stage_id == stage.id:
+    # A lead placed in this same unit of work has its stage object but no stage_id yet.
+    current_id = lead.stage.id if lead.stage is not None else lead.stage_id
+    if current_id == stage.id:
         return None
     when = when or utcnow()
-    change = StageChange(lead=lead, from_stage_id=lead.stage_id, to_stage_id=stage.id, changed_at=when,
+    change = StageChange(lead=lead, from_stage_id=current_id, to_stage_id=stage.id, changed_at=when,
                          changed_by_id=user_id)
     db.session.add(change)
     lead.stage = stage

@@ -1,6 +1,6 @@
 """What the lead funnel adds to a customer's timeline: contacts, stage changes and inquiries."""
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +22,8 @@ def contacts(customer, limit):
         detail = "\n".join(part for part in (
             _("Goal: %(goal)s", goal=c.goal) if c.goal else None,
             _("Outcome: %(outcome)s", outcome=c.outcome) if c.outcome else None,
-            _("Next step: %(step)s (%(due)s)", step=c.next_step, due=c.next_step_due) if c.next_step else None,
+            _("Next step: %(step)s (%(due)s)", step=c.next_step, due=format_date(c.next_step_due))
+            if c.next_step else None,
         ) if part)
         entries.append(TimelineEntry(at=c.happened_at, kind="contact", title=str(CHANNEL_NAMES.get(c.channel, c.channel)),
                                      detail=detail, who=c.user.name if c.user else None,
