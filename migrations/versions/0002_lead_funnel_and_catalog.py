@@ -108,6 +108,7 @@ def upgrade():
         batch_op.create_index('ix_leads_seller_stage_priority', ['seller_id', 'stage_id', 'priority', 'id'],
                               unique=False)
         batch_op.create_index('ix_leads_stage_priority', ['stage_id', 'priority', 'id'], unique=False)
+        batch_op.create_index('ix_leads_stage_value', ['stage_id', 'estimated_value'], unique=False)
 
     op.create_table('contact_logs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -202,6 +203,7 @@ def downgrade():
 
     op.drop_table('contact_logs')
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index('ix_leads_stage_value')
         batch_op.drop_index('ix_leads_stage_priority')
         batch_op.drop_index('ix_leads_seller_stage_priority')
         batch_op.drop_index('ix_leads_priority')

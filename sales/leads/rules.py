@@ -47,8 +47,10 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
     text = (text or "").strip()
     if text:
         like = f"%{escape_like(text)}%"
-        statement = statement.join(Lead.customer).where(
-            or_(Lead.title.ilike(like, escape="\\"), Customer.name.ilike(like, escape="\\")))
+        # Matching customers first, once, rather than joining every lead to its customer.
+        matching_customers = select(Customer.id).where(Customer.name.ilike(like, escape="\\"))
+        statement = statement.where(or_(Lead.title.ilike(like, escape="\\"),
+                                        Lead.customer_id.in_(matching_customers)))
     if stage_id:
         statement = statement.where(Lead.stage_id == stage_id)
     elif not include_closed:
