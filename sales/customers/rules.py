@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Customer, Tag, User, customer_tags, utcnow
 from sales.customers.forms import split_tags
+from sales.search import contains
 
 EDITABLE_FIELDS = ("kind", "name", "contact_person", "email", "phone", "mobile", "tax_id", "street",
                    "postal_code", "city", "region", "country", "owner_id", "notes")
@@ -22,11 +23,10 @@ def search_statement(text="", tag="", show="active"):
         statement = statement.where(Customer.archived_at.is_not(None))
     text = (text or "").strip()
     if text:
-        like = f"%{escape_like(text)}%"
         conditions = [
-            Customer.name.ilike(like, escape="\\"),
-            Customer.contact_person.ilike(like, escape="\\"),
-            Customer.email.ilike(like, escape="\\"),
+            contains(Customer.name, text),
+            contains(Customer.contact_person, text),
+            contains(Customer.email, text),
             Customer.id.in_(_customers_tagged(text.lower())),
         ]
         digits = re.sub(r"\D", "", text)
@@ -41,10 +41,6 @@ def search_statement(text="", tag="", show="active"):
 def _customers_tagged(name):
     # IN (ids with the tag) walks the tag's index once; EXISTS per customer row would scan them all.
     return select(customer_tags.c.customer_id).join(Tag).where(Tag.name == name)
-
-
-def escape_like(text):
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def popular_tags(limit=12):

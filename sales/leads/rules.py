@@ -7,7 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
-from sales.customers.rules import escape_like
+from sales.search import contains
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import ensure_default_stages
 
@@ -46,11 +46,9 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
     )
     text = (text or "").strip()
     if text:
-        like = f"%{escape_like(text)}%"
         # Matching customers first, once, rather than joining every lead to its customer.
-        matching_customers = select(Customer.id).where(Customer.name.ilike(like, escape="\\"))
-        statement = statement.where(or_(Lead.title.ilike(like, escape="\\"),
-                                        Lead.customer_id.in_(matching_customers)))
+        matching_customers = select(Customer.id).where(contains(Customer.name, text))
+        statement = statement.where(or_(contains(Lead.title, text), Lead.customer_id.in_(matching_customers)))
     if stage_id:
         statement = statement.where(Lead.stage_id == stage_id)
     elif not include_closed:

@@ -1,0 +1,18 @@
+"""Free-text matching that is case-insensitive on every database we run on."""
+from extensions import db
+
+
+def escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column, text):
+    """SQL condition: `column` contains `text`, ignoring case.
+
+    SQLite's LIKE already ignores ASCII case, and its lower() knows no more than ASCII either, so the
+    lower()-on-both-sides that ilike() adds there only costs a function call per row. PostgreSQL has ILIKE.
+    """
+    pattern = f"%{escape_like(text)}%"
+    if db.engine.dialect.name == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
