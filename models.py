@@ -429,11 +429,16 @@ class Lead(TrackedMixin, db.Model):
     priority_reasons: Mapped[Optional[str]] = mapped_column(Text)
 
     closed_at: Mapped[Optional[datetime]]
-    close_reason: Mapped[Optional[str]] = mapped_column(String(300))
+    close_reason: Mapped[Optional[str]] = mapped_column(String(300))   # the seller's words on why
+    # Closing: what was won, or why it was lost (and to whom), and what comes next.
+    won_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
+    lost_reason: Mapped[Optional[str]] = mapped_column(String(20))
+    lost_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("competitors.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
     stage: Mapped[PipelineStage] = relationship()
+    lost_to: Mapped[Optional["Competitor"]] = relationship(foreign_keys=[lost_to_id])
 
     @property
     def is_closed(self) -> bool:
@@ -515,6 +520,112 @@ class ImportJob(db.Model):
     result: Mapped[Optional[str]] = mapped_column(Text)          # JSON counts once done
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[Optional[datetime]]
+
+
+# --- Sale: negotiation ------------------------------------------------------------------------------------
+
+
+class Competitor(TrackedMixin, db.Model):
+    """A shop the customer may buy from instead: the shop-wide list deals refer to."""
+
+    __tablename__ = "competitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    strengths: Mapped[Optional[str]] = mapped_column(Text)
+    weaknesses: Mapped[Optional[str]] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class NegotiationNote(TrackedMixin, db.Model):
+    __tablename__ = "negotiation_notes"
+    __table_args__ = (Index("ix_negotiation_notes_lead_at", "lead_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
+
+
+OBJECTION_KINDS = ("price", "timing", "need", "competitor", "trust", "authority", "other")
+
+
+class Objection(TrackedMixin, db.Model):
+    """A customer's reason not to buy yet, in their words, with the answer given: part of the decision."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        Index("ix_objections_lead", "lead_id", "resolved"),
+        Index("ix_objections_kind", "kind", "resolved"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default="price")
+    customer_words: Mapped[str] = mapped_column(Text)
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    resolved: Mapped[bool] = mapped_column(default=False)
+    resolved_at: Mapped[Optional[datetime]]
+
+    lead: Mapped["Lead"] = relationship()
+
+
+CONCESSION_KINDS = ("discount", "delivery", "payment_terms", "extra_service", "other")
+
+
+class Concession(TrackedMixin, db.Model):
+    """Something given to close the deal, its value, and what the shop got in return."""
+
+    __tablename__ = "concessions"
+    __table_args__ = (Index("ix_concessions_lead", "lead_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default="discount")
+    description: Mapped[str] = mapped_column(String(300))
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    in_return: Mapped[Optional[str]] = mapped_column(String(300))
+
+
+class DealCompetitor(TrackedMixin, db.Model):
+    """A competitor in one deal: their offer and what they have going for them."""
+
+    __tablename__ = "deal_competitors"
+    __table_args__ = (Index("uq_deal_competitors_lead_competitor", "lead_id", "competitor_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitors.id", ondelete="CASCADE"))
+    offer: Mapped[Optional[str]] = mapped_column(String(300))
+    offer_value: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
+    strengths: Mapped[Optional[str]] = mapped_column(String(300))
+
+    competitor: Mapped[Competitor] = relationship()
+
+
+DECISION_ROLES = ("decides", "influences", "uses", "pays")
+STANCES = ("supporter", "neutral", "opponent", "unknown")
+
+
+class DecisionMaker(TrackedMixin, db.Model):
+    """Who decides, who influences, and which way they lean."""
+
+    __tablename__ = "decision_makers"
+    __table_args__ = (Index("ix_decision_makers_lead", "lead_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(20), default="decides")
+    stance: Mapped[str] = mapped_column(String(20), default="unknown")
+    notes: Mapped[Optional[str]] = mapped_column(String(300))
 
 
 # --- Sale: the product catalog -----------------------------------------------------------------------------

@@ -39,6 +39,14 @@ def lead_funnel(page, base, size):
     page.screenshot(path=OUT / f"web-form-{size}.png")
 
 
+def negotiation(page, base, size, lead_id):
+    """Sale: a deal being negotiated, the objection playbook."""
+    page.goto(f"{base}/negotiation/lead/{lead_id}")
+    page.screenshot(path=OUT / f"negotiation-{size}.png", full_page=True)
+    page.goto(f"{base}/negotiation/playbook")
+    page.screenshot(path=OUT / f"playbook-{size}.png", full_page=True)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = tempfile.mkdtemp()
@@ -49,6 +57,9 @@ def main():
         fill_demo_shop(staff[0])
         seller_email = staff[1].email
         customer_id = db.session.execute(db.text("SELECT min(id) FROM customers WHERE kind='person'")).scalar()
+        negotiating_lead = db.session.execute(db.text(
+            "SELECT min(lead_id) FROM objections JOIN leads ON leads.id = objections.lead_id "
+            f"WHERE leads.seller_id = (SELECT id FROM users WHERE email = '{seller_email}')")).scalar()
     server, base = serve(app)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
@@ -69,6 +80,7 @@ def main():
             page.goto(f"{base}/customers/{customer_id}")
             page.screenshot(path=OUT / f"customer-{size}.png", full_page=True)
             lead_funnel(page, base, size)
+            negotiation(page, base, size, negotiating_lead)
             page.goto(f"{base}/customers/new")
             page.fill("#name", "")
             page.fill("#email", "elena@")

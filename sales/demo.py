@@ -111,5 +111,6 @@ def fill_demo_shop(owner, customers=50, seed=7):
 def demo_extensions():
     """Functions `extend(owner, rng)` that add demo data for one blueprint, in sales-cycle order."""
     from sales.leads.demo import fill_demo_leads
+    from sales.negotiation.demo import fill_demo_negotiations
 
-    return [fill_demo_leads]
+    return [fill_demo_leads, fill_demo_negotiations]

@@ -6,6 +6,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
+from wtforms.widgets import TextInput
 
 
 class EmptyForm(FlaskForm):
@@ -25,7 +26,12 @@ class VersionedForm(FlaskForm):
 
 
 class LocalDecimalField(DecimalField):
-    """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English, or plain."""
+    """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English, or plain.
+
+    A text box, not type=number: browsers refuse "12,50" in a number box on an English system.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():

@@ -18,6 +18,7 @@ PERMISSIONS = {
     "leads.import": {"owner", "seller"},
     "pipeline.configure": {"owner"},
     "contacts.log": {"owner", "seller", "support"},
+    "negotiation.reports": {"owner"},
     "inquiries.work": {"owner", "seller", "support"},
 }
 
