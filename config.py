@@ -56,6 +56,8 @@ def from_environment(instance_path):
         "LANGUAGES": ("en", "es"),
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),
         "PAGE_SIZE": 25,
+        # Largest request accepted: a photo from a tablet (8 MB, checked by the after-sale rules) and its form.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_LOCKOUT_MINUTES": 15,

@@ -7,9 +7,10 @@ def register_blueprints(app):
     from sales.customers import bp as customers_bp
     from sales.health import bp as health_bp
     from sales.pages import bp as pages_bp
+    from sales.support import bp as support_bp
     from sales.users import bp as users_bp
 
-    for bp in (accounts_bp, users_bp, customers_bp, pages_bp, health_bp):
+    for bp in (accounts_bp, users_bp, customers_bp, support_bp, pages_bp, health_bp):
         app.register_blueprint(bp)
     # Every route needs a signed-in user unless its view is marked @public.
     app.before_request(policy.require_login_unless_public)

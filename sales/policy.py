@@ -12,6 +12,15 @@ PERMISSIONS = {
     "customers.archive": {"owner", "seller"},
     "customers.history": {"owner", "seller", "support"},
     "users.manage": {"owner"},
+    # After-sale. Which tickets a seller sees is decided per record in sales/support/rules.py.
+    "tickets.view": {"owner", "seller", "support"},
+    "tickets.open": {"owner", "seller", "support"},
+    "tickets.work": {"owner", "support"},
+    "maintenance.plan": {"owner", "support"},
+    "promises.view": {"owner", "seller", "support"},
+    "promises.edit": {"owner", "seller"},
+    "support.reports": {"owner"},
+    "support.settings": {"owner"},
 }
 
 

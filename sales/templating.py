@@ -13,7 +13,7 @@ NAVIGATION = (
     ("customers.index", _l("Customers")),
     ("pages.leads", _l("Leads")),
     ("pages.quotes", _l("Quotes")),
-    ("pages.support", _l("Support")),
+    ("support.index", _l("Support")),
 )
 
 

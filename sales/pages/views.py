@@ -19,9 +19,6 @@ COMING_SOON = {
     "quotes": (_l("Quotes"), _l("Sale"), _l(
         "Quotations from your product catalog with correct totals and taxes; once sent they are binding, "
         "so a change makes a new revision. Customers accept them from a link.")),
-    "support": (_l("Support"), _l("After-sale"), _l(
-        "Tickets for installation, maintenance, repairs and complaints, with warranty decided from the "
-        "sale date, and a satisfaction survey after each one.")),
 }
 
 
@@ -60,7 +57,3 @@ def leads():
 def quotes():
     return _coming_soon("quotes")
 
-
-@bp.route("/support")
-def support():
-    return _coming_soon("support")
