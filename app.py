@@ -2,7 +2,7 @@
 import os
 import sqlite3
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -62,6 +62,11 @@ def init_extensions(app):
 
 def select_locale():
     languages = app_languages()
+    if not has_request_context():
+        # CLI commands (demo data, cron jobs) speak the shop's default language.
+        from flask import current_app
+
+        return current_app.config.get("SHOP_LANGUAGE", languages[0])
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return request.accept_languages.best_match(languages) or languages[0]

@@ -54,6 +54,8 @@ def from_environment(instance_path):
         # Times are stored in UTC and shown in the shop's own time zone.
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Madrid"),
         "LANGUAGES": ("en", "es"),
+        # The language of texts made outside a request (demo data, scheduled jobs).
+        "SHOP_LANGUAGE": os.environ.get("SHOP_LANGUAGE", "es"),
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),
         "PAGE_SIZE": 25,
         # Largest request accepted: a photo from a tablet (8 MB, checked by the after-sale rules) and its form.

@@ -110,4 +110,6 @@ def fill_demo_shop(owner, customers=50, seed=7):
 
 def demo_extensions():
     """Functions `extend(owner, rng)` that add demo data for one blueprint, in sales-cycle order."""
-    return []
+    from sales.support.demo import fill_demo_support
+
+    return [fill_demo_support]

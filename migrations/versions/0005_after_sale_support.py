@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('waiting_since', sa.DateTime(), nullable=True),
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('warranty_override', sa.String(length=10), nullable=True),
