@@ -5,7 +5,7 @@ from app import create_app
 from tests.conftest import login, text_of
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_password", "accounts.logout",
-                    "health.healthz", "pages.home"}
+                    "health.healthz", "pages.home", "support.customer_ticket", "support.survey"}
 
 
 def _routes():
