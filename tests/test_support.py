@@ -674,3 +674,12 @@ def test_demo_has_tickets_of_every_type_and_state(runner, app):
         assert db.session.scalar(select(func.count()).where(Survey.answered_at.is_not(None))) > 3
         assert db.session.scalar(select(func.count()).select_from(MaintenancePlan)) > 0
         assert db.session.scalar(select(func.count()).select_from(TicketCharge)) > 0
+
+
+def test_a_ticket_that_is_not_a_complaint_saves_without_a_root_cause(as_owner, app, make_customer, make_ticket):
+    ticket_id = make_ticket(make_customer())
+    with app.app_context():
+        version = db.session.get(Ticket, ticket_id).version
+    response = as_owner.post(f"/support/tickets/{ticket_id}", data={
+        "status": "in_progress", "priority": "normal", "assignee_id": 0, "version": version})
+    assert response.status_code == 303

@@ -43,7 +43,8 @@ class TicketUpdateForm(VersionedForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
     priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES)
     assignee_id = SelectField(_l("Assigned to"), coerce=int, validate_choice=True)
-    root_cause = SelectField(_l("Root cause"), choices=ROOT_CAUSE_CHOICES,
+    # Only complaints show this field; other tickets post without it, so a missing value is fine.
+    root_cause = SelectField(_l("Root cause"), choices=ROOT_CAUSE_CHOICES, validate_choice=False,
                              description=_l("For complaints: why it happened. Needed to resolve one."))
     resolution = TextAreaField(_l("Resolution"), validators=[Optional(), Length(max=5000)])
 

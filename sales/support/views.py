@@ -17,7 +17,7 @@ from sales.htmx import render_page
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.support import bp, rules
-from sales.support.forms import (KIND_NAMES, ChargeForm, MessageForm, PhotoForm, TicketForm, TicketUpdateForm,
+from sales.support.forms import (KIND_NAMES, ROOT_CAUSE_NAMES, ChargeForm, MessageForm, PhotoForm, TicketForm, TicketUpdateForm,
                                  WarrantyForm)
 
 
@@ -131,7 +131,7 @@ def update(ticket_id):
                 "make your change again."), "error")
         return redirect(url_for("support.show", ticket_id=ticket.id), 303)
     ticket.assignee_id = form.assignee_id.data or None
-    ticket.root_cause = form.root_cause.data or None
+    ticket.root_cause = form.root_cause.data if form.root_cause.data in ROOT_CAUSE_NAMES else None
     ticket.resolution = (form.resolution.data or "").strip() or None
     rules.change_priority(ticket, form.priority.data)
     try:
