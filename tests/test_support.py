@@ -284,7 +284,7 @@ def test_billable_lines_for_a_quotation(as_owner, app, make_customer, make_sale,
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         lines = rules.quote_lines_for(ticket)
-        assert [(l["kind"], l["description"], l["quantity"], l["unit_price"]) for l in lines] == [
+        assert [(x["kind"], x["description"], x["quantity"], x["unit_price"]) for x in lines] == [
             ("part", "Brake pads", Decimal("2"), Decimal("14.50")),
             ("labour", "Workshop", Decimal("0.5"), Decimal("40"))]
         assert rules.charges_total(ticket) == Decimal("49.00")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from extensions import db
-from models import Customer, MaintenancePlan, Order, OrderLine, Promise, User, utcnow
+from models import Customer, MaintenancePlan, Promise, User, utcnow
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require

@@ -65,7 +65,7 @@ def new():
         return render_page("support/pick_customer.html", "support/_pick_customer.html", q=text, matches=matches)
     lines = rules.sold_lines(customer.id)
     form = TicketForm()
-    form.order_line_id.choices = [(0, _("None / not bought here"))] + [(l.id, _line_label(l)) for l in lines]
+    form.order_line_id.choices = [(0, _("None / not bought here"))] + [(line.id, _line_label(line)) for line in lines]
     form.assignee_id.choices = _assignee_choices()
     if request.method == "GET":
         form.order_line_id.data = request.args.get("line", type=int) or (lines[0].id if lines else 0)
