@@ -58,6 +58,8 @@ def from_environment(instance_path):
         "SHOP_LANGUAGE": os.environ.get("SHOP_LANGUAGE", "es"),
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),
         "PAGE_SIZE": 25,
+        # Largest request accepted: a photo from a tablet (8 MB, checked by the after-sale rules) and its form.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_LOCKOUT_MINUTES": 15,

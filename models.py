@@ -743,3 +743,243 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Optional[Product]] = relationship()
+
+
+# --- After-sale: tickets, warranty, maintenance plans, promises, satisfaction -------------------------------
+
+TICKET_KINDS = ("installation", "maintenance", "repair", "training", "complaint", "question")
+TICKET_STATUSES = ("new", "in_progress", "waiting_customer", "resolved", "closed")
+OPEN_TICKET_STATUSES = ("new", "in_progress", "waiting_customer")
+TICKET_PRIORITIES = ("urgent", "high", "normal", "low")
+ROOT_CAUSES = ("product_defect", "installation", "delivery", "service", "communication", "price", "other")
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Ticket(TrackedMixin, db.Model):
+    """A customer's after-sale request: an installation, a repair, a complaint… about a product they bought."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("kind IN ('installation', 'maintenance', 'repair', 'training', 'complaint', 'question')",
+                        name="kind"),
+        CheckConstraint("status IN ('new', 'in_progress', 'waiting_customer', 'resolved', 'closed')",
+                        name="status"),
+        CheckConstraint("priority IN ('urgent', 'high', 'normal', 'low')", name="priority"),
+        CheckConstraint("warranty_override IN ('covered', 'billable')", name="warranty_override"),
+        # The list pages: open tickets by due time, one person's tickets, one customer's tickets.
+        Index("ix_tickets_status_due", "status", "due_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_customer_created", "customer_id", "created_at"),
+        # One ticket per maintenance visit: running the cron job twice cannot double it.
+        Index("uq_tickets_plan_due", "maintenance_plan_id", "maintenance_due_on", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    order_line_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order_lines.id", ondelete="SET NULL"),
+                                                         index=True)
+    serial_number: Mapped[Optional[str]] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default="repair")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime]                                    # from the SLA of its priority (UTC)
+    # While we wait on the customer the SLA clock stops; the wait is added to due_at when work resumes.
+    waiting_since: Mapped[Optional[datetime]]
+    resolved_at: Mapped[Optional[datetime]]
+    closed_at: Mapped[Optional[datetime]]
+    # The warranty is decided from the sale; a person may override that decision, saying why.
+    warranty_override: Mapped[Optional[str]] = mapped_column(String(10))
+    warranty_override_reason: Mapped[Optional[str]] = mapped_column(String(300))
+    root_cause: Mapped[Optional[str]] = mapped_column(String(20))      # complaints: why it happened
+    resolution: Mapped[Optional[str]] = mapped_column(Text)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True, default=_token)
+    maintenance_plan_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("maintenance_plans.id", ondelete="SET NULL"))
+    maintenance_due_on: Mapped[Optional[date]]
+
+    customer: Mapped[Customer] = relationship()
+    order_line: Mapped[Optional[OrderLine]] = relationship()
+    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])
+    messages: Mapped[list["TicketMessage"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketMessage.created_at")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="Attachment.id")
+    charges: Mapped[list["TicketCharge"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCharge.id")
+
+    @property
+    def number(self) -> str:
+        return f"T-{self.id:05d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TICKET_STATUSES
+
+    def __repr__(self):
+        return f"<Ticket {self.id} {self.kind} {self.status}>"
+
+
+class TicketMessage(db.Model):
+    """One entry of a ticket's conversation: an internal note, a reply the customer sees, or their reply."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index("ix_ticket_messages_ticket_at", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_public: Mapped[bool] = mapped_column(default=False)     # False: an internal note, never shown outside
+    from_customer: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    author: Mapped[Optional[User]] = relationship()
+
+
+class Attachment(db.Model):
+    """A photo of a ticket, stored under the instance folder with a generated name."""
+
+    __tablename__ = "ticket_attachments"
+    __table_args__ = (Index("ix_ticket_attachments_ticket", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[Optional[str]] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[Optional[User]] = relationship()
+
+
+class TicketCharge(db.Model):
+    """A part or an hour of labour on billable work: the lines a quotation for the repair would carry."""
+
+    __tablename__ = "ticket_charges"
+    __table_args__ = (
+        CheckConstraint("kind IN ('part', 'labour')", name="kind"),
+        Index("ix_ticket_charges_ticket", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), default="part")
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="charges")
+    product: Mapped[Optional[Product]] = relationship()
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class MaintenancePlan(TrackedMixin, db.Model):
+    """Scheduled maintenance of a product sold: every N months a maintenance ticket is opened."""
+
+    __tablename__ = "maintenance_plans"
+    __table_args__ = (
+        CheckConstraint("every_months > 0", name="every_months"),
+        Index("ix_maintenance_plans_due", "active", "next_due_on"),
+        Index("ix_maintenance_plans_customer", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    order_line_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order_lines.id", ondelete="SET NULL"))
+    every_months: Mapped[int] = mapped_column(Integer, default=12)
+    next_due_on: Mapped[date]
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[Optional[str]] = mapped_column(String(300))
+
+    customer: Mapped[Customer] = relationship()
+    order_line: Mapped[Optional[OrderLine]] = relationship()
+
+
+PROMISE_KINDS = ("delivery", "installation", "training", "other")
+
+
+class Promise(TrackedMixin, db.Model):
+    """What the shop promised when it sold something (delivery by a date, installation, training)."""
+
+    __tablename__ = "promises"
+    __table_args__ = (
+        CheckConstraint("kind IN ('delivery', 'installation', 'training', 'other')", name="kind"),
+        # My day: a seller's open promises by due date.
+        Index("ix_promises_seller_open", "seller_id", "done_at", "due_on"),
+        Index("ix_promises_order", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default="delivery")
+    description: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date]
+    done_at: Mapped[Optional[datetime]]
+
+    order: Mapped[Order] = relationship()
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+
+
+class Survey(db.Model):
+    """A satisfaction survey sent after a ticket closed or an order was delivered.
+
+    What it is about (product, seller, ticket type) is copied in when it is sent, so the reports are plain
+    GROUP BYs and do not change when an order or ticket is edited later.
+    """
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("expectation BETWEEN 1 AND 5", name="expectation"),
+        CheckConstraint("experience BETWEEN 1 AND 5", name="experience"),
+        CheckConstraint("csat BETWEEN 1 AND 5", name="csat"),
+        CheckConstraint("nps BETWEEN 0 AND 10", name="nps"),
+        Index("ix_surveys_answered", "answered_at"),
+        Index("ix_surveys_customer", "customer_id", "created_at"),
+        Index("uq_surveys_ticket", "ticket_id", unique=True),
+        Index("uq_surveys_order", "order_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=_token)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    ticket_kind: Mapped[Optional[str]] = mapped_column(String(20))   # None: a survey after a delivery
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[Optional[datetime]]
+    expectation: Mapped[Optional[int]]       # 1–5: what the customer expected
+    experience: Mapped[Optional[int]]        # 1–5: what they got
+    csat: Mapped[Optional[int]]              # 1–5: overall satisfaction
+    nps: Mapped[Optional[int]]               # 0–10: would they recommend us
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship()
+    ticket: Mapped[Optional[Ticket]] = relationship()
+    order: Mapped[Optional[Order]] = relationship()
+    product: Mapped[Optional[Product]] = relationship()
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+
+    @property
+    def gap(self) -> Optional[int]:
+        """Perceived quality: experience minus expectation (negative: we fell short)."""
+        if self.experience is None or self.expectation is None:
+            return None
+        return self.experience - self.expectation

@@ -89,9 +89,69 @@ def main():
             page.wait_for_selector("#email-error")
             page.screenshot(path=OUT / f"customer-form-error-{size}.png", full_page=True)
             context.close()
+        support_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
+
+
+def workshop_photo(width=320, height=240):
+    """A PNG made here (a warm gradient), standing in for a photo taken with the tablet."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"".join(bytes((200 - y // 3, 90 + x // 4, 60 + (x + y) // 8)) for x in range(width))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def support_screenshots(browser, base, app):
+    """After-sale: a ticket as support sees it, the customer's own link, and the owner's satisfaction gap."""
+    from sqlalchemy import select
+
+    from models import Ticket, TicketMessage, User, utcnow
+    from sales.support.rules import overdue_condition
+
+    with app.app_context():
+        emails = {u.role: u.email for u in db.session.scalars(select(User).order_by(User.id))}
+        with_replies = select(TicketMessage.ticket_id).where(TicketMessage.is_public)
+        ticket = db.session.scalars(select(Ticket).where(Ticket.id.in_(with_replies))
+                                    .order_by(overdue_condition(utcnow()).desc(), Ticket.id)).first()
+        ticket_id, token = ticket.id, ticket.public_token
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#email", emails["support"])
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/support/tickets/{ticket_id}")
+        if size == "tablet":  # once is enough: the phone shot shows the same photo
+            page.set_input_files("#photo", files=[{"name": "freno.png", "mimeType": "image/png",
+                                                   "buffer": workshop_photo()}])
+            page.click("#photos button[type=submit]")
+            page.wait_for_selector("ul.photos img")
+        page.screenshot(path=OUT / f"ticket-{size}.png", full_page=True)
+        page.goto(f"{base}/support/")
+        page.screenshot(path=OUT / f"tickets-{size}.png")
+        page.click("button.link")  # sign out
+        page.fill("#email", emails["owner"])
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/support/reports?by=product&period=all")
+        page.screenshot(path=OUT / f"satisfaction-gap-{size}.png", full_page=True)
+        context.close()
+        customer = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = customer.new_page()
+        page.goto(f"{base}/support/t/{token}")
+        page.screenshot(path=OUT / f"customer-ticket-link-{size}.png", full_page=True)
+        customer.close()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,15 @@ PERMISSIONS = {
     "contacts.log": {"owner", "seller", "support"},
     "negotiation.reports": {"owner"},
     "inquiries.work": {"owner", "seller", "support"},
+    # After-sale. Which tickets a seller sees is decided per record in sales/support/rules.py.
+    "tickets.view": {"owner", "seller", "support"},
+    "tickets.open": {"owner", "seller", "support"},
+    "tickets.work": {"owner", "support"},
+    "maintenance.plan": {"owner", "support"},
+    "promises.view": {"owner", "seller", "support"},
+    "promises.edit": {"owner", "seller"},
+    "support.reports": {"owner"},
+    "support.settings": {"owner"},
 }
 
 

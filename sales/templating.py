@@ -15,7 +15,7 @@ NAVIGATION = (
     ("customers.index", _l("Customers")),
     ("leads.index", _l("Leads")),
     ("pages.quotes", _l("Quotes")),
-    ("pages.support", _l("Support")),
+    ("support.index", _l("Support")),
 )
 
 

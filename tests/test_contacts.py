@@ -120,3 +120,25 @@ def test_timeline_queries_do_not_grow(as_seller, seller, make_customer, make_lea
     with count_queries() as many:
         as_seller.get(f"/customers/{customer.id}")
     assert len(many) == len(few)
+
+
+def test_my_day_shows_promises_not_kept(as_seller, seller, make_customer, app):
+    from models import Order, Promise
+
+    customer = make_customer("Ana García")
+    with app.app_context():
+        from extensions import db
+        order = Order(number="O-2026-0001", customer_id=customer.id, seller_id=seller.id,
+                      ordered_on=date.today() - timedelta(days=10))
+        db.session.add(order)
+        db.session.flush()
+        db.session.add(Promise(order_id=order.id, seller_id=seller.id, kind="delivery",
+                               description="Deliver the cargo bike", due_on=date.today() - timedelta(days=1)))
+        db.session.commit()
+        promise_id = db.session.query(Promise).one().id
+    text = text_of(as_seller.get("/leads/my-day"))
+    assert "1 promise not kept yet" in text and "Deliver the cargo bike" in text
+    response = as_seller.post(f"/support/promises/{promise_id}/kept", data={"back": "my-day"})
+    assert response.location == "/leads/my-day"
+    after = text_of(as_seller.get("/leads/my-day"))
+    assert "Promise kept: Deliver the cargo bike" in after and "promise not kept yet" not in after

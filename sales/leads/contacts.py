@@ -107,8 +107,11 @@ def upcoming_steps(user_id, today, days=7):
 
 
 def extra_my_day_sections(user_id, today):
-    """Other parts of the sales cycle add their own due items here (after-sale promises…)."""
-    return []
+    """Due items from other parts of the sales cycle: after-sale promises not kept by their date."""
+    from sales.support.rules import overdue_promises_for
+
+    promises = overdue_promises_for(user_id, today)
+    return [{"template": "leads/_my_day_promises.html", "promises": promises}] if promises else []
 
 
 @bp.route("/my-day")

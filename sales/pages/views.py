@@ -16,9 +16,6 @@ COMING_SOON = {
     "quotes": (_l("Quotes"), _l("Sale"), _l(
         "Quotations from your product catalog with correct totals and taxes; once sent they are binding, "
         "so a change makes a new revision. Customers accept them from a link.")),
-    "support": (_l("Support"), _l("After-sale"), _l(
-        "Tickets for installation, maintenance, repairs and complaints, with warranty decided from the "
-        "sale date, and a satisfaction survey after each one.")),
 }
 
 
@@ -57,7 +54,3 @@ def _coming_soon(part):
 def quotes():
     return _coming_soon("quotes")
 
-
-@bp.route("/support")
-def support():
-    return _coming_soon("support")
