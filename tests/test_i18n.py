@@ -46,7 +46,7 @@ def test_users_language_setting_wins_over_the_browser(client, make_user):
     assert "Clientes" in page and "Nuevo cliente" in page
 
 
-@pytest.mark.parametrize("url", ["/", "/customers/", "/customers/new", "/leads", "/account"])
+@pytest.mark.parametrize("url", ["/", "/customers/", "/customers/new", "/leads/", "/leads/board", "/leads/my-day", "/support/", "/account"])
 def test_spanish_pages_render(client, make_user, url):
     login(client, make_user(language="es"))
     response = client.get(url)

@@ -106,7 +106,9 @@ def account():
         if current_user.check_password(password_form.current_password.data):
             current_user.set_password(password_form.password.data)
             db.session.commit()
-            login_user(current_user)  # the session token changed: keep this session, end the others
+            # The session token changed: sign this session in again (with the user, not the proxy) so it
+            # survives while every other session ends.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
         password_form.current_password.errors.append(_("This is not your current password."))
