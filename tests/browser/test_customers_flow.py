@@ -18,6 +18,12 @@ def settled(page):
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
+def sign_out(page):
+    """Tap "Sign out" and wait for the sign-in page, so the next navigation cannot cut the request short."""
+    page.get_by_role("button", name="Sign out").tap()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
 def sign_in(page, live_server, user):
     page.goto(f"{live_server}/login")
     page.get_by_label("Email").fill(user.email)

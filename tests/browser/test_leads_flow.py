@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_customers_flow import nav, sign_in
+from tests.browser.test_customers_flow import nav, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_from_web_form_to_proposal(browser, page, live_server, owner, seller):
     page.get_by_label("Seller").select_option(label=seller.name)
     page.get_by_role("button", name="Save").tap()
     expect(page.get_by_text("Lead “Cargo bike for two kids” is saved.")).to_be_visible()
-    page.get_by_role("button", name="Sign out").tap()
+    sign_out(page)
 
     # The seller calls, with a goal, and plans the next step for today.
     sign_in(page, live_server, seller)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from extensions import db
 from models import Order, OrderLine, Product
-from tests.conftest import PASSWORD
+from tests.browser.test_customers_flow import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +24,6 @@ def small_png(width=8, height=6):
     rows = b"".join(b"\x00" + b"\xd0\x40\x20" * width for _ in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-    expect(page.get_by_role("heading", name=f"Hello, {user.name}")).to_be_visible()
 
 
 def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_server, app, make_user,
@@ -114,7 +106,7 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     survey_context.close()
 
     # The owner's gap report shows it: expected 5, got 4, a gap of −1.
-    page.get_by_role("button", name="Sign out").tap()
+    sign_out(page)
     sign_in(page, live_server, owner)
     page.goto(f"{live_server}/support/reports?by=product&period=all")
     row = page.locator("table.gap-report tbody tr", has_text="E-City electric bike")
