@@ -687,6 +687,110 @@ class Inquiry(TrackedMixin, db.Model):
         return self.answered_at is None
 
 
+# --- Sale: quotations ----------------------------------------------------------------------------------------
+
+
+class YearCounter(db.Model):
+    """The last number used per kind of document and year: numbering without gaps (Q-2026-0001, …)."""
+
+    __tablename__ = "year_counters"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Quote(TrackedMixin, db.Model):
+    """A quotation to a customer. Its content lives in revisions: a sent revision is never edited."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        Index("ix_quotes_customer", "customer_id"),
+        Index("ix_quotes_lead", "lead_id"),
+        Index("ix_quotes_seller_created", "seller_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    inquiry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inquiries.id", ondelete="SET NULL"))
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+
+    customer: Mapped[Customer] = relationship()
+    lead: Mapped[Optional[Lead]] = relationship()
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+    revisions: Mapped[list["QuoteRevision"]] = relationship(back_populates="quote", order_by="QuoteRevision.number",
+                                                            cascade="all, delete-orphan")
+
+    @property
+    def latest(self):
+        return self.revisions[-1] if self.revisions else None
+
+
+QUOTE_STATUSES = ("draft", "sent", "accepted", "declined", "superseded")
+
+
+class QuoteRevision(TrackedMixin, db.Model):
+    """One version of a quotation, with its lines and totals. Once sent, only its outcome may change."""
+
+    __tablename__ = "quote_revisions"
+    __table_args__ = (
+        Index("uq_quote_revisions_quote_number", "quote_id", "number", unique=True),
+        Index("ix_quote_revisions_status", "status", "valid_until"),
+        CheckConstraint("status IN ('draft', 'sent', 'accepted', 'declined', 'superseded')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    valid_until: Mapped[date]
+    need: Mapped[Optional[str]] = mapped_column(Text)          # the proposal: the need we understood,
+    solution: Mapped[Optional[str]] = mapped_column(Text)      # the solution we propose,
+    benefits: Mapped[Optional[str]] = mapped_column(Text)      # and what the customer gains.
+    terms: Mapped[Optional[str]] = mapped_column(Text)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    sent_at: Mapped[Optional[datetime]]
+    token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    decided_at: Mapped[Optional[datetime]]
+    decided_by_name: Mapped[Optional[str]] = mapped_column(String(160))
+    decided_from: Mapped[Optional[str]] = mapped_column(String(64))
+    decline_reason: Mapped[Optional[str]] = mapped_column(String(500))
+
+    quote: Mapped[Quote] = relationship(back_populates="revisions")
+    lines: Mapped[list["QuoteLine"]] = relationship(back_populates="revision", order_by="QuoteLine.position",
+                                                    cascade="all, delete-orphan")
+
+    def is_expired(self, today) -> bool:
+        return self.status == "sent" and self.valid_until < today
+
+
+class QuoteLine(db.Model):
+    __tablename__ = "quote_lines"
+    __table_args__ = (Index("ix_quote_lines_revision", "revision_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("quote_revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    net: Mapped[Decimal] = mapped_column(Numeric(12, 2))       # after discount, before tax
+    tax: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    revision: Mapped[QuoteRevision] = relationship(back_populates="lines")
+    product: Mapped[Optional[Product]] = relationship()
+
+
 # --- Sale: orders (what was sold, feeding after-sale and repeat purchases) ----------------------------------
 
 

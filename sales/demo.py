@@ -112,6 +112,7 @@ def demo_extensions():
     """Functions `extend(owner, rng)` that add demo data for one blueprint, in sales-cycle order."""
     from sales.leads.demo import fill_demo_leads
     from sales.negotiation.demo import fill_demo_negotiations
+    from sales.quotes.demo import fill_demo_quotes
     from sales.support.demo import fill_demo_support
 
-    return [fill_demo_leads, fill_demo_negotiations, fill_demo_support]
+    return [fill_demo_leads, fill_demo_quotes, fill_demo_negotiations, fill_demo_support]

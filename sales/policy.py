@@ -19,6 +19,11 @@ PERMISSIONS = {
     "pipeline.configure": {"owner"},
     "contacts.log": {"owner", "seller", "support"},
     "negotiation.reports": {"owner"},
+    # Sale. Quotes are a seller's work; the owner keeps the catalog and the shop's details.
+    "quotes.view": {"owner", "seller", "support"},
+    "quotes.edit": {"owner", "seller"},
+    "catalog.edit": {"owner"},
+    "shop.settings": {"owner"},
     "inquiries.work": {"owner", "seller", "support"},
     # After-sale. Which tickets a seller sees is decided per record in sales/support/rules.py.
     "tickets.view": {"owner", "seller", "support"},

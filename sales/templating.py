@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from flask import request
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,9 +14,17 @@ NAVIGATION = (
     ("pages.home", _l("Dashboard")),
     ("customers.index", _l("Customers")),
     ("leads.index", _l("Leads")),
-    ("pages.quotes", _l("Quotes")),
+    ("quotes.index", _l("Quotes")),
     ("support.index", _l("Support")),
 )
+
+
+def _has_logo():
+    from pathlib import Path
+
+    from flask import current_app
+
+    return any((Path(current_app.instance_path) / f"logo.{ext}").exists() for ext in ("png", "jpg"))
 
 
 def register(app):
@@ -29,6 +37,8 @@ def register(app):
             "shop_name": lambda: ShopSetting.get("shop_name", app.config["SHOP_NAME"]),
             "navigation": NAVIGATION,
             "current_locale": lambda: str(get_locale()),
+            "shop_setting": ShopSetting.get,
+            "has_shop_logo": _has_logo,
         }
 
     @app.template_filter("datetime")
@@ -41,6 +51,13 @@ def register(app):
             return ""
         currency = ShopSetting.get("currency", "EUR")
         return format_currency(Decimal(str(value)), currency)
+
+    @app.template_filter("number")
+    def _number(value):
+        """A quantity or percentage without trailing zeros, in the reader's notation: 1,5 or 1.5."""
+        if value in (None, ""):
+            return ""
+        return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
 
     @app.template_filter("date")
     def _date(value, format="medium"):

@@ -9,7 +9,8 @@ from tests.conftest import login, text_of
 # Every page anonymous visitors may open. Adding one is a deliberate change to this list.
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_password", "accounts.logout",
                     "health.healthz", "pages.home", "leads.web_form", "leads.web_form_thanks",
-                    "support.customer_ticket", "support.survey"}
+                    "support.customer_ticket", "support.survey",
+                    "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo"}
 
 
 def _routes():

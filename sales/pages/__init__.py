@@ -1,4 +1,4 @@
-"""The home page and the parts of the sales cycle that are still being built."""
+"""The home page."""
 from flask import Blueprint
 
 bp = Blueprint("pages", __name__)

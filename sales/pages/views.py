@@ -1,7 +1,6 @@
 from datetime import date, timedelta
 
 from flask import redirect, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -11,13 +10,6 @@ from sales.accounts.rules import has_users
 from sales.htmx import render_page
 from sales.pages import bp
 from sales.policy import public
-
-COMING_SOON = {
-    "quotes": (_l("Quotes"), _l("Sale"), _l(
-        "Quotations from your product catalog with correct totals and taxes; once sent they are binding, "
-        "so a change makes a new revision. Customers accept them from a link.")),
-}
-
 
 @bp.route("/")
 @public
@@ -42,15 +34,3 @@ def home():
         .where(ContactLog.user_id == current_user.id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due <= today))
     return render_page("pages/home.html", "pages/_home.html", stats=stats, recent=recent)
-
-
-def _coming_soon(part):
-    title, stage, description = COMING_SOON[part]
-    return render_page("pages/coming_soon.html", "pages/_coming_soon.html", title=title, stage=stage,
-                       description=description, active_nav=f"pages.{part}")
-
-
-@bp.route("/quotes")
-def quotes():
-    return _coming_soon("quotes")
-

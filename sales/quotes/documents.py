@@ -1,0 +1,185 @@
+"""The quotation as a document: the shop's details, its logo, and the PDF download."""
+import io
+import os
+from datetime import date
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
+
+from extensions import db
+from models import ShopSetting
+from sales.htmx import render_page
+from sales.policy import public, require
+from sales.quotes import bp
+from sales.quotes.forms import ShopDocumentForm
+from sales.quotes.views import get_quote_or_404, get_revision_or_404, status_of
+
+LOGO_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
+FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                   "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+
+
+def logo_path():
+    for ext in ("png", "jpg"):
+        path = Path(current_app.instance_path) / f"logo.{ext}"
+        if path.exists():
+            return path
+    return None
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require("shop.settings")
+def settings():
+    form = ShopDocumentForm()
+    if request.method == "GET":
+        form.shop_name.data = ShopSetting.get("shop_name", current_app.config["SHOP_NAME"])
+        form.address.data = ShopSetting.get("shop_address")
+        form.tax_id.data = ShopSetting.get("shop_tax_id")
+        form.currency.data = ShopSetting.get("currency", "EUR")
+        form.quote_validity_days.data = int(ShopSetting.get("quote_validity_days", "30"))
+        form.quote_terms.data = ShopSetting.get("quote_terms")
+    if form.validate_on_submit():
+        upload = form.logo.data
+        if upload and getattr(upload, "filename", ""):
+            content = upload.read(1024 * 1024 + 1)
+            kind = next((ext for magic, ext in LOGO_TYPES.items() if content.startswith(magic)), None)
+            if len(content) > 1024 * 1024 or kind is None:
+                form.logo.errors.append(_("The logo must be a PNG or JPEG of at most 1 MB."))
+                return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
+                                   has_logo=logo_path() is not None, status=422)
+            for old in Path(current_app.instance_path).glob("logo.*"):
+                old.unlink()
+            (Path(current_app.instance_path) / f"logo.{kind}").write_bytes(content)
+        for key, value in (("shop_name", form.shop_name.data), ("shop_address", form.address.data),
+                           ("shop_tax_id", form.tax_id.data), ("currency", form.currency.data),
+                           ("quote_validity_days", str(form.quote_validity_days.data)),
+                           ("quote_terms", form.quote_terms.data)):
+            ShopSetting.put(key, (value or "").strip() or None)
+        db.session.commit()
+        flash(_("Shop details saved. They appear on every new document."), "success")
+        return redirect(url_for("quotes.settings"), 303)
+    return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
+                       has_logo=logo_path() is not None, status=422 if form.errors else 200)
+
+
+@bp.route("/shop-logo")
+@public
+def shop_logo():
+    # Public: the logo appears on the customer's quote page too.
+    path = logo_path()
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=3600)
+
+
+class _Text:
+    """Text for the PDF: a Unicode font when the system has one, else Latin-1 with € spelled out."""
+
+    def __init__(self, pdf):
+        self.font = next((f for f in FONT_CANDIDATES if os.path.exists(f)), None)
+        if self.font:
+            pdf.add_font("Body", "", self.font)
+            pdf.add_font("Body", "B", self.font)
+            self.family = "Body"
+        else:
+            self.family = "Helvetica"
+
+    def __call__(self, text):
+        text = "" if text is None else str(text)
+        if self.font:
+            return text
+        return text.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
+
+
+def revision_pdf(quote, revision):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_page()
+    t = _Text(pdf)
+    money = lambda value: t(format_currency(value, revision.currency))  # noqa: E731
+    logo = logo_path()
+    if logo:
+        pdf.image(str(logo), x=150, y=12, h=18)
+    pdf.set_font(t.family, "B", 16)
+    pdf.cell(0, 8, t(ShopSetting.get("shop_name", "Mostrador")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(t.family, "", 9)
+    for line in (ShopSetting.get("shop_address") or "").splitlines():
+        pdf.cell(0, 4.5, t(line), new_x="LMARGIN", new_y="NEXT")
+    if ShopSetting.get("shop_tax_id"):
+        pdf.cell(0, 4.5, t(_("Tax ID") + ": " + ShopSetting.get("shop_tax_id")), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(t.family, "B", 13)
+    pdf.cell(0, 7, t(_("Quotation %(number)s — revision %(n)d", number=quote.number, n=revision.number)),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(t.family, "", 10)
+    customer = quote.customer
+    for line in (customer.name, customer.contact_person, customer.street,
+                 " ".join(x for x in (customer.postal_code, customer.city) if x), customer.tax_id):
+        if line:
+            pdf.cell(0, 5, t(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, t(_("Date: %(date)s · Valid until %(until)s",
+                       date=format_date(revision.sent_at or date.today()), until=format_date(revision.valid_until))),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for title, text in ((_("The need we understood"), revision.need), (_("The solution we propose"), revision.solution),
+                        (_("What the customer gains"), revision.benefits)):
+        if text:
+            pdf.set_font(t.family, "B", 10)
+            pdf.cell(0, 5, t(title), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(t.family, "", 10)
+            pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+    pdf.ln(2)
+    widths = (78, 18, 26, 16, 16, 26)
+    pdf.set_font(t.family, "B", 9)
+    for width, head in zip(widths, (_("Description"), _("Quantity"), _("Unit price"), _("Disc. %"), _("Tax %"),
+                                    _("Amount"))):
+        pdf.cell(width, 7, t(head), border="B", align="L" if width == 78 else "R")
+    pdf.ln()
+    pdf.set_font(t.family, "", 9)
+    for line in revision.lines:
+        pdf.cell(widths[0], 6, t(line.description[:60]))
+        pdf.cell(widths[1], 6, t(f"{line.quantity.normalize():f}"), align="R")
+        pdf.cell(widths[2], 6, money(line.unit_price), align="R")
+        pdf.cell(widths[3], 6, t(f"{line.discount_percent.normalize():f}"), align="R")
+        pdf.cell(widths[4], 6, t(f"{line.tax_rate.normalize():f}"), align="R")
+        pdf.cell(widths[5], 6, money(line.net), align="R")
+        pdf.ln()
+    pdf.ln(2)
+    for label, value, bold in ((_("Total before tax"), revision.subtotal, False), (_("Tax"), revision.tax_total, False),
+                               (_("Total"), revision.total, True)):
+        pdf.set_font(t.family, "B" if bold else "", 10)
+        pdf.cell(sum(widths[:-1]), 6, t(label), align="R")
+        pdf.cell(widths[-1], 6, money(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    if revision.terms:
+        pdf.ln(4)
+        pdf.set_font(t.family, "B", 9)
+        pdf.cell(0, 5, t(_("Terms")), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(t.family, "", 9)
+        pdf.multi_cell(0, 4.5, t(revision.terms))
+    return bytes(pdf.output())
+
+
+@bp.route("/<int:quote_id>/r/<int:number>.pdf")
+@require("quotes.view")
+def pdf(quote_id, number):
+    quote = get_quote_or_404(quote_id)
+    revision = get_revision_or_404(quote, number)
+    return send_file(io.BytesIO(revision_pdf(quote, revision)), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{quote.number}-r{revision.number}.pdf")
+
+
+@bp.route("/q/<token>.pdf")
+@public
+def public_pdf(token):
+    from sales.quotes.rules import revision_by_token
+
+    revision = revision_by_token(token)
+    if revision is None or status_of(revision) in ("superseded", "expired"):
+        abort(404)
+    return send_file(io.BytesIO(revision_pdf(revision.quote, revision)), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"{revision.quote.number}-r{revision.number}.pdf")

@@ -1,0 +1,68 @@
+"""Reading quotation lines from the form: every problem lands on its own field, nothing typed is lost."""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from extensions import db
+from models import Product
+from sales.quotes.forms import MAX_QUANTITY
+
+MAX_PRICE = Decimal("10000000")
+
+
+def read_lines(form):
+    """The filled-in lines as dicts, or None when any line has an error (errors are set on the fields)."""
+    rows = [entry.form for entry in form.lines]  # the subform: `entry.description` is the field's own text
+    products = {p.id: p for p in db.session.query(Product).filter(
+        Product.id.in_([row.product_id.data for row in rows if row.product_id.data]))}
+    result, ok = [], True
+    for row in rows:
+        if row.is_blank():
+            continue
+        product = products.get(row.product_id.data)
+        if row.product_id.data and product is None:
+            row.product_id.errors.append(_("This product is no longer in the catalog."))
+            ok = False
+            continue
+        description = (row.description.data or "").strip() or (product.name if product else "")
+        if not description:
+            row.description.errors.append(_("Choose a product or describe the line."))
+            ok = False
+        quantity = row.quantity.data
+        if quantity is None and not row.quantity.errors:
+            row.quantity.errors.append(_("How many?"))
+        elif quantity is not None and (quantity <= 0 or quantity > MAX_QUANTITY):
+            row.quantity.errors.append(_("The quantity must be more than 0 and at most %(max)s.", max="100.000"))
+        price = row.unit_price.data if row.unit_price.data is not None else (product.unit_price if product else None)
+        if price is None and not row.unit_price.errors:
+            row.unit_price.errors.append(_("Write the price."))
+        elif price is not None and (price < 0 or price > MAX_PRICE):
+            row.unit_price.errors.append(_("The price must be between 0 and 10,000,000."))
+        discount = row.discount_percent.data if row.discount_percent.data is not None else Decimal("0")
+        if not Decimal("0") <= discount <= Decimal("100"):
+            row.discount_percent.errors.append(_("A discount is between 0 and 100 %."))
+        tax = row.tax_rate.data if row.tax_rate.data is not None else (product.tax_rate if product else Decimal("0"))
+        if not Decimal("0") <= tax <= Decimal("100"):
+            row.tax_rate.errors.append(_("A tax rate is between 0 and 100 %."))
+        if any(f.errors for f in (row.product_id, row.description, row.quantity, row.unit_price,
+                                  row.discount_percent, row.tax_rate)):
+            ok = False
+            continue
+        result.append(dict(product_id=product.id if product else None, description=description[:300],
+                           quantity=quantity, unit_price=price, discount_percent=discount, tax_rate=tax))
+    if ok and not result:
+        form.lines.errors.append(_("A quotation needs at least one line."))
+        ok = False
+    return result if ok else None
+
+
+def fill_form_lines(form, revision, extra=2):
+    """Put a revision's lines into the form, with a few empty rows to add more."""
+    while len(form.lines):
+        form.lines.pop_entry()
+    for line in revision.lines:
+        form.lines.append_entry({
+            "product_id": line.product_id or 0, "description": line.description, "quantity": line.quantity,
+            "unit_price": line.unit_price, "discount_percent": line.discount_percent, "tax_rate": line.tax_rate})
+    for _i in range(max(extra, 4 - len(revision.lines))):
+        form.lines.append_entry()

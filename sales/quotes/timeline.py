@@ -1,0 +1,38 @@
+"""What the sale adds to a customer's timeline: quotations sent and decided, orders."""
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Order, Quote, QuoteRevision
+from sales.timeline import TimelineEntry, provider
+
+
+@provider
+def quotations(customer, limit):
+    revisions = db.session.scalars(
+        select(QuoteRevision).join(Quote).options(selectinload(QuoteRevision.quote))
+        .where(Quote.customer_id == customer.id, QuoteRevision.sent_at.is_not(None))
+        .order_by(QuoteRevision.sent_at.desc()).limit(limit)
+    ).all()
+    entries = []
+    for r in revisions:
+        url = url_for("quotes.show", quote_id=r.quote_id, number=r.number)
+        entries.append(TimelineEntry(at=r.sent_at, kind="quote", url=url,
+                                     title=_("Quote %(number)s rev. %(n)d sent", number=r.quote.number, n=r.number)))
+        if r.decided_at:
+            title = (_("Quote %(number)s accepted by %(name)s", number=r.quote.number, name=r.decided_by_name)
+                     if r.status == "accepted" else
+                     _("Quote %(number)s declined by %(name)s", number=r.quote.number, name=r.decided_by_name))
+            entries.append(TimelineEntry(at=r.decided_at, kind="quote", title=title, detail=r.decline_reason,
+                                         url=url))
+    return entries
+
+
+@provider
+def orders(customer, limit):
+    rows = db.session.scalars(select(Order).where(Order.customer_id == customer.id)
+                              .order_by(Order.created_at.desc()).limit(limit)).all()
+    return [TimelineEntry(at=o.created_at, kind="order", url=url_for("quotes.order", order_id=o.id),
+                          title=_("Order %(number)s", number=o.number), detail=None) for o in rows]

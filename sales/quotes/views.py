@@ -1,0 +1,232 @@
+from datetime import date, timedelta
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision
+from sales.customers.rules import search_statement
+from sales.forms import EmptyForm
+from sales.htmx import render_page
+from sales.pagination import page_number, paginate
+from sales.policy import can, require
+from sales.quotes import bp, rules
+from sales.quotes.forms import QuoteForm
+from sales.quotes.lines import fill_form_lines, read_lines
+
+
+def get_quote_or_404(quote_id):
+    quote = db.session.get(Quote, quote_id)
+    if quote is None:
+        abort(404)
+    if current_user.role == "seller" and quote.seller_id != current_user.id and quote.lead is not None:
+        from sales.leads.rules import may_see
+
+        if not may_see(current_user, quote.lead):
+            abort(404)
+    return quote
+
+
+def get_revision_or_404(quote, number):
+    revision = next((r for r in quote.revisions if r.number == number), None)
+    return revision or abort(404)
+
+
+def status_of(revision, today=None):
+    return "expired" if revision.is_expired(today or date.today()) else revision.status
+
+
+@bp.route("/")
+@require("quotes.view")
+def index():
+    show = request.args.get("show", "open")
+    statement = (select(Quote).options(selectinload(Quote.customer), selectinload(Quote.revisions),
+                                       selectinload(Quote.seller))
+                 .order_by(Quote.id.desc()))
+    if current_user.role == "seller":
+        statement = statement.where(Quote.seller_id == current_user.id)
+    latest_status = (select(QuoteRevision.status).where(QuoteRevision.quote_id == Quote.id)
+                     .order_by(QuoteRevision.number.desc()).limit(1).scalar_subquery())
+    if show == "open":
+        statement = statement.where(latest_status.in_(("draft", "sent")))
+    elif show in ("accepted", "declined"):
+        statement = statement.where(latest_status == show)
+    page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_page(None, "quotes/_list.html", title=_("Quotes"), page=page, show=show,
+                       status_of=status_of)
+
+
+def _choices(form, customer):
+    products = db.session.scalars(select(Product).where(Product.active).order_by(Product.name)).all()
+    for entry in form.lines:
+        entry.form.product_id.choices = [(0, _("— free text —"))] + [(p.id, f"{p.name} · {p.code}") for p in products]
+    form.customer_id.choices = [(customer.id, customer.name)]
+    form.lead_id.choices = [(0, "—")] + [(l.id, l.title) for l in rules.lead_choices_for(customer.id)]
+    return products
+
+
+def _apply_header(revision, form):
+    for name in ("valid_until", "need", "solution", "benefits", "terms", "notes"):
+        value = getattr(form, name).data
+        setattr(revision, name, value.strip() or None if isinstance(value, str) else value)
+
+
+def _form_page(form, customer, quote=None, revision=None, status=200):
+    products = _choices(form, customer)
+    chosen = [entry.form.product_id.data for entry in form.lines if entry.form.product_id.data]
+    return render_page(None, "quotes/_form.html", title=_("Quote for %(name)s", name=customer.name), form=form,
+                       customer=customer, quote=quote, revision=revision, products=products,
+                       suggestions=rules.suggestions(customer.id, chosen), status=status)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("quotes.edit")
+def new():
+    lead = db.session.get(Lead, request.values.get("lead_id", type=int) or 0)
+    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=int) or 0)
+    customer = db.session.get(Customer, request.values.get("customer_id", type=int) or 0)
+    customer = customer or (lead.customer if lead else None) or (inquiry.customer if inquiry else None)
+    if customer is None:
+        matches = db.session.scalars(search_statement(request.args.get("q", "")).limit(20)).all() \
+            if request.args.get("q") else []
+        return render_page(None, "quotes/_pick_customer.html", title=_("New quote"), matches=matches,
+                           q=request.args.get("q", ""))
+    form = QuoteForm()
+    if request.method == "GET":
+        form.lead_id.data = lead.id if lead else 0
+        form.valid_until.data = date.today() + timedelta(days=rules.default_validity_days())
+        if lead is not None:
+            form.need.data = lead.description
+        if inquiry is not None:
+            form.need.data = inquiry.question
+            if inquiry.product_id:
+                form.lines[0].form.product_id.data = inquiry.product_id
+                form.lines[0].form.quantity.data = 1
+    _choices(form, customer)
+    if request.method == "POST" and request.form.get("more"):
+        form.lines.append_entry()
+        form.lines.append_entry()
+        return _form_page(form, customer)
+    if form.validate_on_submit():
+        lines = read_lines(form)
+        if lines is not None:
+            chosen_lead = db.session.get(Lead, form.lead_id.data or 0)
+            quote, revision = rules.new_quote(customer, current_user.id, lead=chosen_lead, inquiry=inquiry)
+            _apply_header(revision, form)
+            rules.set_lines(revision, lines)
+            db.session.commit()
+            flash(_("Quote %(number)s saved as a draft. Check it, then send it.", number=quote.number), "success")
+            return redirect(url_for("quotes.show", quote_id=quote.id), 303)
+    return _form_page(form, customer, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
+@require("quotes.edit")
+def edit(quote_id):
+    quote = get_quote_or_404(quote_id)
+    revision = quote.latest
+    if revision.status != "draft":
+        flash(_("Revision %(n)d was sent, so it cannot change. Make a new revision instead.", n=revision.number),
+              "error")
+        return redirect(url_for("quotes.show", quote_id=quote.id), 303)
+    # On a save, only what was submitted counts: lines missing from the form are not refilled from the draft.
+    form = QuoteForm(obj=revision) if request.method == "GET" else QuoteForm()
+    if request.method == "GET":
+        form.version.data = revision.version
+        form.lead_id.data = quote.lead_id or 0
+        fill_form_lines(form, revision)
+    _choices(form, quote.customer)
+    if request.method == "POST" and request.form.get("more"):
+        form.lines.append_entry()
+        form.lines.append_entry()
+        return _form_page(form, quote.customer, quote, revision)
+    if form.validate_on_submit():
+        if form.loaded_version() != revision.version:
+            form.version.errors.append(_("Someone else changed this draft meanwhile. Your lines are kept below; "
+                                         "save again to replace theirs."))
+            form.version.data = revision.version
+            return _form_page(form, quote.customer, quote, revision, status=409)
+        lines = read_lines(form)
+        if lines is not None:
+            quote.lead_id = form.lead_id.data or None
+            _apply_header(revision, form)
+            rules.set_lines(revision, lines)
+            db.session.commit()
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("quotes.show", quote_id=quote.id), 303)
+    return _form_page(form, quote.customer, quote, revision, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:quote_id>")
+@bp.route("/<int:quote_id>/r/<int:number>")
+@require("quotes.view")
+def show(quote_id, number=None):
+    quote = get_quote_or_404(quote_id)
+    revision = get_revision_or_404(quote, number) if number else quote.latest
+    previous = next((r for r in quote.revisions if r.number == revision.number - 1), None)
+    return render_page(None, "quotes/_show.html", title=f"{quote.number} · {quote.customer.name}", quote=quote,
+                       revision=revision, doc_status=status_of(revision),
+                       changes=rules.changes(previous, revision) if previous else None, previous=previous,
+                       link=url_for("quotes.public_quote", token=revision.token, _external=True)
+                       if revision.token else None, action_form=EmptyForm(), may_edit=can(current_user, "quotes.edit"))
+
+
+@bp.route("/<int:quote_id>/send", methods=["POST"])
+@require("quotes.edit")
+def send(quote_id):
+    quote = get_quote_or_404(quote_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revision = quote.latest
+    if revision.status != "draft":
+        flash(_("This revision was already sent."), "error")
+    elif revision.valid_until < date.today():
+        flash(_("The validity date has passed: edit the draft and set a new one first."), "error")
+    else:
+        rules.send(revision)
+        if quote.lead is not None:
+            rules.ensure_lead_in_proposal(quote.lead, current_user.id)
+        db.session.commit()
+        flash(_("Quote %(number)s (revision %(n)d) is sent and binding. Give the customer the link below.",
+                number=quote.number, n=revision.number), "success")
+    return redirect(url_for("quotes.show", quote_id=quote.id), 303)
+
+
+@bp.route("/<int:quote_id>/revise", methods=["POST"])
+@require("quotes.edit")
+def revise(quote_id):
+    quote = get_quote_or_404(quote_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        revision = rules.revise(quote)
+    except rules.NotEditable:
+        flash(_("An accepted quote cannot change."), "error")
+        return redirect(url_for("quotes.show", quote_id=quote.id), 303)
+    db.session.commit()
+    flash(_("Revision %(n)d started from the last one. Revision %(prev)d stays as it was sent.",
+            n=revision.number, prev=revision.number - 1), "success")
+    return redirect(url_for("quotes.edit", quote_id=quote.id), 303)
+
+
+@bp.route("/orders/")
+@require("quotes.view")
+def orders():
+    statement = select(Order).options(selectinload(Order.customer)).order_by(Order.ordered_on.desc(), Order.id.desc())
+    if current_user.role == "seller":
+        statement = statement.where(Order.seller_id == current_user.id)
+    page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_page(None, "quotes/_orders.html", title=_("Orders"), page=page)
+
+
+@bp.route("/orders/<int:order_id>")
+@require("quotes.view")
+def order(order_id):
+    order = db.session.get(Order, order_id) or abort(404)
+    if current_user.role == "seller" and order.seller_id != current_user.id:
+        abort(404)
+    quote = db.session.scalar(select(Quote).where(Quote.order_id == order.id))
+    return render_page(None, "quotes/_order.html", title=order.number, order=order, quote=quote)
