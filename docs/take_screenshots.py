@@ -47,6 +47,21 @@ def negotiation(page, base, size, lead_id):
     page.screenshot(path=OUT / f"playbook-{size}.png", full_page=True)
 
 
+def quotation(page, base, size, quote_id):
+    """Sale: a quotation as the seller sees it, its printed form, and the customer's acceptance page."""
+    page.goto(f"{base}/quotes/{quote_id}")
+    page.screenshot(path=OUT / f"quote-{size}.png", full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=OUT / f"quote-print-{size}.png", full_page=True)
+    page.emulate_media(media="screen")
+    link = page.locator(".linkbox input").input_value()
+    customer = page.context.browser.new_context(viewport=page.viewport_size, has_touch=True, locale="es-ES")
+    customer_page = customer.new_page()
+    customer_page.goto(link)
+    customer_page.screenshot(path=OUT / f"quote-acceptance-{size}.png", full_page=True)
+    customer.close()
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = tempfile.mkdtemp()
@@ -57,6 +72,9 @@ def main():
         fill_demo_shop(staff[0])
         seller_email = staff[1].email
         customer_id = db.session.execute(db.text("SELECT min(id) FROM customers WHERE kind='person'")).scalar()
+        sent_quote = db.session.execute(db.text(
+            "SELECT min(quote_id) FROM quote_revisions WHERE status = 'sent' AND valid_until >= CURRENT_DATE"
+        )).scalar()
         negotiating_lead = db.session.execute(db.text(
             "SELECT min(lead_id) FROM objections JOIN leads ON leads.id = objections.lead_id "
             f"WHERE leads.seller_id = (SELECT id FROM users WHERE email = '{seller_email}')")).scalar()
@@ -81,6 +99,7 @@ def main():
             page.screenshot(path=OUT / f"customer-{size}.png", full_page=True)
             lead_funnel(page, base, size)
             negotiation(page, base, size, negotiating_lead)
+            quotation(page, base, size, sent_quote)
             page.goto(f"{base}/customers/new")
             page.fill("#name", "")
             page.fill("#email", "elena@")
