@@ -20,11 +20,7 @@ NAVIGATION = (
 
 
 def _has_logo():
-    from pathlib import Path
-
-    from flask import current_app
-
-    return any((Path(current_app.instance_path) / f"logo.{ext}").exists() for ext in ("png", "jpg"))
+    return ShopSetting.get("shop_logo_type") is not None
 
 
 def register(app):

@@ -292,3 +292,37 @@ def test_catalog_import_with_the_public_sample(as_owner, app):
 def test_only_the_owner_edits_the_catalog(as_seller):
     assert as_seller.get("/catalog/new").status_code == 403
     assert as_seller.get("/catalog/").status_code == 200
+
+
+def _png():
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" + b"\xff\x00\x00" * 2 + b"\x00" + b"\x00\xff\x00" * 2))
+            + chunk(b"IEND", b""))
+
+
+def test_shop_logo_is_kept_in_the_database_and_shown_on_quotes_and_pdf(as_owner, make_customer, catalog, app):
+    import io
+
+    from models import ShopSetting
+
+    details = {"shop_name": "Bicis Sol", "address": "Calle Luna 1", "tax_id": "B123", "currency": "EUR",
+               "quote_validity_days": "30", "quote_terms": ""}
+    refused = as_owner.post("/quotes/settings", data={**details, "logo": (io.BytesIO(b"not a picture"), "logo.png")},
+                            content_type="multipart/form-data")
+    assert refused.status_code == 422 and "PNG or JPEG" in text_of(refused)
+    saved = as_owner.post("/quotes/settings", data={**details, "logo": (io.BytesIO(_png()), "logo.png")},
+                          content_type="multipart/form-data")
+    assert saved.status_code == 303
+    with app.app_context():
+        assert ShopSetting.get("shop_logo_type") == "png"
+    logo = as_owner.get("/quotes/shop-logo")
+    assert logo.mimetype == "image/png" and logo.data == _png()
+    quote_id = create_quote(as_owner, make_customer(), catalog)
+    assert 'src="/quotes/shop-logo"' in as_owner.get(f"/quotes/{quote_id}").get_data(as_text=True)
+    assert as_owner.get(f"/quotes/{quote_id}/r/1.pdf").data.startswith(b"%PDF")

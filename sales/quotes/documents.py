@@ -1,8 +1,8 @@
 """The quotation as a document: the shop's details, its logo, and the PDF download."""
+import base64
 import io
 import os
 from datetime import date
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import format_currency, format_date
@@ -21,12 +21,17 @@ FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 
 
-def logo_path():
-    for ext in ("png", "jpg"):
-        path = Path(current_app.instance_path) / f"logo.{ext}"
-        if path.exists():
-            return path
-    return None
+def shop_logo_image():
+    """The logo as (kind, bytes), or None. It lives in the database, not on one server's disk, so every app
+    server sharing the database shows it and a database backup keeps it."""
+    kind = ShopSetting.get("shop_logo_type")
+    encoded = ShopSetting.get("shop_logo") if kind else None
+    return (kind, base64.b64decode(encoded)) if encoded else None
+
+
+def save_shop_logo(kind, content):
+    ShopSetting.put("shop_logo_type", kind)
+    ShopSetting.put("shop_logo", base64.b64encode(content).decode("ascii"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -48,10 +53,8 @@ def settings():
             if len(content) > 1024 * 1024 or kind is None:
                 form.logo.errors.append(_("The logo must be a PNG or JPEG of at most 1 MB."))
                 return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
-                                   has_logo=logo_path() is not None, status=422)
-            for old in Path(current_app.instance_path).glob("logo.*"):
-                old.unlink()
-            (Path(current_app.instance_path) / f"logo.{kind}").write_bytes(content)
+                                   has_logo=ShopSetting.get("shop_logo_type") is not None, status=422)
+            save_shop_logo(kind, content)
         for key, value in (("shop_name", form.shop_name.data), ("shop_address", form.address.data),
                            ("shop_tax_id", form.tax_id.data), ("currency", form.currency.data),
                            ("quote_validity_days", str(form.quote_validity_days.data)),
@@ -61,17 +64,18 @@ def settings():
         flash(_("Shop details saved. They appear on every new document."), "success")
         return redirect(url_for("quotes.settings"), 303)
     return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
-                       has_logo=logo_path() is not None, status=422 if form.errors else 200)
+                       has_logo=ShopSetting.get("shop_logo_type") is not None, status=422 if form.errors else 200)
 
 
 @bp.route("/shop-logo")
 @public
 def shop_logo():
     # Public: the logo appears on the customer's quote page too.
-    path = logo_path()
-    if path is None:
+    image = shop_logo_image()
+    if image is None:
         abort(404)
-    return send_file(path, max_age=3600)
+    kind, content = image
+    return send_file(io.BytesIO(content), mimetype="image/png" if kind == "png" else "image/jpeg", max_age=3600)
 
 
 class _Text:
@@ -101,9 +105,9 @@ def revision_pdf(quote, revision):
     pdf.add_page()
     t = _Text(pdf)
     money = lambda value: t(format_currency(value, revision.currency))  # noqa: E731
-    logo = logo_path()
+    logo = shop_logo_image()
     if logo:
-        pdf.image(str(logo), x=150, y=12, h=18)
+        pdf.image(io.BytesIO(logo[1]), x=150, y=12, h=18)
     pdf.set_font(t.family, "B", 16)
     pdf.cell(0, 8, t(ShopSetting.get("shop_name", "Mostrador")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(t.family, "", 9)
