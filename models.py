@@ -392,6 +392,8 @@ class Lead(TrackedMixin, db.Model):
         Index("ix_leads_priority", "priority", "id"),
         # Count and value per stage straight from the index (the board's column headers).
         Index("ix_leads_stage_value", "stage_id", "estimated_value"),
+        # …and the same for one seller's board, without touching the rows.
+        Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "estimated_value"),
         Index("ix_leads_customer", "customer_id"),
         CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
     )
