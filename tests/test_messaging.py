@@ -53,19 +53,6 @@ def open_ticket(app):
     return make
 
 
-@pytest.fixture
-def smtp_settings(app, monkeypatch):
-    """Point the app at an SMTP server on `port` (a real one started by the test, or nothing at all)."""
-
-    def point(port, user=None, password=None):
-        for key, value in {"MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": port, "MAIL_TLS": "none",
-                           "MAIL_USER": user, "MAIL_PASSWORD": password, "MAIL_TIMEOUT": 5,
-                           "MAIL_FROM": "shop@ruedalibre.example"}.items():
-            monkeypatch.setitem(app.config, key, value)
-
-    return point
-
-
 def all_emails(app):
     with app.app_context():
         rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()

@@ -83,7 +83,7 @@ def fill_placeholders(text: str, customer: Customer) -> str:
 
 def start(campaign: Campaign) -> int:
     """Fix the recipients (the audience as it is now, consent checked) and mark the campaign as sending."""
-    if campaign.status != "draft":
+    if campaign.status not in (None, "draft"):      # None: a new campaign not flushed yet
         return len(campaign.recipients)
     ids = [c.id for c in reachable_customers(campaign)]
     db.session.add_all(CampaignRecipient(campaign=campaign, customer_id=i) for i in ids)

@@ -48,7 +48,7 @@ def strip_quoted(text: str) -> str:
 def take_in(raw: bytes) -> str:
     """File one raw message; returns where it went: ticket, customer, lead or duplicate."""
     from sales.leads.rules import refresh_priority
-    from sales.leads.stages import ensure_default_stages, start_in_stage
+    from sales.leads.stages import ensure_default_stages, first_open_stage, start_in_stage
     from sales.support.rules import add_message
 
     message = message_from_bytes(raw, policy=policy.default)
@@ -74,12 +74,13 @@ def take_in(raw: bytes) -> str:
     if customer is not None:
         incoming.customer_id = customer.id
         return "customer"
+    ensure_default_stages()
+    stage = first_open_stage()        # before the new rows exist: this query flushes the session
     customer = Customer(name=(name or address.partition("@")[0])[:160], email=address)
     db.session.add(customer)
-    ensure_default_stages()
     lead = Lead(customer=customer, title=(subject or address)[:200], source="email", description=body or None)
+    start_in_stage(lead, stage)
     db.session.add(lead)
-    start_in_stage(lead)
     db.session.flush()
     refresh_priority(lead)
     incoming.customer_id, incoming.lead_id = customer.id, lead.id
