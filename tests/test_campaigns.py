@@ -84,7 +84,7 @@ def test_campaign_skips_unsubscribed_and_not_agreed_and_says_so(as_seller, audie
 
     response = as_seller.post(f"/mail/campaigns/{campaign_id}/send", follow_redirects=True)
     page = text_of(response)
-    assert "2 of 2 done" in page and "Sent 2" in page and "Bounced 0" in page
+    assert "2 of 2 done" in page and "Emails sent 2" in page and "Bounced 0" in page
     with app.app_context():
         emails = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.to_address)).all()
         assert [e.to_address for e in emails] == ["ana@example.com", "luis@example.com"]
@@ -193,7 +193,7 @@ def test_bounces_are_counted_from_what_the_server_refused(as_seller, audience, a
         page = text_of(as_seller.get(f"/mail/campaigns/{campaign_id}"))
         assert "2 customers will receive it" in page
         page = text_of(as_seller.post(f"/mail/campaigns/{campaign_id}/send", follow_redirects=True))
-    assert "Sent 1" in page and "Bounced 1" in page
+    assert "Emails sent 1" in page and "Bounced 1" in page
     assert len(server.messages) == 1
 
 

@@ -244,7 +244,7 @@ def test_outbox_lists_waiting_emails_and_sends_them(as_owner, app, count_queries
     assert "<html" not in fragment.get_data(as_text=True) and "c4@example.com" in text_of(fragment)
     response = as_owner.post("/mail/outbox/send", follow_redirects=True)
     assert "5 sent, 0 refused by the server." in text_of(response)
-    assert "Sent (5)" in text_of(response)
+    assert "Sent emails (5)" in text_of(response)
 
 
 def test_outbox_is_the_owners(as_seller):

@@ -44,8 +44,8 @@ def _fill(owner, rng):
     for revision in revisions:
         customer = revision.quote.customer
         if customer.email:
-            db.session.add(_sent(customer, f"Presupuesto {revision.quote.number} de Bicicletas Rueda Libre",
-                                 "Hola,\n\nle enviamos nuestro presupuesto (PDF adjunto) y el enlace para aceptarlo.",
+            db.session.add(_sent(customer, f"Cotización {revision.quote.number} de Bicicletas Rueda Libre",
+                                 "Hola,\n\nle enviamos nuestra cotización (PDF adjunta) y el enlace para aceptarla.",
                                  "quote", revision.quote_id, revision.sent_at, revision.quote.seller_id))
     for ticket in db.session.scalars(select(Ticket).order_by(Ticket.id).limit(6)).all():
         customer = ticket.customer
