@@ -2,7 +2,6 @@
 login, a refused recipient; send buttons on quote, ticket, survey and set-password link; the email timeline;
 quick-logged calls and chats."""
 import re
-from datetime import date, timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
 
@@ -10,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import ContactLog, Customer, OutgoingEmail, Product, Survey, Ticket
+from models import ContactLog, Customer, OutgoingEmail, Product, Ticket
 from sales.messaging import outbox
 from tests.conftest import login, text_of
 from tests.mail_servers import SMTPServer, free_port

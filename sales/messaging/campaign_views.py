@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from extensions import db
-from models import LEAD_SOURCES, Campaign, Customer, Product
+from models import LEAD_SOURCES, Campaign, Product
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.messaging import bp, campaigns

@@ -1,20 +1,20 @@
 """Send buttons on records, the outbox with its retry, quick-logged calls and chats, consent and the portal link."""
 import secrets
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ContactLog, Customer, OutgoingEmail, QuoteRevision, Survey, User, utcnow
+from models import ContactLog, OutgoingEmail, QuoteRevision, Survey, User, utcnow
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.messaging import bp, emails
 from sales.messaging.forms import QUICK_CHANNELS, ConsentForm, QuickLogForm
 from sales.messaging.outbox import deliver
 from sales.pagination import page_number, paginate
-from sales.policy import can, require
+from sales.policy import require
 
 OUTBOX_VIEWS = ("queued", "failed", "sent")
 
@@ -150,8 +150,6 @@ def outbox():
                  .order_by(OutgoingEmail.id.desc()))
     counts = dict(db.session.execute(select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)).all())
     page = paginate(statement, page_number(request.args.get("page")), 50)
-    from flask import current_app
-
     config = current_app.config
     return render_page(None, "messaging/_outbox.html", title=_("Outbox"), page=page, view=view, counts=counts,
                        backend=config["MAIL_BACKEND"], host=config["MAIL_HOST"], port=config["MAIL_PORT"],
