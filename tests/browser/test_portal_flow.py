@@ -59,3 +59,24 @@ def test_customer_accepts_a_quote_and_replies_to_a_ticket_from_the_portal(browse
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text("accepted by Ana García")
     expect(timeline).to_contain_text("Email sent: Your page at")
+
+
+def test_a_campaign_goes_out_in_batches_with_progress(page, live_server, app, owner, seller, make_customer):
+    for n in range(30):
+        make_customer(f"Cliente {n:02d}", email=f"c{n}@example.com", city="Toledo", email_opt_in=True)
+    make_customer("Sin Consentimiento", email="no@example.com", city="Toledo")
+    sign_in(page, live_server, seller)
+    page.goto(f"{live_server}/mail/campaigns/new")
+    page.get_by_label("Name").fill("Spring service")
+    page.get_by_label("Subject").fill("Spring check-up, {name}")
+    page.get_by_label("In the city").fill("Toledo")
+    page.get_by_role("button", name="Save").tap()
+    expect(page.get_by_text("30 customers will receive it")).to_be_visible()
+    expect(page.get_by_text("1 left out: did not agree to mailings")).to_be_visible()
+    expect(page.locator(".mail-preview")).to_contain_text("Spring check-up, Cliente 00")
+    page.get_by_role("button", name="Send to 30 customers").tap()
+    # The first batch goes with the tap; htmx asks for the next until all are done.
+    expect(page.get_by_text("30 of 30 done")).to_be_visible()
+    expect(page.locator("#results")).to_contain_text(re.compile(r"Emails sent\s*30"))
+    with app.app_context():
+        assert db.session.query(OutgoingEmail).count() == 30
