@@ -283,3 +283,31 @@ def test_quick_log_puts_a_call_or_chat_on_the_timeline(as_seller, make_customer,
 def test_quick_log_of_an_unknown_customer_is_404(as_seller):
     assert as_seller.get("/mail/customer/999/log/call").status_code == 404
     assert as_seller.get("/mail/customer/1/log/fax").status_code == 404
+
+
+# --- Who may do what ----------------------------------------------------------------------------------------
+
+ROLE_CASES = [
+    # (method, url, role, allowed)
+    ("GET", "/mail/outbox", "owner", True), ("GET", "/mail/outbox", "seller", False),
+    ("GET", "/mail/outbox", "support", False), ("POST", "/mail/outbox/send", "seller", False),
+    ("GET", "/mail/campaigns/", "owner", True), ("GET", "/mail/campaigns/", "seller", True),
+    ("GET", "/mail/campaigns/", "support", False), ("GET", "/mail/campaigns/new", "support", False),
+    ("POST", "/mail/quote/{quote}", "support", False), ("POST", "/mail/ticket/{ticket}", "seller", False),
+    ("POST", "/mail/user/{user}/password-link", "support", False),
+    ("GET", "/mail/customer/{customer}/log/call", "support", True),
+    ("POST", "/mail/customer/{customer}/portal", "support", True),
+    ("POST", "/mail/customer/{customer}/consent", "support", True),
+]
+
+
+@pytest.mark.parametrize("method, url, role, allowed", ROLE_CASES)
+def test_roles_are_enforced_on_the_server(client, make_user, make_customer, sent_quote, open_ticket, method, url,
+                                          role, allowed):
+    seller = make_user("seller")
+    customer = make_customer("Ana García", email="ana@example.com")
+    ids = {"quote": sent_quote(customer, seller), "ticket": open_ticket(customer), "user": seller.id,
+           "customer": customer.id}
+    login(client, make_user(role))
+    response = client.open(url.format(**ids), method=method)
+    assert (response.status_code != 403) == allowed, (method, url, role, response.status_code)
