@@ -246,6 +246,18 @@ def test_outbox_lists_waiting_emails_and_sends_them(as_owner, app, count_queries
     assert "Sent emails (5)" in text_of(response)
 
 
+def test_owner_checks_the_mail_settings_with_a_test_email(as_owner, owner, smtp_settings, app):
+    smtp_settings(free_port())                      # a wrong port: nothing listens there
+    page = text_of(as_owner.post("/mail/outbox/test", follow_redirects=True))
+    assert "The mail server is not answering" in page and "Waiting (1)" in page
+    with SMTPServer() as server:
+        smtp_settings(server.port)
+        assert "Sending through 127.0.0.1" in text_of(as_owner.get("/mail/outbox"))
+        page = text_of(as_owner.post("/mail/outbox/test", follow_redirects=True))
+    assert f"Email sent to {owner.email}." in page
+    assert [m.rcpt_tos for m in server.messages] == [[owner.email]]
+
+
 def test_outbox_is_the_owners(as_seller):
     assert as_seller.get("/mail/outbox").status_code == 403
 

@@ -128,3 +128,9 @@ def portal_email(customer, link, user_id=None):
     )) + _signature()
     return enqueue(_address(customer), _("Your page at %(shop)s", shop=shop_name()), body,
                    customer_id=customer.id, about="portal", about_id=customer.id, created_by_id=user_id)
+
+
+def test_email(user):
+    body = _("This is a test from %(shop)s: the mail server settings work.", shop=shop_name()) + _signature()
+    return enqueue(user.email, _("Test email from %(shop)s", shop=shop_name()), body, about="test", about_id=user.id,
+                   created_by_id=user.id)

@@ -172,6 +172,15 @@ def send_queued():
     return redirect(url_for("messaging.outbox"), 303)
 
 
+@bp.route("/outbox/test", methods=["POST"])
+@require("mail.outbox")
+def send_test():
+    """One email to the signed-in owner: proof that the mail server settings work."""
+    _check_form()
+    send_now(emails.test_email(current_user))
+    return redirect(url_for("messaging.outbox"), 303)
+
+
 # --- The customer page: quick log, consent, portal link ----------------------------------------------------
 
 
