@@ -64,4 +64,30 @@ def from_environment(instance_path):
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "SET_PASSWORD_LINK_HOURS": 72,
+        **mail_settings(),
+    }
+
+
+def mail_settings():
+    """Outgoing and incoming mail. Passwords come only from the environment, never from the database.
+
+    MAIL_BACKEND "smtp" sends for real; "local" records each message in the outbox as sent without touching the
+    network (development, tests). Without MAIL_HOST there is nothing to send through, so "local" is the default.
+    """
+    host = os.environ.get("MAIL_HOST")
+    return {
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if host else "local"),
+        "MAIL_HOST": host,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_TLS": os.environ.get("MAIL_TLS", "starttls").lower(),    # starttls, ssl or none
+        "MAIL_USER": os.environ.get("MAIL_USER"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "shop@localhost"),
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "20")),
+        "IMAP_HOST": os.environ.get("IMAP_HOST"),
+        "IMAP_PORT": int(os.environ.get("IMAP_PORT", "993")),
+        "IMAP_TLS": os.environ.get("IMAP_TLS", "ssl").lower(),         # ssl, starttls or none
+        "IMAP_USER": os.environ.get("IMAP_USER"),
+        "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD"),
+        "IMAP_FOLDER": os.environ.get("IMAP_FOLDER", "INBOX"),
     }

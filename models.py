@@ -165,7 +165,7 @@ CUSTOMER_KINDS = ("person", "company")
 class Customer(TrackedMixin, db.Model):
     __tablename__ = "customers"
     __audit_relations__ = ("tags",)
-    __audit_ignore__ = TrackedMixin.__audit_ignore__ + ("phone_digits",)
+    __audit_ignore__ = TrackedMixin.__audit_ignore__ + ("phone_digits", "portal_token")
     __table_args__ = (
         CheckConstraint("kind IN ('person', 'company')", name="kind"),
         Index("ix_customers_active_name", "archived_at", "name", "id"),
@@ -190,6 +190,10 @@ class Customer(TrackedMixin, db.Model):
     notes: Mapped[Optional[str]] = mapped_column(Text)
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     archived_at: Mapped[Optional[datetime]]
+    # Collaborative CRM: consent to mailings, and the customer's one portal link (None: revoked or never made).
+    email_opt_in: Mapped[bool] = mapped_column(default=False)
+    unsubscribed_at: Mapped[Optional[datetime]]
+    portal_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
 
     owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
@@ -1089,3 +1093,110 @@ class Survey(db.Model):
         if self.experience is None or self.expectation is None:
             return None
         return self.experience - self.expectation
+
+
+# --- Collaborative CRM: email out and in, mailing campaigns -------------------------------------------------
+
+OUTGOING_STATUSES = ("queued", "sent", "failed")
+
+
+class OutgoingEmail(db.Model):
+    """One email in the outbox. It is written whole (headers, body, attachments) when queued, so a mail server
+    that is down loses nothing: the message waits here until a send succeeds or the server refuses it for good."""
+
+    __tablename__ = "outgoing_emails"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
+        Index("ix_outgoing_emails_status_id", "status", "id"),
+        Index("ix_outgoing_emails_customer_at", "customer_id", "created_at"),
+        Index("ix_outgoing_emails_about", "about", "about_id"),
+        Index("ix_outgoing_emails_campaign", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    campaign_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    about: Mapped[str] = mapped_column(String(20), default="other")   # quote, ticket, survey, password, campaign…
+    about_id: Mapped[Optional[int]]
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)                            # the plain text, for the timeline
+    raw: Mapped[bytes] = mapped_column(db.LargeBinary)                 # the whole message as it goes out
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[datetime]]
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    customer: Mapped[Optional[Customer]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
+
+
+class IncomingEmail(db.Model):
+    """An email read from the shop's mailbox, and where it landed: a customer, a ticket, a new lead."""
+
+    __tablename__ = "incoming_emails"
+    __table_args__ = (
+        Index("ix_incoming_emails_customer_at", "customer_id", "received_at"),
+        Index("uq_incoming_emails_message_id", "message_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300))               # read twice, stored once
+    from_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+
+    customer: Mapped[Optional[Customer]] = relationship()
+
+
+CAMPAIGN_CHANNELS = ("email", "letter")
+
+
+class Campaign(TrackedMixin, db.Model):
+    """A mailing to many customers at once, by email or by letter, with the audience chosen by a filter."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("channel IN ('email', 'letter')", name="channel"),
+        CheckConstraint("status IN ('draft', 'sending', 'done')", name="status"),
+        Index("ix_campaigns_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    filters: Mapped[str] = mapped_column(Text, default="{}")           # JSON: tag, city, lead source, product
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    follow_days: Mapped[int] = mapped_column(Integer, default=30)      # sales within N days count as results
+    started_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[Optional[datetime]]
+
+    recipients: Mapped[list["CampaignRecipient"]] = relationship(back_populates="campaign",
+                                                                 cascade="all, delete-orphan")
+
+
+class CampaignRecipient(db.Model):
+    """One customer a campaign goes to, fixed when sending starts, so batches and results agree."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (
+        Index("uq_campaign_recipients_customer", "campaign_id", "customer_id", unique=True),
+        Index("ix_campaign_recipients_pending", "campaign_id", "done", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    done: Mapped[bool] = mapped_column(default=False)
+    email_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outgoing_emails.id", ondelete="SET NULL"))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="recipients")
+    customer: Mapped[Customer] = relationship()

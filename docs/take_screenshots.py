@@ -109,6 +109,7 @@ def main():
             page.screenshot(path=OUT / f"customer-form-error-{size}.png", full_page=True)
             context.close()
         support_screenshots(browser, base, app)
+        messaging_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -173,5 +174,65 @@ def support_screenshots(browser, base, app):
         customer.close()
 
 
+def messaging_screenshots(browser, base, app):
+    """Collaborative CRM: a customer page with emails, calls and chats on the timeline and the portal link; the
+    customer's portal; a campaign's audience and preview; a sent campaign's results; the outbox."""
+    from sqlalchemy import select
+
+    from models import Campaign, Customer, IncomingEmail, User
+
+    with app.app_context():
+        owner_email = db.session.scalar(select(User.email).where(User.role == "owner"))
+        customer = db.session.scalars(select(Customer).join(IncomingEmail, IncomingEmail.customer_id == Customer.id)
+                                      .where(Customer.portal_token.is_not(None)).order_by(Customer.id)).first()
+        customer = customer or db.session.scalars(select(Customer).where(Customer.portal_token.is_not(None))).first()
+        customer_id, portal_token = customer.id, customer.portal_token
+        done = db.session.scalar(select(Campaign.id).where(Campaign.status == "done"))
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#email", owner_email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/customers/{customer_id}")
+        page.screenshot(path=OUT / f"customer-mail-{size}.png", full_page=True)
+        page.goto(f"{base}/mail/campaigns/new")
+        page.fill("#name", "Taller de invierno")
+        page.fill("#subject", "{name}, ¿revisamos su bici antes del frío?")
+        page.fill("#city", "Madrid")
+        page.click("form.form button[type=submit]")
+        page.wait_for_selector("#audience")
+        page.screenshot(path=OUT / f"campaign-preview-{size}.png", full_page=True)
+        page.goto(f"{base}/mail/campaigns/{done}")
+        page.screenshot(path=OUT / f"campaign-results-{size}.png", full_page=True)
+        page.goto(f"{base}/mail/outbox?view=sent")
+        page.screenshot(path=OUT / f"outbox-{size}.png")
+        context.close()
+        visitor = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = visitor.new_page()
+        page.goto(f"{base}/p/{portal_token}")
+        page.screenshot(path=OUT / f"portal-{size}.png", full_page=True)
+        visitor.close()
+
+
+def messaging_only():
+    """Only this part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`."""
+    workdir = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
+    upgrade_schema(app)
+    with app.app_context():
+        staff = create_demo_staff(PASSWORD)
+        fill_demo_shop(staff[0])
+    server, base = serve(app)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                    args=["--disable-background-networking", "--no-first-run"])
+        messaging_screenshots(browser, base, app)
+        browser.close()
+    server.shutdown()
+
+
 if __name__ == "__main__":
-    main()
+    messaging_only() if sys.argv[1:] == ["mail"] else main()

@@ -34,6 +34,11 @@ PERMISSIONS = {
     "promises.edit": {"owner", "seller"},
     "support.reports": {"owner"},
     "support.settings": {"owner"},
+    # Collaborative CRM. Sending from a record also needs that record's own permission (quotes.edit…).
+    "mail.send": {"owner", "seller", "support"},
+    "mail.outbox": {"owner"},
+    "campaigns.manage": {"owner", "seller"},
+    "portal.manage": {"owner", "seller", "support"},
 }
 
 

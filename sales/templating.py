@@ -16,6 +16,7 @@ NAVIGATION = (
     ("leads.index", _l("Leads")),
     ("quotes.index", _l("Quotes")),
     ("support.index", _l("Support")),
+    ("messaging.campaigns_index", _l("Campaigns")),
 )
 
 

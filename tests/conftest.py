@@ -229,3 +229,16 @@ def stage_id(app, name):
         ensure_default_stages()
         db.session.commit()
         return db.session.query(PipelineStage).filter_by(name=name).one().id
+
+
+@pytest.fixture
+def smtp_settings(app, monkeypatch):
+    """Point the app at an SMTP server on `port` (a real one started by the test, or nothing at all)."""
+
+    def point(port, user=None, password=None):
+        for key, value in {"MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1", "MAIL_PORT": port, "MAIL_TLS": "none",
+                           "MAIL_USER": user, "MAIL_PASSWORD": password, "MAIL_TIMEOUT": 5,
+                           "MAIL_FROM": "shop@ruedalibre.example"}.items():
+            monkeypatch.setitem(app.config, key, value)
+
+    return point

@@ -10,7 +10,8 @@ from tests.conftest import login, text_of
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_password", "accounts.logout",
                     "health.healthz", "pages.home", "leads.web_form", "leads.web_form_thanks",
                     "support.customer_ticket", "support.survey",
-                    "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo"}
+                    "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo",
+                    "portal.home", "portal.unsubscribe"}
 
 
 def _routes():

@@ -74,6 +74,8 @@ def show(customer_id):
     user_names = {u.id: u.name for u in db.session.query(User.id, User.name)}
     field_labels = {f.name: f.label.text for f in CustomerForm(meta={"csrf": False})}
     field_labels["archived_at"] = _("Archived")
+    field_labels["email_opt_in"] = _("Agrees to receive our mailings by email")
+    field_labels["unsubscribed_at"] = _("Unsubscribed from mailings")
     return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
                        timeline=timeline_for(customer), user_names=user_names, field_labels=field_labels,
                        action_form=EmptyForm())

@@ -1,0 +1,31 @@
+"""Cron jobs: `flask send-mail` drains the outbox, `flask read-mail` reads the shop's mailbox."""
+import click
+
+from sales.messaging import bp
+
+
+@bp.cli.command("send-mail")
+@click.option("--limit", default=200, show_default=True, help="At most this many emails per run.")
+def send_mail(limit):
+    """Send the queued emails (those a mail server problem held back, and any not tried yet)."""
+    from sales.messaging.outbox import drain_queue
+
+    result = drain_queue(limit)
+    click.echo(f"Sent {result.sent}, refused {result.refused}.")
+    if not result.ok:
+        raise click.ClickException(f"The mail server did not take the rest: {result.problem}. "
+                                   "They stay queued for the next run.")
+
+
+@bp.cli.command("read-mail")
+def read_mail():
+    """Read new emails from the IMAP mailbox into tickets, customers' timelines and new leads."""
+    from sales.messaging.inbound import MailboxProblem, read_mailbox
+
+    try:
+        report = read_mailbox()
+    except MailboxProblem as error:
+        raise click.ClickException(f"Could not read the mailbox: {error}. Nothing was lost; the next run "
+                                   "tries again.")
+    click.echo(f"Read {report['read']}: {report['ticket']} ticket replies, {report['customer']} from customers, "
+               f"{report['lead']} new leads, {report['duplicate']} already read.")

@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer")}
+
+
+class QuickLogForm(FlaskForm):
+    note = TextAreaField(_l("Short note"), validators=[DataRequired(message=_l("Write a word or two.")),
+                                                      Length(max=2000)],
+                         description=_l("What they wanted, what you said."))
+
+
+class ConsentForm(FlaskForm):
+    email_opt_in = BooleanField(_l("Agrees to receive our mailings by email"))
+
+
+CHANNEL_CHOICES = [("email", _l("Email")), ("letter", _l("Letter (printed)"))]
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the campaign a name.")),
+                                               Length(max=120)],
+                       description=_l("For you, e.g. “Spring service 2026”."))
+    channel = RadioField(_l("Channel"), choices=CHANNEL_CHOICES, default="email")
+    subject = StringField(_l("Subject"), validators=[DataRequired(message=_l("Write a subject.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write the message.")),
+                                                    Length(max=10000)],
+                         description=_l("{name} becomes the customer's name, {shop} the shop's."))
+    tag = StringField(_l("Customers with the tag"), validators=[Optional(), Length(max=40)])
+    city = StringField(_l("In the city"), validators=[Optional(), Length(max=100)])
+    lead_source = SelectField(_l("With a lead that came from"), validate_choice=True)
+    product_id = SelectField(_l("Who bought"), coerce=int, validate_choice=True)
+    follow_days = IntegerField(_l("Count sales within (days)"), default=30,
+                               validators=[DataRequired(), NumberRange(min=1, max=365)])
