@@ -1,7 +1,7 @@
 """Collaborative CRM: the outbox, emails read from the mailbox, mailing campaigns, consent and the portal link
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26 18:11:51.047610
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
