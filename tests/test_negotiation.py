@@ -107,6 +107,8 @@ def test_close_lost_to_a_competitor_reopen_then_win(as_seller, seller, deal, app
         steps = db.session.query(ContactLog).filter_by(lead_id=deal.id, user_id=seller.id).all()
         assert {s.next_step for s in steps} == {"Call in spring", "Deliver and adjust"}
     assert "Deliver and adjust" in text_of(as_seller.get("/leads/my-day"))  # the follow-up is planned
+    timeline = text_of(as_seller.get(f"/customers/{deal.customer_id}"))
+    assert "Note" in timeline and "note" not in timeline.replace("Note", "")  # named, not the raw code
 
 
 def test_closing_asks_what_next(as_seller, deal):

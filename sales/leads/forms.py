@@ -21,7 +21,8 @@ CHANNEL_CHOICES = [
     ("letter", _l("Letter")), ("direct_mail", _l("Direct mail")), ("phone_inquiry", _l("Phone inquiry")),
     ("chat", _l("Chat")),
 ]
-CHANNEL_NAMES = dict(CHANNEL_CHOICES)
+# Closing a deal records its "what next?" as a note: named too, though nobody picks it from the form.
+CHANNEL_NAMES = dict(CHANNEL_CHOICES, note=_l("Note"))
 
 RATING_CHOICES = [("", _l("Not rated")), ("1", _l("Low")), ("2", _l("Medium")), ("3", _l("High"))]
 QUALIFICATION_CHOICES = [("pending", _l("Not decided yet")), ("qualified", _l("Qualified")),
