@@ -1,6 +1,7 @@
 """The demo shop's mail: consent for most customers (a few unsubscribed), emails sent and received on timelines,
 a call and a chat logged, portal links, and two campaigns (one sent by email with results, one letter draft)."""
 import json
+import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -37,7 +38,8 @@ def _fill(owner, rng):
     for customer in rng.sample(agreed, min(3, len(agreed))):
         customer.email_opt_in, customer.unsubscribed_at = False, now - timedelta(days=rng.randint(5, 60))
     for customer in customers[:12]:
-        customer.portal_token = f"demo-portal-{customer.id}-{rng.getrandbits(96):024x}"
+        # Unguessable even in a demo: a shop may keep working in the database it tried Mostrador with.
+        customer.portal_token = secrets.token_urlsafe(32)
 
     # Quotations that were sent went out by email; the replies of some customers came back.
     revisions = db.session.scalars(select(QuoteRevision).join(Quote).where(QuoteRevision.sent_at.is_not(None))).all()
