@@ -34,6 +34,12 @@ PERMISSIONS = {
     "promises.edit": {"owner", "seller"},
     "support.reports": {"owner"},
     "support.settings": {"owner"},
+    # Management. A seller sees only their own numbers: sales/management/access.py checks the record.
+    "management.view": {"owner", "seller"},
+    "goals.set": {"owner"},
+    "commissions.configure": {"owner"},
+    "segments.use": {"owner", "seller"},
+    "loyalty.view": {"owner", "seller"},
 }
 
 
