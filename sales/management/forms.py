@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from sales.forms import LocalDecimalField
 
@@ -17,3 +17,12 @@ class GoalForm(FlaskForm):
     deals_won = LocalDecimalField(_l("Deals won"), validators=[Optional(), NumberRange(min=0)])
     new_leads = LocalDecimalField(_l("New leads"), validators=[Optional(), NumberRange(min=0)])
     contacts = LocalDecimalField(_l("Contacts made"), validators=[Optional(), NumberRange(min=0)])
+
+
+class CommissionRuleForm(FlaskForm):
+    seller_id = SelectField(_l("For"), coerce=int, validate_choice=True)
+    category = SelectField(_l("Product category"), validate_choice=True)
+    percent = LocalDecimalField(_l("Commission (%)"), validators=[InputRequired(message=_l("Give a percentage.")),
+                                                                  NumberRange(min=0, max=100)])
+    threshold = LocalDecimalField(_l("Only on sales above"), validators=[Optional(), NumberRange(min=0)],
+                                  description=_l("Per period, before tax. Leave empty to pay on every sale."))

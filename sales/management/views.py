@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from extensions import db
-from models import GOAL_METRICS
+from models import GOAL_METRICS, CommissionRule
 from sales.csv_export import csv_response
 from sales.htmx import render_page
-from sales.management import bp, funnel as funnel_rules, metrics, periods
+from sales.forms import EmptyForm
+from sales.management import bp, commissions as commission_rules, funnel as funnel_rules, metrics, periods
 from sales.management.access import get_seller_or_404, seller_from_args
-from sales.management.forms import METRIC_NAMES, GoalForm
+from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm
 from sales.policy import require
 
 
@@ -162,3 +163,71 @@ def funnel_csv():
                         [_("Stage"), _("Reached it"), _("Moved on"), _("Lost here"), _("Still there"),
                          _("Went back"), _("Conversion"), _("Median days in stage"), _("Fracture"), _("Stall")],
                         rows)
+
+
+# --- Commissions ---------------------------------------------------------------------------------------------------
+
+
+def _rule_form():
+    form = CommissionRuleForm()
+    form.seller_id.choices = [(0, _("Every seller"))] + [(p.id, p.name) for p in metrics.sellers()]
+    form.category.choices = [("", _("All categories"))] + [(c, c) for c in commission_rules.categories()]
+    return form
+
+
+def _commissions_page(form=None, status=200):
+    period = periods.from_request(request.args, date.today())
+    seller = seller_from_args(request.args)
+    rows = commission_rules.commissions(period, _people(seller))
+    rules = commission_rules.all_rules() if current_user.is_owner else []
+    if form is None and current_user.is_owner:
+        form = _rule_form()
+    return _page("_commissions.html", title=_("Commissions"), period=period, seller=seller, rows=rows,
+                 rules=rules, form=form, delete_form=EmptyForm(), status=status,
+                 people=metrics.sellers() if current_user.is_owner else [])
+
+
+@bp.route("/commissions")
+@require("management.view")
+def commissions():
+    return _commissions_page()
+
+
+@bp.route("/commissions/rules", methods=["POST"])
+@require("commissions.configure")
+def save_commission_rule():
+    form = _rule_form()
+    if not form.validate_on_submit():
+        return _commissions_page(form, status=422)
+    seller_id = form.seller_id.data or None
+    if seller_id is not None:
+        get_seller_or_404(seller_id)
+    commission_rules.save_rule(seller_id, form.category.data or None, form.percent.data, form.threshold.data)
+    db.session.commit()
+    flash(_("Commission rule saved."), "success")
+    return redirect(url_for("management.commissions", period=request.args.get("period")), 303)
+
+
+@bp.route("/commissions/rules/<int:rule_id>/delete", methods=["POST"])
+@require("commissions.configure")
+def delete_commission_rule(rule_id):
+    rule = db.session.get(CommissionRule, rule_id)
+    if rule is None or not EmptyForm().validate_on_submit():
+        abort(404)
+    db.session.delete(rule)
+    db.session.commit()
+    flash(_("Commission rule removed."), "success")
+    return redirect(url_for("management.commissions"), 303)
+
+
+@bp.route("/commissions.csv")
+@require("management.view")
+def commissions_csv():
+    period = periods.from_request(request.args, date.today())
+    rows = commission_rules.commissions(period, _people(seller_from_args(request.args)))
+    lines = [(person.name, period.key, line.category or _("All other categories"), line.sold, line.threshold or "",
+              line.base, line.percent, line.amount)
+             for person, commission in rows for line in commission.lines]
+    return csv_response(f"commissions-{period.key}.csv",
+                        [_("Seller"), _("Period"), _("Category"), _("Sold"), _("Threshold"), _("Commissionable"),
+                         _("Percent"), _("Commission")], lines)
