@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from sales.forms import LocalDecimalField
 
@@ -26,3 +26,28 @@ class CommissionRuleForm(FlaskForm):
                                                                   NumberRange(min=0, max=100)])
     threshold = LocalDecimalField(_l("Only on sales above"), validators=[Optional(), NumberRange(min=0)],
                                   description=_l("Per period, before tax. Leave empty to pay on every sale."))
+
+
+class SegmentForm(FlaskForm):
+    """The segment builder. Read from the query string to count (no CSRF), from a POST to save."""
+
+    name = StringField(_l("Segment name"), validators=[Optional(), Length(max=120)])
+    source = SelectField(_l("Lead source"), validate_choice=False)
+    tag = SelectField(_l("Tag"), validate_choice=False)
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    min_spent = LocalDecimalField(_l("Spent at least"), validators=[Optional(), NumberRange(min=0)])
+    max_spent = LocalDecimalField(_l("Spent at most"), validators=[Optional(), NumberRange(min=0)])
+    purchased_within_days = IntegerField(_l("Bought in the last … days"),
+                                         validators=[Optional(), NumberRange(min=0, max=36500)])
+    no_purchase_for_days = IntegerField(_l("No purchase for … days"),
+                                        validators=[Optional(), NumberRange(min=0, max=36500)],
+                                        description=_l("Customers who bought before, but not lately."))
+    bought_product = SelectField(_l("Bought the product"), coerce=lambda v: int(v) if v else None,
+                                 validate_choice=False)
+    bought_category = SelectField(_l("Bought from category"), validate_choice=False)
+    not_bought_category = SelectField(_l("Never bought from category"), validate_choice=False)
+
+    def filters(self) -> dict:
+        from sales.management.segments import FILTER_KEYS, clean_filters
+
+        return clean_filters({key: getattr(self, key).data for key in FILTER_KEYS})

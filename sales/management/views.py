@@ -4,15 +4,18 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from extensions import db
-from models import GOAL_METRICS, CommissionRule
+from models import GOAL_METRICS, CommissionRule, Product, Segment, Tag
 from sales.csv_export import csv_response
 from sales.htmx import render_page
+from sales.pagination import page_number, paginate
 from sales.forms import EmptyForm
 from sales.management import bp, commissions as commission_rules, funnel as funnel_rules, metrics, periods
+from sales.management import segments as segment_rules
 from sales.management.access import get_seller_or_404, seller_from_args
-from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm
+from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
 from sales.policy import require
 
 
@@ -231,3 +234,140 @@ def commissions_csv():
     return csv_response(f"commissions-{period.key}.csv",
                         [_("Seller"), _("Period"), _("Category"), _("Sold"), _("Threshold"), _("Commissionable"),
                          _("Percent"), _("Commission")], lines)
+
+
+# --- Segments ------------------------------------------------------------------------------------------------------
+
+
+def _segment_form(segment=None):
+    from sales.leads.forms import SOURCE_CHOICES
+
+    if request.method == "POST":
+        form = SegmentForm()
+    else:
+        # Counting is a GET with the filters in the query string: bookmarkable, and no CSRF token needed.
+        values = request.args if any(k in request.args for k in segment_rules.FILTER_KEYS) or segment is None \
+            else None
+        form = SegmentForm(formdata=values, meta={"csrf": False},
+                           data=dict(segment.filter_values, name=segment.name) if segment else None)
+    any_choice = [("", _("Any"))]
+    form.source.choices = any_choice + [(value, str(label)) for value, label in SOURCE_CHOICES]
+    form.tag.choices = any_choice + [(t.name, t.name) for t in db.session.scalars(select(Tag).order_by(Tag.name))]
+    categories = [(c, c) for c in commission_rules.categories()]
+    form.bought_category.choices = any_choice + categories
+    form.not_bought_category.choices = any_choice + categories
+    form.bought_product.choices = any_choice + [
+        (p.id, p.name) for p in db.session.scalars(select(Product).where(Product.active).order_by(Product.name))]
+    return form
+
+
+def get_segment_or_404(segment_id, change=False):
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        abort(404)
+    if change and not (current_user.is_owner or segment.created_by_id == current_user.id):
+        abort(403)
+    return segment
+
+
+def _segment_preview(form):
+    filters = form.filters() if not form.errors else {}
+    return {"filters": filters, "total": segment_rules.count(filters),
+            "sample": db.session.scalars(segment_rules.customers_statement(filters).limit(20)).all()}
+
+
+@bp.route("/segments", methods=["GET", "POST"])
+@require("segments.use")
+def segments():
+    form = _segment_form()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and _segment_name_ok(form):
+            segment = segment_rules.save(form.name.data, form.filters())
+            db.session.commit()
+            flash(_("Segment “%(name)s” saved.", name=segment.name), "success")
+            return redirect(url_for("management.segment", segment_id=segment.id), 303)
+        status = 422
+    else:
+        form.validate()
+    saved = [(segment, segment_rules.count(segment)) for segment in segment_rules.all_segments()]
+    return _page("_segments.html", title=_("Segments"), form=form, saved=saved, status=status, segment=None,
+                 may_save=True, **_segment_preview(form))
+
+
+def _segment_name_ok(form, exclude_id=None):
+    if not (form.name.data or "").strip():
+        form.name.errors.append(_("Give the segment a name to save it."))
+        return False
+    if segment_rules.name_taken(form.name.data, exclude_id):
+        form.name.errors.append(_("There is already a segment with this name."))
+        return False
+    return True
+
+
+@bp.route("/segments/count")
+@require("segments.use")
+def segment_count():
+    """The live count under the builder (htmx asks on every change)."""
+    raw = request.args.get("segment", "")
+    segment = get_segment_or_404(int(raw)) if raw.isdigit() else None
+    form = _segment_form()
+    form.validate()
+    if segment is not None:
+        form.name.data = segment.name
+    may_save = segment is None or current_user.is_owner or segment.created_by_id == current_user.id
+    return render_page(None, "management/_segment_count.html", title=_("Segments"), active_nav="pages.home",
+                       segment=segment, may_save=may_save, form=form, **_segment_preview(form))
+
+
+@bp.route("/segments/<int:segment_id>", methods=["GET", "POST"])
+@require("segments.use")
+def segment(segment_id):
+    segment = get_segment_or_404(segment_id, change=request.method == "POST")
+    form = _segment_form(segment)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and _segment_name_ok(form, exclude_id=segment.id):
+            segment_rules.save(form.name.data, form.filters(), segment)
+            db.session.commit()
+            flash(_("Segment “%(name)s” saved.", name=segment.name), "success")
+            return redirect(url_for("management.segment", segment_id=segment.id), 303)
+        status = 422
+    else:
+        form.validate()
+    page = paginate(segment_rules.customers_statement(segment), page_number(request.args.get("page")), 50)
+    may_change = current_user.is_owner or segment.created_by_id == current_user.id
+    return _page("_segment.html", title=segment.name, segment=segment, form=form, page=page, status=status,
+                 delete_form=EmptyForm(), may_change=may_change, may_save=may_change, **_segment_preview(form))
+
+
+@bp.route("/segments/<int:segment_id>/delete", methods=["POST"])
+@require("segments.use")
+def delete_segment(segment_id):
+    segment = get_segment_or_404(segment_id, change=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db.session.delete(segment)
+    db.session.commit()
+    flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")
+    return redirect(url_for("management.segments"), 303)
+
+
+@bp.route("/segments/<int:segment_id>.csv")
+@require("segments.use")
+def segment_csv(segment_id):
+    segment = get_segment_or_404(segment_id)
+    return _customers_csv(f"segment-{segment.id}.csv", segment_rules.export_rows(segment))
+
+
+@bp.route("/segments.csv")
+@require("segments.use")
+def segment_filters_csv():
+    form = _segment_form()
+    form.validate()
+    return _customers_csv("segment.csv", segment_rules.export_rows(form.filters()))
+
+
+def _customers_csv(filename, rows):
+    return csv_response(filename, [_("Customer"), _("Email"), _("Phone"), _("City"), _("Orders"), _("Spent"),
+                                   _("Last purchase")], rows)
