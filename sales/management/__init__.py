@@ -18,4 +18,5 @@ def _template_names(state):
     from sales.management.periods import period_of
 
     state.app.jinja_env.globals.update(goal_metric_names=METRIC_NAMES,
-                                       periods_of=lambda kind: period_of(kind, date.today()))
+                                       periods_of=lambda kind: period_of(kind, date.today()),
+                                       whole_days=lambda value: None if value is None else round(float(value)))

@@ -1,5 +1,5 @@
 """Management pages: each reads its period (and seller) from the query string, calls a rule, renders."""
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from sales.htmx import render_page
 from sales.pagination import page_number, paginate
 from sales.forms import EmptyForm
 from sales.management import bp, commissions as commission_rules, funnel as funnel_rules, metrics, periods
-from sales.management import segments as segment_rules
+from sales.management import loyalty as loyalty_rules, segments as segment_rules
 from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
 from sales.policy import require
@@ -371,3 +371,53 @@ def segment_filters_csv():
 def _customers_csv(filename, rows):
     return csv_response(filename, [_("Customer"), _("Email"), _("Phone"), _("City"), _("Orders"), _("Spent"),
                                    _("Last purchase")], rows)
+
+
+# --- Repeat purchase and loyalty --------------------------------------------------------------------------------------
+
+
+def _loyalty_context():
+    today = date.today()
+    period = periods.from_request(request.args, today, default_kind="year")
+    # The lists as they stood at the end of the period (today for the current one).
+    as_of = min(today, period.end - timedelta(days=1))
+    bought, never = request.args.get("bought", ""), request.args.get("never", "")
+    return {"period": period, "as_of": as_of, "bought": bought, "never": never,
+            "categories": commission_rules.categories()}
+
+
+@bp.route("/loyalty")
+@require("loyalty.view")
+def loyalty():
+    context = _loyalty_context()
+    as_of = context["as_of"]
+    cross = loyalty_rules.cross_sell(context["bought"], context["never"]) \
+        if context["bought"] and context["never"] else None
+    return _page("_loyalty.html", title=_("Loyalty"), seller=None, due=loyalty_rules.due_to_buy(as_of),
+                 lapsed=loyalty_rules.lapsed(as_of), best=loyalty_rules.best_customers(as_of), cross=cross,
+                 due_ahead=loyalty_rules.DUE_AHEAD_DAYS, **context)
+
+
+@bp.route("/loyalty/<any(due, lapsed, best, cross_sell):name>.csv")
+@require("loyalty.view")
+def loyalty_csv(name):
+    context = _loyalty_context()
+    as_of = context["as_of"]
+    header = [_("Customer"), _("City"), _("Orders"), _("Last purchase"), _("Spent")]
+    if name == "best":
+        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"], r["recency"], r["frequency"], r["amount"],
+                 r["score"]) for r in loyalty_rules.best_customers(as_of, limit=None)]
+        header += [_("Recency"), _("Frequency"), _("Amount"), _("RFM score")]
+    elif name == "cross_sell":
+        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"])
+                for r in loyalty_rules.cross_sell(context["bought"], context["never"], limit=None)]
+    else:
+        found = (loyalty_rules.due_to_buy if name == "due" else loyalty_rules.lapsed)(as_of, limit=None)
+        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"], _number(_days(r["interval"])),
+                 _days(r["since"])) for r in found]
+        header += [_("Buys every (days)"), _("Days since last purchase")]
+    return csv_response(f"loyalty-{name}-{as_of.isoformat()}.csv", header, rows)
+
+
+def _days(value):
+    return None if value is None else round(float(value))
