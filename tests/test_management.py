@@ -389,3 +389,50 @@ def test_support_dashboard_has_tickets_and_follow_ups_but_no_sales(client, suppo
 
 def test_home_still_leads_a_new_install_to_setup(client):
     assert client.get("/").location.endswith("/setup")
+
+
+# --- Every page × every role ----------------------------------------------------------------------------------------
+
+MANAGEMENT_PAGES = ["/manage/goals", "/manage/goals.csv", "/manage/performance", "/manage/performance.csv",
+                    "/manage/funnel", "/manage/funnel.csv", "/manage/commissions", "/manage/commissions.csv",
+                    "/manage/segments", "/manage/segments/count", "/manage/segments.csv", "/manage/loyalty",
+                    "/manage/loyalty/due.csv", "/manage/loyalty/lapsed.csv", "/manage/loyalty/best.csv",
+                    "/manage/loyalty/cross_sell.csv"]
+
+
+@pytest.mark.parametrize("role, expected", [("owner", 200), ("seller", 200), ("support", 403)])
+@pytest.mark.parametrize("url", MANAGEMENT_PAGES)
+def test_management_pages_by_role(client, make_user, role, expected, url):
+    login(client, make_user(role))
+    assert client.get(url).status_code == expected
+
+
+@pytest.mark.parametrize("url", ["/manage/goals", "/manage/performance", "/manage/funnel", "/manage/commissions",
+                                 "/manage/segments", "/manage/loyalty", "/"])
+def test_pages_as_htmx_fragments(client, owner, shop, url):
+    login(client, owner)
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.get_data(as_text=True)
+    assert "Dashboard" in text_of(response)   # the management tabs come with the fragment
+
+
+def test_unknown_period_falls_back_to_this_month(client, owner, shop):
+    from datetime import date
+
+    login(client, owner)
+    page = text_of(client.get("/manage/performance?period=nonsense"))
+    assert f"Seller performance · {date.today():%B %Y}" in page
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(client, owner, shop, make_customer, make_lead, count_queries):
+    login(client, owner)
+    client.get("/")
+    with count_queries() as few:
+        client.get("/")
+    customer = make_customer()
+    for n in range(5):
+        make_lead(customer, shop["ana"], title=f"Extra {n}", stage="Proposal", value=100)
+    with count_queries() as many:
+        client.get("/")
+    assert len(many) == len(few)
