@@ -463,6 +463,8 @@ class StageChange(db.Model):
     to_stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the lead had entered the stage it leaves here: the stay's length without pairing rows in reports.
+    from_stage_entered_at: Mapped[Optional[datetime]]
 
     lead: Mapped[Lead] = relationship()
     from_stage: Mapped[Optional[PipelineStage]] = relationship(foreign_keys=[from_stage_id])
@@ -1159,9 +1161,13 @@ class Segment(TrackedMixin, db.Model):
 
 # The reports group sales and closed deals by seller and date.
 Index("ix_orders_seller_date", Order.seller_id, Order.ordered_on)
+# Repeat purchase and segments read each customer's orders (dates and totals) from this index alone.
+Index("ix_orders_customer_history", Order.customer_id, Order.ordered_on, Order.total)
 Index("ix_leads_seller_closed", Lead.seller_id, Lead.closed_at)
 Index("ix_leads_closed", Lead.closed_at)
 Index("ix_leads_created", Lead.created_at)
 Index("ix_leads_seller_created", Lead.seller_id, Lead.created_at)
-Index("ix_contact_logs_user_at", ContactLog.user_id, ContactLog.happened_at)
-Index("ix_stage_changes_at", StageChange.changed_at)
+Index("ix_contact_logs_user_at", ContactLog.user_id, ContactLog.happened_at, ContactLog.channel)
+# The funnel report reads moves in a period straight from this index (covering).
+Index("ix_stage_changes_at_flow", StageChange.changed_at, StageChange.from_stage_id, StageChange.to_stage_id,
+      StageChange.from_stage_entered_at, StageChange.lead_id)

@@ -188,7 +188,7 @@ def management_screenshots(browser, base):
         for name, url in (("goals", "/manage/goals"), ("performance", "/manage/performance?kind=quarter"),
                           ("funnel", "/manage/funnel?kind=quarter"), ("commissions", "/manage/commissions?kind=year"),
                           ("segments", "/manage/segments?tag=vip"),
-                          ("loyalty", "/manage/loyalty?bought=Bicicletas&never=Accesorios")):
+                          ("loyalty", "/manage/loyalty"), ("loyalty-best", "/manage/loyalty?list=best")):
             page.goto(base + url)
             page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
         context.close()

@@ -297,30 +297,56 @@ def test_funnel_counts_conversion_and_median_days_per_stage(app, shop):
     flows = _flows(app, MARCH)
     assert list(flows) == ["New", "Contacted", "Qualified", "Proposal", "Negotiation"]
     new, contacted, qualified = flows["New"], flows["Contacted"], flows["Qualified"]
-    assert (new.entered, new.moved_on, new.lost, new.still_there) == (3, 3, 0, 0)
-    assert new.median_days == 2.0                        # stays of 2, 4 and 1 days
-    assert (contacted.entered, contacted.moved_on, contacted.lost) == (3, 2, 1)
+    # L4 entered New in February but left it in March: it counts as leaving, not as reaching.
+    assert (new.reached, new.left, new.moved_on, new.lost, new.went_back) == (3, 4, 4, 0, 0)
+    assert new.median_days == 3.0                        # stays of 1, 2, 4 and 18 days
+    assert (contacted.reached, contacted.left, contacted.moved_on, contacted.lost) == (3, 3, 2, 1)
     assert round(contacted.conversion, 3) == 0.667
     assert contacted.median_days == 4.0                  # stays of 2, 4 and 19 days
-    assert (qualified.entered, qualified.moved_on, qualified.median_days) == (1, 1, 6.0)
-    assert flows["Proposal"].entered == 0 and flows["Proposal"].conversion is None
-    # Contacted keeps the smallest share of its deals; Qualified has the longest stays.
+    assert (qualified.reached, qualified.moved_on, qualified.median_days) == (1, 1, 6.0)
+    assert flows["Proposal"].reached == 0 and flows["Proposal"].conversion is None
+    # Contacted lets the smallest share of its deals through; Qualified has the longest stays.
     assert [name for name, f in flows.items() if f.is_fracture] == ["Contacted"]
     assert [name for name, f in flows.items() if f.is_stall] == ["Qualified"]
 
 
 def test_funnel_per_seller(app, shop):
     ana = _flows(app, MARCH, shop["ana"])
-    assert (ana["New"].entered, ana["New"].moved_on, ana["New"].median_days) == (2, 2, 3.0)
-    assert (ana["Contacted"].entered, ana["Contacted"].moved_on, ana["Contacted"].lost) == (2, 1, 1)
+    assert (ana["New"].reached, ana["New"].moved_on, ana["New"].median_days) == (2, 2, 3.0)
+    assert (ana["Contacted"].left, ana["Contacted"].moved_on, ana["Contacted"].lost) == (2, 1, 1)
     cero = _flows(app, MARCH, shop["cero"])
-    assert all(f.entered == 0 and not f.is_fracture and not f.is_stall for f in cero.values())
+    assert all(f.reached == 0 and f.left == 0 and not f.is_fracture and not f.is_stall for f in cero.values())
 
 
-def test_funnel_counts_deals_still_in_a_stage_and_empty_periods(app, shop):
+def test_funnel_of_deals_still_deciding_and_of_empty_periods(app, shop):
     april = _flows(app, "2026-04")
-    assert (april["New"].entered, april["New"].still_there, april["New"].median_days) == (1, 1, None)
-    assert all(f.entered == 0 for f in _flows(app, "2026-01").values())
+    assert (april["New"].reached, april["New"].left, april["New"].conversion, april["New"].median_days) == \
+        (1, 0, None, None)
+    assert all(f.reached == 0 and f.left == 0 for f in _flows(app, "2026-01").values())
+
+
+def test_a_move_back_counts_as_going_back(app, shop):
+    from sales.leads.stages import ensure_default_stages, move_to_stage
+
+    with app.test_request_context():
+        stages = {s.name: s for s in ensure_default_stages()}
+        lead = db.session.query(Lead).filter_by(seller_id=shop["ana"].id, closed_at=None).one()   # L5, in New
+        move_to_stage(lead, stages["Qualified"], when=at((4, 4)))
+        move_to_stage(lead, stages["Contacted"], when=at((4, 7)))
+        db.session.commit()
+    april = _flows(app, "2026-04")
+    assert (april["Qualified"].left, april["Qualified"].went_back, april["Qualified"].median_days) == (1, 1, 3.0)
+    assert april["New"].moved_on == 1 and april["New"].median_days == 2.0
+
+
+@pytest.mark.parametrize("buckets, median", [
+    ([], None), ([(4, 1)], 4.0), ([(1, 1), (2, 1), (4, 1), (18, 1)], 3.0), ([(2.5, 3), (9, 1)], 2.5),
+    ([(1, 2), (5, 2)], 3.0), ([(7, 0), (None, 3)], None),
+])
+def test_median_of_histogram(buckets, median):
+    from sales.management.funnel import median_of_histogram
+
+    assert median_of_histogram(buckets) == median
 
 
 def test_conversion_by_seller(app, shop):
@@ -330,7 +356,7 @@ def test_conversion_by_seller(app, shop):
         matrix = conversion_by_seller(period(MARCH))
         names = {s.name: s.id for s in db.session.query(__import__("models").PipelineStage)}
     assert matrix[shop["ana"].id] == {names["New"]: (2, 2), names["Contacted"]: (2, 1), names["Qualified"]: (1, 1)}
-    assert matrix[shop["ben"].id] == {names["New"]: (1, 1), names["Contacted"]: (1, 1)}
+    assert matrix[shop["ben"].id] == {names["New"]: (2, 2), names["Contacted"]: (1, 1)}
     assert shop["cero"].id not in matrix
 
 
@@ -339,12 +365,12 @@ def test_funnel_page_highlights_the_fracture(client, owner, shop):
     page = text_of(client.get(f"/manage/funnel?period={MARCH}"))
     assert "Contacted where most deals drop: 67 % move on" in page
     assert "Qualified where deals stall: 6 days (median)" in page
-    assert "Contacted drops most 3 2 1 0 0 67 % 4" in page
+    assert "Contacted drops most 3 3 2 1 0 67 % 4" in page
     assert "Ana Alba 100 % (2/2) 50 % (1/2) 100 % (1/1)" in page
     fragment = client.get(f"/manage/funnel?period={MARCH}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and "<svg" in fragment.get_data(as_text=True)
     csv = client.get(f"/manage/funnel.csv?period={MARCH}").get_data(as_text=True)
-    assert "Contacted,3,2,1,0,0,66.7%,4.0,fracture," in csv
+    assert "Contacted,3,3,2,1,0,66.7%,4.0,fracture," in csv
 
 
 def test_funnel_page_for_an_empty_period(client, owner, shop):

@@ -90,20 +90,26 @@ def test_nothing_before_the_first_order(app, shop):
         assert due_to_buy(early) == [] and lapsed(early) == [] and best_customers(early) == []
 
 
-def test_loyalty_page_and_csv(client, owner, shop):
+def test_loyalty_lists_and_csv(client, owner, shop):
     login(client, owner)
-    page = text_of(client.get("/manage/loyalty?period=2026-06&bought=Bikes&never=Parts"))
-    assert "As things stood on Jun 30, 2026." in page
-    assert "Eva 10 days Jun 11, 2026 Ana 60 days May 1, 2026" in page
-    assert "Bruno €1,000.00" in page
-    assert "Fede 2 €800.00 Jun 20, 2026 5 · 4 · 3 12" in page
-    assert "Dani 2 €2,500.00" in page
-    due = client.get("/manage/loyalty/due.csv?period=2026-06").get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert due == ["Customer,City,Orders,Last purchase,Spent,Buys every (days),Days since last purchase",
-                   "Eva,,2,2026-06-11,200.00,10,19", "Ana,,3,2026-05-01,300.00,60,60"]
-    cross = client.get("/manage/loyalty/cross_sell.csv?bought=Bikes&never=Parts").get_data(as_text=True)
-    assert "Dani" in cross and "Bruno" in cross and "Ana" not in cross
-    assert "<html" not in client.get("/manage/loyalty", headers={"HX-Request": "true"}).get_data(as_text=True)
+    due = text_of(client.get("/manage/loyalty?period=2026-06"))
+    assert "As things stood on Jun 30, 2026." in due
+    assert "Eva 2 10 days Jun 11, 2026 €200.00 Ana 3 60 days May 1, 2026 €300.00" in due
+    lapsed = text_of(client.get("/manage/loyalty?period=2026-06&list=lapsed"))
+    assert "Bruno 2 €1,000.00 Mar 2, 2025 Carla 1 €50.00 May 1, 2025" in lapsed
+    best = text_of(client.get("/manage/loyalty?period=2026-06&list=best"))
+    assert "Fede 2 €800.00 Jun 20, 2026 5 · 4 · 3 12" in best
+    cross = text_of(client.get("/manage/loyalty?list=cross_sell&bought=Bikes&never=Parts"))
+    assert "Dani 2 €2,500.00" in cross and "Bruno" in cross and "Ana" not in cross
+    assert "Pick two product categories." in text_of(client.get("/manage/loyalty?list=cross_sell"))
+    assert "Due to buy again" in text_of(client.get("/manage/loyalty?list=nonsense"))
+    lines = client.get("/manage/loyalty/due.csv?period=2026-06").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines == ["Customer,City,Orders,Last purchase,Spent,Buys every (days),Days since last purchase",
+                     "Eva,,2,2026-06-11,200.00,10,19", "Ana,,3,2026-05-01,300.00,60,60"]
+    csv = client.get("/manage/loyalty/cross_sell.csv?bought=Bikes&never=Parts").get_data(as_text=True)
+    assert "Dani" in csv and "Bruno" in csv and "Ana" not in csv
+    assert "<html" not in client.get("/manage/loyalty?list=best", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
 
 
 def test_support_has_no_loyalty_lists(client, support, shop):

@@ -75,7 +75,7 @@ def upgrade():
     sa.UniqueConstraint('name', name=op.f('uq_segments_name'))
     )
     with op.batch_alter_table('contact_logs', schema=None) as batch_op:
-        batch_op.create_index('ix_contact_logs_user_at', ['user_id', 'happened_at'], unique=False)
+        batch_op.create_index('ix_contact_logs_user_at', ['user_id', 'happened_at', 'channel'], unique=False)
 
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index('ix_leads_closed', ['closed_at'], unique=False)
@@ -85,17 +85,29 @@ def upgrade():
 
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index('ix_orders_seller_date', ['seller_id', 'ordered_on'], unique=False)
+        batch_op.create_index('ix_orders_customer_history', ['customer_id', 'ordered_on', 'total'], unique=False)
 
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
-        batch_op.create_index('ix_stage_changes_at', ['changed_at'], unique=False)
+        batch_op.add_column(sa.Column('from_stage_entered_at', sa.DateTime(), nullable=True))
+    # Moves recorded so far: the stay began with the lead's previous move.
+    op.execute("UPDATE stage_changes SET from_stage_entered_at = (SELECT max(earlier.changed_at) "
+               "FROM stage_changes AS earlier WHERE earlier.lead_id = stage_changes.lead_id "
+               "AND earlier.changed_at <= stage_changes.changed_at AND earlier.id <> stage_changes.id) "
+               "WHERE from_stage_id IS NOT NULL")
+    with op.batch_alter_table('stage_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_stage_changes_at_flow',
+                              ['changed_at', 'from_stage_id', 'to_stage_id', 'from_stage_entered_at', 'lead_id'],
+                              unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_stage_changes_at')
+        batch_op.drop_index('ix_stage_changes_at_flow')
+        batch_op.drop_column('from_stage_entered_at')
 
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_customer_history')
         batch_op.drop_index('ix_orders_seller_date')
 
     with op.batch_alter_table('leads', schema=None) as batch_op:

@@ -1,16 +1,20 @@
-"""Funnel fractures: of the deals that reached each stage in a period, how many moved on, were lost there or
-are still there, and how long a stay in the stage lasts (median). All in SQL, from the stage-change history.
+"""Funnel fractures: how deals pass through each open stage in a period, and how long they stay.
 
-A stay starts when a lead enters a stage and ends at its next stage change. "Moved on" means the next change
-went to a later open stage or to a won stage; "lost" means it went to a lost stage; anything else (back to an
-earlier stage) counts as "went back". The fracture is the open stage that keeps the smallest share of its deals;
-the stall is the open stage with the longest median stay.
+Everything comes from the stage-change history, aggregated in SQL along one covering index:
+- reached: deals that entered the stage during the period;
+- left: deals that left it during the period — moved on (to a later open stage or a won one), lost here (to a
+  lost stage) or went back (to an earlier stage);
+- conversion: moved on / left, so deals still deciding do not count against the stage;
+- median days: the typical stay of the deals that left the stage in the period (from a histogram of stays in
+  tenths of a day, so the database does the counting and only a few hundred numbers come back).
+
+The fracture is the open stage that lets the smallest share of its deals through; the stall is the open stage
+with the longest median stay.
 """
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Numeric, cast, func, select
 
 from extensions import db
 from models import Lead, PipelineStage, StageChange
@@ -18,104 +22,101 @@ from sales.leads.stages import active_stages
 from sales.management.periods import Period
 from sales.management.sql import days_between
 
-# Fewer deals than this through a stage say nothing about it: it cannot be "the" fracture.
+# Fewer deals than this leaving a stage say nothing about it: it cannot be "the" fracture.
 MIN_DEALS_FOR_FRACTURE = 3
 
 
 @dataclass
 class StageFlow:
     stage: PipelineStage
-    entered: int = 0
+    reached: int = 0
     moved_on: int = 0
     lost: int = 0
-    still_there: int = 0
     went_back: int = 0
     median_days: Optional[float] = None
     is_fracture: bool = False
     is_stall: bool = False
 
     @property
-    def conversion(self) -> Optional[float]:
-        return self.moved_on / self.entered if self.entered else None
+    def left(self) -> int:
+        return self.moved_on + self.lost + self.went_back
 
     @property
-    def loss_rate(self) -> Optional[float]:
-        return self.lost / self.entered if self.entered else None
+    def conversion(self) -> Optional[float]:
+        return self.moved_on / self.left if self.left else None
 
 
-def _stays(period: Period, seller_id=None):
-    """One row per stage entered in the period: the stage, when, and the next stage with when it came.
-
-    Changes before the period are left out before the window runs: the next change after an entry in the
-    period can only be later, so nothing is lost and the window reads only the period's rows.
-    """
-    order = (StageChange.changed_at, StageChange.id)
-    statement = select(
-        StageChange.lead_id,
-        StageChange.to_stage_id.label("stage_id"),
-        StageChange.changed_at.label("entered_at"),
-        func.lead(StageChange.to_stage_id).over(partition_by=StageChange.lead_id, order_by=order)
-        .label("next_stage_id"),
-        func.lead(StageChange.changed_at).over(partition_by=StageChange.lead_id, order_by=order).label("left_at"),
-    ).where(StageChange.changed_at >= period.starts_at)
+def _in_period(period: Period, seller_id=None):
+    conditions = [StageChange.changed_at >= period.starts_at, StageChange.changed_at < period.ends_at]
     if seller_id is not None:
-        statement = statement.where(StageChange.lead_id.in_(select(Lead.id).where(Lead.seller_id == seller_id)))
-    return statement.subquery()
+        conditions.append(StageChange.lead_id.in_(select(Lead.id).where(Lead.seller_id == seller_id)))
+    return conditions
 
 
-def _flow_counts(stays, period: Period, by_seller=False):
-    here = aliased(PipelineStage)
-    after = aliased(PipelineStage)
-    moved_on = or_(after.kind == "won", and_(after.kind == "open", after.position > here.position))
-    columns = [stays.c.stage_id]
-    statement_from = stays.join(here, here.id == stays.c.stage_id).outerjoin(after, after.id == stays.c.next_stage_id)
-    if by_seller:
-        statement_from = statement_from.join(Lead, Lead.id == stays.c.lead_id)
-        columns.insert(0, Lead.seller_id)
-    statement = select(
-        *columns,
-        func.count(),
-        func.sum(case((and_(stays.c.next_stage_id.is_not(None), moved_on), 1), else_=0)),
-        func.sum(case((after.kind == "lost", 1), else_=0)),
-        func.sum(case((stays.c.next_stage_id.is_(None), 1), else_=0)),
-    ).select_from(statement_from).where(stays.c.entered_at < period.ends_at, here.kind == "open")
-    return db.session.execute(statement.group_by(*columns)).all()
+def outcome(stage: PipelineStage, after: Optional[PipelineStage]) -> str:
+    """What a move out of `stage` to `after` means for the funnel: moved_on, lost or went_back."""
+    if after is None:
+        return "went_back"
+    if after.kind == "lost":
+        return "lost"
+    if after.kind == "won" or after.position > stage.position:
+        return "moved_on"
+    return "went_back"
 
 
-def _median_days(stays, period: Period):
-    """{stage id: median days of completed stays}: rows numbered per stage, the middle one or two averaged."""
-    days = days_between(stays.c.entered_at, stays.c.left_at)
-    ranked = select(
-        stays.c.stage_id,
-        days.label("days"),
-        func.row_number().over(partition_by=stays.c.stage_id, order_by=days).label("n"),
-        func.count().over(partition_by=stays.c.stage_id).label("total"),
-    ).where(stays.c.left_at.is_not(None), stays.c.entered_at < period.ends_at).subquery()
-    middle = and_(ranked.c.n >= (ranked.c.total + 1) // 2, ranked.c.n <= (ranked.c.total + 2) // 2)
-    return {stage_id: round(float(value), 1) for stage_id, value in db.session.execute(
-        select(ranked.c.stage_id, func.avg(ranked.c.days)).where(middle).group_by(ranked.c.stage_id))}
+def median_of_histogram(buckets) -> Optional[float]:
+    """The median of values given as (value, how many) pairs: the middle one, or the mean of the middle two."""
+    buckets = sorted((float(value), int(count)) for value, count in buckets if value is not None and count)
+    total = sum(count for _value, count in buckets)
+    if not total:
+        return None
+    wanted = ((total + 1) // 2, total // 2 + 1)   # 1-based positions of the middle value(s)
+    found, seen = [], 0
+    for value, count in buckets:
+        seen_before, seen = seen, seen + count
+        found.extend(value for position in wanted if seen_before < position <= seen)
+    return round(sum(found) / len(found), 1)
+
+
+def _flows(period, seller_id=None):
+    """(reached per stage, moves per (from, to), stay histogram per stage): three small GROUP BYs."""
+    where = _in_period(period, seller_id)
+    reached = dict(db.session.execute(select(StageChange.to_stage_id, func.count()).where(*where)
+                                      .group_by(StageChange.to_stage_id)).all())
+    moves = db.session.execute(select(StageChange.from_stage_id, StageChange.to_stage_id, func.count())
+                               .where(*where, StageChange.from_stage_id.is_not(None))
+                               .group_by(StageChange.from_stage_id, StageChange.to_stage_id)).all()
+    stay = func.round(cast(days_between(StageChange.from_stage_entered_at, StageChange.changed_at), Numeric), 1)
+    histogram = db.session.execute(select(StageChange.from_stage_id, stay, func.count())
+                                   .where(*where, StageChange.from_stage_entered_at.is_not(None))
+                                   .group_by(StageChange.from_stage_id, stay)).all()
+    return reached, moves, histogram
 
 
 def funnel(period: Period, seller_id=None) -> list[StageFlow]:
-    """The open stages in pipeline order with their flow, the fracture and the stall marked. Two queries."""
-    stays = _stays(period, seller_id)
-    counts = {row[0]: row[1:] for row in _flow_counts(stays, period)}
-    medians = _median_days(stays, period)
-    flows = []
-    for stage in active_stages():
-        if stage.kind != "open":
-            continue
-        entered, moved_on, lost, still_there = (int(v or 0) for v in counts.get(stage.id, (0, 0, 0, 0)))
-        flows.append(StageFlow(stage, entered, moved_on, lost, still_there,
-                               went_back=entered - moved_on - lost - still_there,
-                               median_days=medians.get(stage.id)))
-    mark_fractures(flows)
-    return flows
+    """The open stages in pipeline order with their flow; the fracture and the stall marked."""
+    stages = active_stages()
+    by_id = {stage.id: stage for stage in db.session.scalars(select(PipelineStage))}
+    reached, moves, histogram = _flows(period, seller_id)
+    flows = {stage.id: StageFlow(stage, reached=reached.get(stage.id, 0)) for stage in stages if stage.kind == "open"}
+    for from_id, to_id, count in moves:
+        if from_id in flows:
+            flow = flows[from_id]
+            kind = outcome(flow.stage, by_id.get(to_id))
+            setattr(flow, kind, getattr(flow, kind) + count)
+    stays = {}
+    for from_id, days, count in histogram:
+        stays.setdefault(from_id, []).append((days, count))
+    for stage_id, flow in flows.items():
+        flow.median_days = median_of_histogram(stays.get(stage_id, []))
+    result = list(flows.values())
+    mark_fractures(result)
+    return result
 
 
 def mark_fractures(flows: list[StageFlow]) -> None:
-    """The stage that keeps the smallest share of its deals, and the one where a stay lasts longest."""
-    judged = [f for f in flows if f.entered >= MIN_DEALS_FOR_FRACTURE]
+    """The stage that lets the smallest share of its deals through, and the one where a stay lasts longest."""
+    judged = [f for f in flows if f.left >= MIN_DEALS_FOR_FRACTURE]
     if judged:
         worst = min(judged, key=lambda f: (f.conversion, -f.lost))
         if worst.conversion < 1:
@@ -126,8 +127,19 @@ def mark_fractures(flows: list[StageFlow]) -> None:
 
 
 def conversion_by_seller(period: Period) -> dict[Optional[int], dict[int, tuple[int, int]]]:
-    """{seller id: {stage id: (entered, moved on)}}: how each seller's deals pass each stage. One query."""
+    """{seller id: {stage id: (left, moved on)}}: how each seller's deals leave each open stage. One query."""
+    by_id = {stage.id: stage for stage in db.session.scalars(select(PipelineStage))}
+    rows = db.session.execute(
+        select(Lead.seller_id, StageChange.from_stage_id, StageChange.to_stage_id, func.count())
+        .join(Lead, Lead.id == StageChange.lead_id)
+        .where(*_in_period(period), StageChange.from_stage_id.is_not(None))
+        .group_by(Lead.seller_id, StageChange.from_stage_id, StageChange.to_stage_id)).all()
     result: dict[Optional[int], dict[int, tuple[int, int]]] = {}
-    for seller_id, stage_id, entered, moved_on, _lost, _still in _flow_counts(_stays(period), period, by_seller=True):
-        result.setdefault(seller_id, {})[stage_id] = (int(entered), int(moved_on or 0))
+    for seller_id, from_id, to_id, count in rows:
+        stage = by_id.get(from_id)
+        if stage is None or stage.kind != "open":
+            continue
+        left, moved_on = result.setdefault(seller_id, {}).get(from_id, (0, 0))
+        moved = count if outcome(stage, by_id.get(to_id)) == "moved_on" else 0
+        result[seller_id][from_id] = (left + count, moved_on + moved)
     return result

@@ -24,7 +24,7 @@ ONE_TIME_LAPSE_DAYS = 365
 
 
 def _history(as_of: date):
-    return (select(Order.customer_id, func.count(Order.id).label("orders"),
+    return (select(Order.customer_id, func.count().label("orders"),
                    func.min(Order.ordered_on).label("first"), func.max(Order.ordered_on).label("last"),
                    func.sum(Order.total).label("spent"))
             .where(Order.ordered_on <= as_of).group_by(Order.customer_id).subquery())

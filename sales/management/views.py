@@ -99,11 +99,12 @@ def goals_csv():
 
 
 def _performance_rows(period, seller):
-    people = _people(seller)
-    numbers = metrics.performance(period, [p.id for p in people])
-    rows = [(person, numbers[person.id]) for person in people]
-    total = metrics.shop_total(period, metrics.performance(period)) if seller is None else None
-    return rows, total
+    if seller is not None:
+        return [(seller, metrics.performance(period, [seller.id])[seller.id])], None
+    # The whole shop in one pass: every seller's row and the total come from the same four queries.
+    numbers = metrics.performance(period)
+    rows = [(person, numbers.get(person.id) or metrics.Performance(person.id)) for person in metrics.sellers()]
+    return rows, metrics.shop_total(period, numbers)
 
 
 @bp.route("/performance")
@@ -159,13 +160,12 @@ def funnel_csv():
     period = periods.from_request(request.args, date.today())
     seller = seller_from_args(request.args)
     flows = funnel_rules.funnel(period, seller.id if seller else None)
-    rows = [(f.stage.name, f.entered, f.moved_on, f.lost, f.still_there, f.went_back, _percent(f.conversion),
+    rows = [(f.stage.name, f.reached, f.left, f.moved_on, f.lost, f.went_back, _percent(f.conversion),
              _number(f.median_days), _("fracture") if f.is_fracture else "", _("stall") if f.is_stall else "")
             for f in flows]
     return csv_response(f"funnel-{period.key}.csv",
-                        [_("Stage"), _("Reached it"), _("Moved on"), _("Lost here"), _("Still there"),
-                         _("Went back"), _("Conversion"), _("Median days in stage"), _("Fracture"), _("Stall")],
-                        rows)
+                        [_("Stage"), _("Reached it"), _("Left it"), _("Moved on"), _("Lost here"), _("Went back"),
+                         _("Conversion"), _("Median days in stage"), _("Fracture"), _("Stall")], rows)
 
 
 # --- Commissions ---------------------------------------------------------------------------------------------------
@@ -337,8 +337,12 @@ def segment(segment_id):
         form.validate()
     page = paginate(segment_rules.customers_statement(segment), page_number(request.args.get("page")), 50)
     may_change = current_user.is_owner or segment.created_by_id == current_user.id
+    # The list above is the preview of the saved filters; only changed filters need counting again.
+    changed = request.method == "POST" or any(key in request.args for key in segment_rules.FILTER_KEYS)
+    preview = _segment_preview(form) if changed else {"filters": segment_rules.filters_of(segment),
+                                                       "total": page.total, "sample": []}
     return _page("_segment.html", title=segment.name, segment=segment, form=form, page=page, status=status,
-                 delete_form=EmptyForm(), may_change=may_change, may_save=may_change, **_segment_preview(form))
+                 delete_form=EmptyForm(), may_change=may_change, may_save=may_change, **preview)
 
 
 @bp.route("/segments/<int:segment_id>/delete", methods=["POST"])
@@ -386,15 +390,25 @@ def _loyalty_context():
             "categories": commission_rules.categories()}
 
 
+LOYALTY_LISTS = ("due", "lapsed", "best", "cross_sell")
+
+
 @bp.route("/loyalty")
 @require("loyalty.view")
 def loyalty():
+    """One list at a time (due, lapsed, best, cross-sell): each is its own aggregate over every order."""
     context = _loyalty_context()
+    shown = request.args.get("list", "due")
+    if shown not in LOYALTY_LISTS:
+        shown = "due"
     as_of = context["as_of"]
-    cross = loyalty_rules.cross_sell(context["bought"], context["never"]) \
-        if context["bought"] and context["never"] else None
-    return _page("_loyalty.html", title=_("Loyalty"), seller=None, due=loyalty_rules.due_to_buy(as_of),
-                 lapsed=loyalty_rules.lapsed(as_of), best=loyalty_rules.best_customers(as_of), cross=cross,
+    if shown == "cross_sell":
+        rows = loyalty_rules.cross_sell(context["bought"], context["never"]) \
+            if context["bought"] and context["never"] else None
+    else:
+        rows = {"due": loyalty_rules.due_to_buy, "lapsed": loyalty_rules.lapsed,
+                "best": loyalty_rules.best_customers}[shown](as_of)
+    return _page("_loyalty.html", title=_("Loyalty"), seller=None, shown=shown, rows=rows,
                  due_ahead=loyalty_rules.DUE_AHEAD_DAYS, **context)
 
 
