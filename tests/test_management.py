@@ -462,3 +462,24 @@ def test_dashboard_runs_a_fixed_number_of_queries(client, owner, shop, make_cust
     with count_queries() as many:
         client.get("/")
     assert len(many) == len(few)
+
+
+def test_migration_backfills_the_stays_of_earlier_moves(app, shop):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0007_management.py"
+    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with app.app_context():
+        before = db.session.execute(text("SELECT id, from_stage_entered_at FROM stage_changes ORDER BY id")).all()
+        db.session.execute(text("UPDATE stage_changes SET from_stage_entered_at = NULL"))
+        db.session.execute(text(migration.BACKFILL_STAYS))
+        after = db.session.execute(text("SELECT id, from_stage_entered_at FROM stage_changes ORDER BY id")).all()
+        db.session.commit()
+    assert [str(value)[:19] if value else None for _id, value in after] == \
+        [str(value)[:19] if value else None for _id, value in before]
+    assert any(value for _id, value in after)

@@ -15,6 +15,12 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
+# Moves recorded so far: the stay in the stage a move leaves began with the lead's previous move.
+BACKFILL_STAYS = ("UPDATE stage_changes SET from_stage_entered_at = (SELECT max(earlier.changed_at) "
+                  "FROM stage_changes AS earlier WHERE earlier.lead_id = stage_changes.lead_id "
+                  "AND earlier.changed_at <= stage_changes.changed_at AND earlier.id <> stage_changes.id) "
+                  "WHERE from_stage_id IS NOT NULL")
+
 
 def upgrade():
     op.create_table('commission_rules',
@@ -89,11 +95,7 @@ def upgrade():
 
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('from_stage_entered_at', sa.DateTime(), nullable=True))
-    # Moves recorded so far: the stay began with the lead's previous move.
-    op.execute("UPDATE stage_changes SET from_stage_entered_at = (SELECT max(earlier.changed_at) "
-               "FROM stage_changes AS earlier WHERE earlier.lead_id = stage_changes.lead_id "
-               "AND earlier.changed_at <= stage_changes.changed_at AND earlier.id <> stage_changes.id) "
-               "WHERE from_stage_id IS NOT NULL")
+    op.execute(BACKFILL_STAYS)
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
         batch_op.create_index('ix_stage_changes_at_flow',
                               ['changed_at', 'from_stage_id', 'to_stage_id', 'from_stage_entered_at', 'lead_id'],
