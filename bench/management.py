@@ -159,6 +159,8 @@ def main():
         "funnel, this quarter (owner)": (owner, "/manage/funnel?kind=quarter"),
         "funnel, this year (owner)": (owner, "/manage/funnel?kind=year"),
         "funnel, this quarter (seller)": (seller, "/manage/funnel?kind=quarter"),
+        "funnel: sellers compared, this month": (owner, "/manage/funnel?compare=1"),
+        "funnel: sellers compared, this quarter": (owner, "/manage/funnel?kind=quarter&compare=1"),
         "commissions, this year (owner)": (owner, "/manage/commissions?kind=year"),
         "segments (saved, with counts)": (owner, "/manage/segments"),
         "segment builder: live count": (owner, "/manage/segments/count?tag=vip&min_spent=500&not_bought_category=Taller"),

@@ -366,7 +366,10 @@ def test_funnel_page_highlights_the_fracture(client, owner, shop):
     assert "Contacted where most deals drop: 67 % move on" in page
     assert "Qualified where deals stall: 6 days (median)" in page
     assert "Contacted drops most 3 3 2 1 0 67 % 4" in page
-    assert "Ana Alba 100 % (2/2) 50 % (1/2) 100 % (1/1)" in page
+    assert "Ana Alba 100 %" not in page and "Compare sellers stage by stage" in page
+    compared = text_of(client.get(f"/manage/funnel?period={MARCH}&compare=1"))
+    assert "Ana Alba 100 % (2/2) 50 % (1/2) 100 % (1/1)" in compared
+    assert "Ben Brea 100 % (2/2) 100 % (1/1) — — —" in compared
     fragment = client.get(f"/manage/funnel?period={MARCH}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and "<svg" in fragment.get_data(as_text=True)
     csv = client.get(f"/manage/funnel.csv?period={MARCH}").get_data(as_text=True)

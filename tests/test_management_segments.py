@@ -1,6 +1,6 @@
 """Segments: each filter by hand, saving and reusing, the live count, CSV export and who may change one."""
 import json
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -146,12 +146,14 @@ def funnel():
     period = periods.from_request(request.args, date.today())
     seller = seller_from_args(request.args)
     flows = funnel_rules.funnel(period, seller.id if seller else None)
+    compare = seller is None and request.args.get("compare") == "1"
     by_seller = []
-    if seller is None:
+    if compare:
         matrix = funnel_rules.conversion_by_seller(period)
         by_seller = [(person, matrix.get(person.id, {})) for person in metrics.sellers()]
-    return _page("_funnel.html", title=_("Funnel"), period=period, seller=seller, flows=flows,
-                 by_seller=by_seller, people=metrics.sellers() if current_user.is_owner else [])
+    return _page("_funnel.html", title=_("Funnel"), period=period, seller=seller, flows=flows, compare=compare,
+                 by_seller=by_seller, people=metrics.sellers() if current_user.is_owner else [],
+                 extra_args={"compare": "1"} if compare else {})
 
 
 @bp.route("/funnel.csv")
