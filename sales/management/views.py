@@ -40,34 +40,42 @@ def _number(value):
 # --- Goals -------------------------------------------------------------------------------------------------------
 
 
-@bp.route("/goals", methods=["GET", "POST"])
+@bp.route("/goals")
 @require("management.view")
 def goals():
+    return _goals_page(_goal_form() if current_user.is_owner else None)
+
+
+@bp.route("/goals", methods=["POST"])
+@require("goals.set")
+def save_goals():
+    form = _goal_form()
+    if not form.validate_on_submit():
+        return _goals_page(form, status=422)
+    person = get_seller_or_404(form.seller_id.data)
+    chosen = periods.parse(form.period.data)
+    for metric in GOAL_METRICS:
+        metrics.set_goal(person.id, chosen, metric, getattr(form, metric).data)
+    db.session.commit()
+    flash(_("Goals for %(name)s, %(period)s saved.", name=person.name, period=chosen.label), "success")
+    return redirect(url_for("management.goals", period=chosen.key), 303)
+
+
+def _goals_page(form, status=200):
     today = date.today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
-    form = None
-    if current_user.is_owner:
-        form = _goal_form(period, seller, today)
-        if request.method == "POST":
-            if form.validate_on_submit():
-                person = get_seller_or_404(form.seller_id.data)
-                chosen = periods.parse(form.period.data)
-                for metric in GOAL_METRICS:
-                    metrics.set_goal(person.id, chosen, metric, getattr(form, metric).data)
-                db.session.commit()
-                flash(_("Goals for %(name)s, %(period)s saved.", name=person.name, period=chosen.label), "success")
-                return redirect(url_for("management.goals", period=chosen.key), 303)
-    elif request.method == "POST":
-        abort(403)
     board = metrics.goal_progress(period, _people(seller))
     return _page("_goals.html", title=_("Goals"), period=period, seller=seller, board=board, form=form,
                  shop_goals=metrics.shop_goal_progress(board) if seller is None else [],
-                 expected_share=period.elapsed_share(today),
-                 status=422 if form is not None and form.errors else 200)
+                 expected_share=period.elapsed_share(today), status=status)
 
 
-def _goal_form(period, seller, today):
+def _goal_form():
+    """The owner's goal form, filled with the saved goals of the seller and period asked for (?seller, ?period)."""
+    today = date.today()
+    period = periods.from_request(request.args, today)
+    seller = seller_from_args(request.args)
     people = metrics.sellers()
     choices = periods.goal_periods(today)
     if period.key not in {p.key for p in choices}:
