@@ -66,8 +66,7 @@ def dashboard(user, today: date) -> dict:
         people = metrics.sellers() if user.is_owner else [user]
         board = metrics.goal_progress(period, people)
         if user.is_owner:
-            # People with goals first; the owner is listed only when they have goals of their own.
-            board = [entry for entry in board if entry.goals or entry.seller.role == "seller"]
+            board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
         context.update(period=period, pipeline=pipeline(user), goals=board,
                        shop_goals=metrics.shop_goal_progress(board) if user.is_owner else [],
                        expected_share=period.elapsed_share(today))

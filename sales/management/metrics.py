@@ -52,6 +52,10 @@ class Performance:
     def cycle_days(self) -> Optional[float]:
         return round(self.cycle_days_total / self.won, 1) if self.won else None
 
+    @property
+    def is_active(self) -> bool:
+        return bool(self.new_leads or self.contacts or self.won or self.lost)
+
     def value(self, metric: str):
         """The actual figure a goal of `metric` is measured against."""
         return {"revenue": self.revenue, "deals_won": self.won, "new_leads": self.new_leads,
@@ -127,6 +131,11 @@ def sellers(active_only=True):
     if active_only:
         statement = statement.where(User.active)
     return db.session.scalars(statement).all()
+
+
+def without_idle_owner(rows, person_of, has_data):
+    """The owner is listed with the sellers only when they sell too (have numbers or goals of their own)."""
+    return [row for row in rows if person_of(row).role != "owner" or has_data(row)]
 
 
 # --- Goals ------------------------------------------------------------------------------------------------------

@@ -65,7 +65,8 @@ def _goals_page(form, status=200):
     today = date.today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
-    board = metrics.goal_progress(period, _people(seller))
+    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller)),
+                                       lambda entry: entry.seller, lambda entry: bool(entry.goals))
     return _page("_goals.html", title=_("Goals"), period=period, seller=seller, board=board, form=form,
                  shop_goals=metrics.shop_goal_progress(board) if seller is None else [],
                  expected_share=period.elapsed_share(today), status=status)
@@ -112,6 +113,7 @@ def _performance_rows(period, seller):
     # The whole shop in one pass: every seller's row and the total come from the same four queries.
     numbers = metrics.performance(period)
     rows = [(person, numbers.get(person.id) or metrics.Performance(person.id)) for person in metrics.sellers()]
+    rows = metrics.without_idle_owner(rows, lambda row: row[0], lambda row: row[1].is_active)
     return rows, metrics.shop_total(period, numbers)
 
 
@@ -158,7 +160,8 @@ def funnel():
     by_seller = []
     if compare:
         matrix = funnel_rules.conversion_by_seller(period)
-        by_seller = [(person, matrix.get(person.id, {})) for person in metrics.sellers()]
+        by_seller = metrics.without_idle_owner([(person, matrix.get(person.id, {})) for person in metrics.sellers()],
+                                               lambda row: row[0], lambda row: bool(row[1]))
     return _page("_funnel.html", title=_("Funnel"), period=period, seller=seller, flows=flows, compare=compare,
                  by_seller=by_seller, people=metrics.sellers() if current_user.is_owner else [],
                  extra_args={"compare": "1"} if compare else {})
