@@ -194,7 +194,8 @@ def _rule_form():
 def _commissions_page(form=None, status=200):
     period = periods.from_request(request.args, date.today())
     seller = seller_from_args(request.args)
-    rows = commission_rules.commissions(period, _people(seller))
+    rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller)),
+                                      lambda row: row[0], lambda row: row[1].sold > 0)
     rules = commission_rules.all_rules() if current_user.is_owner else []
     if form is None and current_user.is_owner:
         form = _rule_form()
