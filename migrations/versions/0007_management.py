@@ -1,4 +1,5 @@
-"""management: goals, commission rules, segments
+"""management: goals, commission rules, segments; stage changes record when the stage left was entered;
+covering indexes for the reports
 
 Revision ID: 0007
 Revises: 0006
