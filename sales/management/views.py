@@ -323,15 +323,10 @@ def _segment_name_ok(form, exclude_id=None):
 @require("segments.use")
 def segment_count():
     """The live count under the builder (htmx asks on every change)."""
-    raw = request.args.get("segment", "")
-    segment = get_segment_or_404(int(raw)) if raw.isdigit() else None
     form = _segment_form()
     form.validate()
-    if segment is not None:
-        form.name.data = segment.name
-    may_save = segment is None or current_user.is_owner or segment.created_by_id == current_user.id
     return render_page(None, "management/_segment_count.html", title=_("Segments"), active_nav="pages.home",
-                       segment=segment, may_save=may_save, form=form, **_segment_preview(form))
+                       **_segment_preview(form))
 
 
 @bp.route("/segments/<int:segment_id>", methods=["GET", "POST"])

@@ -40,3 +40,23 @@ def test_goal_progress_moves_after_a_won_deal(page, live_server, owner, seller, 
     page.get_by_role("navigation", name="Management").get_by_role("link", name="Goals").tap()
     expect(page.locator(f"#goals-{seller.id}").get_by_role("progressbar", name="Deals won")).to_have_attribute(
         "aria-valuenow", "50")
+
+
+def test_segment_counts_live_and_is_saved(page, live_server, owner, make_customer):
+    make_customer("Ana Toledo", city="Toledo", tags=("vip",))
+    make_customer("Bruno Toledo", city="Toledo")
+    make_customer("Carla Madrid", city="Madrid", tags=("vip",))
+    sign_in(page, live_server, owner)
+    page.get_by_role("navigation", name="Management").get_by_role("link", name="Segments").tap()
+    expect(page.locator("#segment-count")).to_contain_text("3 customers match")
+    settled(page)
+    page.get_by_label("City").fill("Toledo")
+    expect(page.locator("#segment-count")).to_contain_text("2 customers match")
+    page.get_by_label("Tag").select_option("vip")
+    expect(page.locator("#segment-count")).to_contain_text("1 customer matches")
+    expect(page.locator("#segment-count")).to_contain_text("Ana Toledo")
+    page.get_by_label("Segment name").fill("VIPs in Toledo")
+    page.get_by_role("button", name="Save segment").tap()
+    expect(page.get_by_text("Segment “VIPs in Toledo” saved.")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 customer")).to_be_visible()
+    expect(page.locator("#results")).to_contain_text("Ana Toledo")
