@@ -486,3 +486,11 @@ def test_migration_backfills_the_stays_of_earlier_moves(app, shop):
     assert [str(value)[:19] if value else None for _id, value in after] == \
         [str(value)[:19] if value else None for _id, value in before]
     assert any(value for _id, value in after)
+
+
+def test_the_owner_is_listed_with_the_sellers_only_when_they_sell(client, owner, shop, make_customer, make_lead):
+    login(client, owner)
+    row = '<th scope="row" data-label="Seller">Olga Owner</th>'
+    assert row not in client.get("/manage/performance").get_data(as_text=True)
+    make_lead(make_customer(), owner, title="The owner's own sale", stage="Won", value=100)
+    assert row in client.get("/manage/performance").get_data(as_text=True)
