@@ -154,3 +154,21 @@ def test_support_has_no_segments(client, support, customers):
     login(client, support)
     assert client.get("/manage/segments").status_code == 403
     assert client.get("/manage/segments/count").status_code == 403
+
+
+def test_forms_carry_their_csrf_token(client, owner, customers, app, monkeypatch):
+    import re
+
+    login(client, owner)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get("/manage/segments?city=Madrid").get_data(as_text=True)
+    save_form = page[page.index('id="save-segment"'):]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', save_form).group(1)
+    assert client.post("/manage/segments", data={"city": "Madrid", "name": "No token"}).status_code == 400
+    response = client.post("/manage/segments", data={"csrf_token": token, "city": "Madrid", "name": "With token"})
+    assert response.status_code == 303
+    goals_page = client.get("/manage/goals").get_data(as_text=True)
+    token = re.search(r'id="goal-form".*?name="csrf_token" type="hidden" value="([^"]+)"', goals_page, re.S).group(1)
+    this_month = f"{date.today():%Y-%m}"
+    assert client.post("/manage/goals", data={"csrf_token": token, "seller_id": owner.id, "period": this_month,
+                                              "revenue": "5"}).status_code == 303
