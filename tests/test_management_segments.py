@@ -172,3 +172,20 @@ def test_forms_carry_their_csrf_token(client, owner, customers, app, monkeypatch
     this_month = f"{date.today():%Y-%m}"
     assert client.post("/manage/goals", data={"csrf_token": token, "seller_id": owner.id, "period": this_month,
                                               "revenue": "5"}).status_code == 303
+
+
+def test_segment_page_plain_and_as_a_fragment(client, owner, customers, app):
+    from sales.management.segments import save
+
+    with app.app_context():
+        segment = save("Madrid", {"city": "Madrid"})
+        db.session.commit()
+        segment_id = segment.id
+    login(client, owner)
+    plain = client.get(f"/manage/segments/{segment_id}")
+    fragment = client.get(f"/manage/segments/{segment_id}", headers={"HX-Request": "true"})
+    assert "<html" in plain.get_data(as_text=True) and "<html" not in fragment.get_data(as_text=True)
+    for response in (plain, fragment):
+        assert "2 customers" in text_of(response) and "Ana" in text_of(response) and "Carla" in text_of(response)
+    changed = text_of(client.get(f"/manage/segments/{segment_id}?city=Madrid&tag=vip"))
+    assert "1 customer matches" in changed
