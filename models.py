@@ -469,6 +469,8 @@ class StageChange(db.Model):
     to_stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the lead had entered the stage it leaves here: the stay's length without pairing rows in reports.
+    from_stage_entered_at: Mapped[Optional[datetime]]
 
     lead: Mapped[Lead] = relationship()
     from_stage: Mapped[Optional[PipelineStage]] = relationship(foreign_keys=[from_stage_id])
@@ -1200,3 +1202,85 @@ class CampaignRecipient(db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="recipients")
     customer: Mapped[Customer] = relationship()
+
+
+# --- Management: goals, commission rules, saved customer segments -------------------------------------------
+
+GOAL_METRICS = ("revenue", "deals_won", "new_leads", "contacts")
+
+
+class Goal(TrackedMixin, db.Model):
+    """What the owner expects of one seller in one period (a month "2026-11" or a quarter "2026-Q4")."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        CheckConstraint("metric IN ('revenue', 'deals_won', 'new_leads', 'contacts')", name="metric"),
+        CheckConstraint("target >= 0", name="target"),
+        Index("uq_goals_seller_period_metric", "seller_id", "period", "metric", unique=True),
+        Index("ix_goals_period", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))          # "2026-11" or "2026-Q4"
+    metric: Mapped[str] = mapped_column(String(12))
+    target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    seller: Mapped[User] = relationship(foreign_keys=[seller_id])
+
+
+class CommissionRule(TrackedMixin, db.Model):
+    """A percentage of what a seller sold, for one seller or everyone, one product category or all of them,
+    optionally only on the part above a threshold per period. The most specific rule wins."""
+
+    __tablename__ = "commission_rules"
+    __table_args__ = (
+        CheckConstraint("percent >= 0 AND percent <= 100", name="percent"),
+        CheckConstraint("threshold IS NULL OR threshold >= 0", name="threshold"),
+        Index("uq_commission_rules_seller_category", "seller_id", "category", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))  # None: everyone
+    category: Mapped[Optional[str]] = mapped_column(String(80))                                   # None: all
+    percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    threshold: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
+
+    seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+
+
+class Segment(TrackedMixin, db.Model):
+    """A saved group of customers, defined by filters (JSON), counted and exported live, reused by campaigns."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    filters: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def filter_values(self) -> dict:
+        import json
+
+        try:
+            values = json.loads(self.filters or "{}")
+        except ValueError:
+            return {}
+        return values if isinstance(values, dict) else {}
+
+    def __str__(self):
+        return self.name
+
+
+# The reports group sales and closed deals by seller and date.
+Index("ix_orders_seller_date", Order.seller_id, Order.ordered_on)
+# Repeat purchase and segments read each customer's orders (dates and totals) from this index alone.
+Index("ix_orders_customer_history", Order.customer_id, Order.ordered_on, Order.total)
+Index("ix_leads_seller_closed", Lead.seller_id, Lead.closed_at)
+Index("ix_leads_closed", Lead.closed_at)
+Index("ix_leads_created", Lead.created_at)
+Index("ix_leads_seller_created", Lead.seller_id, Lead.created_at)
+Index("ix_contact_logs_user_at", ContactLog.user_id, ContactLog.happened_at, ContactLog.channel)
+# The funnel report reads moves in a period straight from this index (covering).
+Index("ix_stage_changes_at_flow", StageChange.changed_at, StageChange.from_stage_id, StageChange.to_stage_id,
+      StageChange.from_stage_entered_at, StageChange.lead_id)

@@ -109,6 +109,7 @@ def main():
             page.screenshot(path=OUT / f"customer-form-error-{size}.png", full_page=True)
             context.close()
         support_screenshots(browser, base, app)
+        management_screenshots(browser, base)
         messaging_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
@@ -215,6 +216,26 @@ def messaging_screenshots(browser, base, app):
         page.goto(f"{base}/p/{portal_token}")
         page.screenshot(path=OUT / f"portal-{size}.png", full_page=True)
         visitor.close()
+
+
+def management_screenshots(browser, base):
+    """Management, as the owner sees it: the dashboard, goals, performance, funnel, commissions, segments, loyalty."""
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#email", "owner@ruedalibre.example")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.screenshot(path=OUT / f"dashboard-owner-{size}.png", full_page=True)
+        for name, url in (("goals", "/manage/goals"), ("performance", "/manage/performance?kind=quarter"),
+                          ("funnel", "/manage/funnel?kind=quarter"), ("commissions", "/manage/commissions?kind=year"),
+                          ("segments", "/manage/segments?tag=vip"),
+                          ("loyalty", "/manage/loyalty"), ("loyalty-best", "/manage/loyalty?list=best")):
+            page.goto(base + url)
+            page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
+        context.close()
 
 
 def messaging_only():

@@ -7,6 +7,7 @@ def register_blueprints(app):
     from sales.customers import bp as customers_bp
     from sales.health import bp as health_bp
     from sales.leads import bp as leads_bp
+    from sales.management import bp as management_bp
     from sales.messaging import bp as messaging_bp
     from sales.messaging import portal_bp
     from sales.negotiation import bp as negotiation_bp
@@ -17,7 +18,7 @@ def register_blueprints(app):
     from sales.users import bp as users_bp
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
-               messaging_bp, portal_bp, pages_bp, health_bp):
+               management_bp, messaging_bp, portal_bp, pages_bp, health_bp):
         app.register_blueprint(bp)
     # Every route needs a signed-in user unless its view is marked @public.
     app.before_request(policy.require_login_unless_public)

@@ -111,9 +111,11 @@ def fill_demo_shop(owner, customers=50, seed=7):
 def demo_extensions():
     """Functions `extend(owner, rng)` that add demo data for one blueprint, in sales-cycle order."""
     from sales.leads.demo import fill_demo_leads
+    from sales.management.demo import fill_demo_management
     from sales.messaging.demo import fill_demo_messaging
     from sales.negotiation.demo import fill_demo_negotiations
     from sales.quotes.demo import fill_demo_quotes
     from sales.support.demo import fill_demo_support
 
-    return [fill_demo_leads, fill_demo_quotes, fill_demo_negotiations, fill_demo_support, fill_demo_messaging]
+    return [fill_demo_leads, fill_demo_quotes, fill_demo_negotiations, fill_demo_support, fill_demo_management,
+            fill_demo_messaging]

@@ -39,6 +39,12 @@ PERMISSIONS = {
     "mail.outbox": {"owner"},
     "campaigns.manage": {"owner", "seller"},
     "portal.manage": {"owner", "seller", "support"},
+    # Management. A seller sees only their own numbers: sales/management/access.py checks the record.
+    "management.view": {"owner", "seller"},
+    "goals.set": {"owner"},
+    "commissions.configure": {"owner"},
+    "segments.use": {"owner", "seller"},
+    "loyalty.view": {"owner", "seller"},
 }
 
 

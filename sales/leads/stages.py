@@ -52,7 +52,7 @@ def move_to_stage(lead, stage, user_id=None, when=None):
         return None
     when = when or utcnow()
     change = StageChange(lead=lead, from_stage_id=current_id, to_stage_id=stage.id, changed_at=when,
-                         changed_by_id=user_id)
+                         changed_by_id=user_id, from_stage_entered_at=lead.stage_entered_at if current_id else None)
     db.session.add(change)
     lead.stage = stage
     lead.stage_entered_at = when

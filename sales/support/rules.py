@@ -488,7 +488,16 @@ def _aggregates():
     )
 
 
-def gap_report(group: str, since: Optional[datetime] = None) -> list[dict]:
+def _answered_between(statement, since: Optional[datetime], until: Optional[datetime]):
+    statement = statement.where(Survey.answered_at.is_not(None))
+    if since:
+        statement = statement.where(Survey.answered_at >= since)
+    if until:
+        statement = statement.where(Survey.answered_at < until)
+    return statement
+
+
+def gap_report(group: str, since: Optional[datetime] = None, until: Optional[datetime] = None) -> list[dict]:
     """Answered surveys grouped by product, seller or ticket type, worst gap first. One SQL query."""
     if group == "product":
         key, label = Survey.product_id, Product.name
@@ -499,17 +508,16 @@ def gap_report(group: str, since: Optional[datetime] = None) -> list[dict]:
     else:
         key = label = Survey.ticket_kind
         statement = select(key, label, *_aggregates())
-    statement = statement.where(Survey.answered_at.is_not(None))
-    if since:
-        statement = statement.where(Survey.answered_at >= since)
+    statement = _answered_between(statement, since, until)
     rows = db.session.execute(statement.group_by(key, label).order_by("gap", label)).all()
     return [_report_row(row._mapping, key=row[0], label=row[1]) for row in rows]
 
 
-def gap_totals(since: Optional[datetime] = None) -> dict:
-    statement = select(*_aggregates()).where(Survey.answered_at.is_not(None))
-    if since:
-        statement = statement.where(Survey.answered_at >= since)
+def gap_totals(since: Optional[datetime] = None, until: Optional[datetime] = None,
+               seller_id: Optional[int] = None) -> dict:
+    statement = _answered_between(select(*_aggregates()), since, until)
+    if seller_id is not None:
+        statement = statement.where(Survey.seller_id == seller_id)
     return _report_row(db.session.execute(statement).one()._mapping)
 
 

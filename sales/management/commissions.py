@@ -1,0 +1,119 @@
+"""Commissions: what each seller earns from the rules the owner sets, with the calculation spelled out.
+
+Sales are order lines (their total before tax) of orders the seller made, dated in the period. A rule is a
+percentage for one seller or everyone, one product category or all of them, optionally only on the part of
+the period's sales above a threshold. For each seller and category the most specific rule applies: a seller's
+own rule over the shop-wide one, a category's rule over the "all categories" one, which covers whatever no
+category rule covers (including lines without a category).
+"""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import CommissionRule, Order, OrderLine, Product
+from sales.management.periods import Period
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class CommissionLine:
+    category: Optional[str]        # None: all categories no other rule covers
+    sold: Decimal
+    percent: Decimal
+    threshold: Optional[Decimal]
+    seller_rule: bool              # the seller's own rule (True) or the shop-wide one
+
+    @property
+    def base(self) -> Decimal:
+        return max(ZERO, self.sold - (self.threshold or ZERO))
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.base * self.percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Commission:
+    seller_id: int
+    lines: list[CommissionLine]
+    sold: Decimal                  # everything the seller sold in the period, covered by a rule or not
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+
+def rules_for(seller_id: int, rules) -> dict[Optional[str], CommissionRule]:
+    """{category or None: the rule that applies to this seller}; a seller's own rule beats the shop's."""
+    chosen: dict[Optional[str], CommissionRule] = {}
+    for rule in sorted(rules, key=lambda r: r.seller_id is not None):
+        if rule.seller_id in (None, seller_id):
+            chosen[rule.category] = rule
+    return chosen
+
+
+def calculate(seller_id: int, sales: dict[Optional[str], Decimal], rules) -> Commission:
+    """The commission of one seller from their sales per category and the shop's rules. No database."""
+    applicable = rules_for(seller_id, rules)
+    lines = []
+    for category in sorted(c for c in applicable if c is not None):
+        rule = applicable[category]
+        lines.append(CommissionLine(category, sales.get(category, ZERO), rule.percent, rule.threshold,
+                                    rule.seller_id is not None))
+    if None in applicable:
+        rule = applicable[None]
+        rest = sum((amount for category, amount in sales.items() if category is None or category not in applicable),
+                   ZERO)
+        lines.append(CommissionLine(None, rest, rule.percent, rule.threshold, rule.seller_id is not None))
+    return Commission(seller_id, lines, sum(sales.values(), ZERO))
+
+
+def sales_by_category(period: Period, seller_ids) -> dict[int, dict[Optional[str], Decimal]]:
+    """{seller id: {category: sold before tax}} in the period: one GROUP BY over order lines."""
+    rows = db.session.execute(
+        select(Order.seller_id, Product.category, func.sum(OrderLine.line_total))
+        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, Order.seller_id.in_(seller_ids))
+        .group_by(Order.seller_id, Product.category))
+    result: dict[int, dict[Optional[str], Decimal]] = {seller_id: {} for seller_id in seller_ids}
+    for seller_id, category, total in rows:
+        result[seller_id][category] = Decimal(str(total or 0)).quantize(CENT)
+    return result
+
+
+def all_rules():
+    return db.session.scalars(select(CommissionRule).order_by(CommissionRule.seller_id.is_not(None),
+                                                              CommissionRule.category.is_(None),
+                                                              CommissionRule.category, CommissionRule.id)).all()
+
+
+def commissions(period: Period, people) -> list[tuple]:
+    """[(person, Commission)] for the period: two queries whatever the number of sales."""
+    ids = [person.id for person in people]
+    sales = sales_by_category(period, ids) if ids else {}
+    rules = all_rules()
+    return [(person, calculate(person.id, sales.get(person.id, {}), rules)) for person in people]
+
+
+def categories() -> list[str]:
+    return list(db.session.scalars(select(Product.category).where(Product.category.is_not(None))
+                                   .distinct().order_by(Product.category)))
+
+
+def save_rule(seller_id: Optional[int], category: Optional[str], percent: Decimal,
+              threshold: Optional[Decimal]) -> CommissionRule:
+    """One rule per seller (or everyone) and category: saving again changes it."""
+    rule = db.session.scalar(select(CommissionRule).where(
+        CommissionRule.seller_id.is_(None) if seller_id is None else CommissionRule.seller_id == seller_id,
+        CommissionRule.category.is_(None) if category is None else CommissionRule.category == category))
+    if rule is None:
+        rule = CommissionRule(seller_id=seller_id, category=category)
+        db.session.add(rule)
+    rule.percent, rule.threshold = percent, threshold
+    return rule

@@ -1,0 +1,98 @@
+"""Repeat purchase and loyalty, as things stood on a day (`as_of`): who is due to buy again, who has lapsed,
+the best customers by recency, frequency and amount (RFM), and cross-sell lists. All in SQL.
+
+- A customer's purchase interval is the average number of days between their first and last order:
+  (last − first) / (orders − 1). It needs two orders.
+- Due to buy again: two orders or more, and the next purchase (last + interval) is expected within
+  DUE_AHEAD_DAYS or is late by less than one interval.
+- Lapsed: late by more than one interval (no purchase for over twice their interval), or a single purchase
+  more than ONE_TIME_LAPSE_DAYS ago.
+- RFM: each customer with orders gets 1–5 for recency (5: bought most recently), frequency (number of orders)
+  and amount (total spent), by quintiles; the best have the highest sum.
+"""
+from datetime import date
+
+from sqlalchemy import Date, and_, case, func, literal, or_, select
+
+from extensions import db
+from models import Customer, Order
+from sales.management.segments import customers_in
+from sales.management.sql import days_between
+
+DUE_AHEAD_DAYS = 30
+ONE_TIME_LAPSE_DAYS = 365
+
+
+def _history(as_of: date):
+    return (select(Order.customer_id, func.count().label("orders"),
+                   func.min(Order.ordered_on).label("first"), func.max(Order.ordered_on).label("last"),
+                   func.sum(Order.total).label("spent"))
+            .where(Order.ordered_on <= as_of).group_by(Order.customer_id).subquery())
+
+
+def _with_rhythm(as_of: date):
+    history = _history(as_of)
+    interval = case((history.c.orders > 1, days_between(history.c.first, history.c.last) / (history.c.orders - 1)),
+                    else_=None)
+    since = days_between(history.c.last, literal(as_of, Date))
+    return (select(history.c.customer_id, history.c.orders, history.c.last, history.c.spent,
+                   interval.label("interval"), since.label("since"))
+            .subquery())
+
+
+def _rows(statement, limit):
+    if limit:
+        statement = statement.limit(limit)
+    return [row._asdict() for row in db.session.execute(statement)]
+
+
+def _listing(rhythm, condition, order_by):
+    return (select(Customer.id, Customer.name, Customer.city, rhythm.c.orders, rhythm.c.last, rhythm.c.spent,
+                   rhythm.c.interval, rhythm.c.since)
+            .join(rhythm, rhythm.c.customer_id == Customer.id)
+            .where(Customer.archived_at.is_(None), condition).order_by(*order_by, Customer.id))
+
+
+def due_to_buy(as_of: date, limit=50):
+    """Customers whose next purchase is expected soon or is a little late, the most overdue first."""
+    rhythm = _with_rhythm(as_of)
+    late_by = rhythm.c.since - rhythm.c.interval
+    condition = and_(rhythm.c.orders > 1, rhythm.c.interval > 0, late_by >= -DUE_AHEAD_DAYS,
+                     late_by <= rhythm.c.interval)
+    return _rows(_listing(rhythm, condition, (late_by.desc(),)), limit)
+
+
+def lapsed(as_of: date, limit=50):
+    """Customers who stopped buying, the biggest spenders first: the ones worth a call."""
+    rhythm = _with_rhythm(as_of)
+    condition = or_(and_(rhythm.c.orders > 1, rhythm.c.since > 2 * rhythm.c.interval),
+                    and_(rhythm.c.orders == 1, rhythm.c.since > ONE_TIME_LAPSE_DAYS))
+    return _rows(_listing(rhythm, condition, (rhythm.c.spent.desc(),)), limit)
+
+
+def best_customers(as_of: date, limit=20):
+    """RFM scores 1–5 by quintile over every customer with orders; the highest total first."""
+    history = _history(as_of)
+    scored = select(
+        history.c.customer_id, history.c.orders, history.c.last, history.c.spent,
+        func.ntile(5).over(order_by=(history.c.last, history.c.customer_id)).label("recency"),
+        func.ntile(5).over(order_by=(history.c.orders, history.c.customer_id)).label("frequency"),
+        func.ntile(5).over(order_by=(history.c.spent, history.c.customer_id)).label("amount"),
+    ).subquery()
+    score = (scored.c.recency + scored.c.frequency + scored.c.amount).label("score")
+    statement = (select(Customer.id, Customer.name, Customer.city, scored.c.orders, scored.c.last, scored.c.spent,
+                        scored.c.recency, scored.c.frequency, scored.c.amount, score)
+                 .join(scored, scored.c.customer_id == Customer.id).where(Customer.archived_at.is_(None))
+                 .order_by(score.desc(), scored.c.spent.desc(), Customer.id))
+    return _rows(statement, limit)
+
+
+def cross_sell(bought: str, never: str, limit=50):
+    """Customers who bought from category `bought` and never from `never`, the biggest spenders first."""
+    history = _history(date.max)
+    statement = (select(Customer.id, Customer.name, Customer.city, history.c.orders, history.c.last,
+                        history.c.spent)
+                 .join(history, history.c.customer_id == Customer.id)
+                 .where(Customer.id.in_(customers_in({"bought_category": bought, "not_bought_category": never})))
+                 .order_by(history.c.spent.desc(), Customer.id))
+    return _rows(statement, limit)

@@ -1,0 +1,223 @@
+"""Seller performance and goal progress: plain functions over a Period, each metric one GROUP BY in SQL.
+
+Definitions (shown to the owner on the pages too):
+- revenue: the amount of deals won in the period (the won amount, or the estimate when none was recorded);
+- deals won / lost: deals moved to a won / lost stage in the period; win rate = won / (won + lost);
+- average deal: revenue / deals won; sales cycle: average days from a won deal's creation to its closing;
+- new leads: leads created in the period; contacts: contacts logged in the period (not internal notes);
+- satisfaction gap: experience − expectation in surveys about the seller's sales answered in the period.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import case, func, select
+
+from extensions import db
+from models import ContactLog, Goal, Lead, PipelineStage, User
+from sales.management.periods import Period
+from sales.management.sql import days_between
+from sales.support.rules import gap_report, gap_totals
+
+ZERO = Decimal("0")
+# A note written when closing a deal is paperwork, not a contact with the customer.
+NOT_A_CONTACT = ("note",)
+
+
+@dataclass
+class Performance:
+    seller_id: Optional[int]
+    new_leads: int = 0
+    contacts: int = 0
+    won: int = 0
+    lost: int = 0
+    revenue: Decimal = ZERO
+    cycle_days_total: float = 0.0
+    gap: Optional[float] = None
+    gap_answers: int = 0
+
+    @property
+    def closed(self) -> int:
+        return self.won + self.lost
+
+    @property
+    def win_rate(self) -> Optional[float]:
+        return self.won / self.closed if self.closed else None
+
+    @property
+    def average_deal(self) -> Optional[Decimal]:
+        return (self.revenue / self.won).quantize(Decimal("0.01")) if self.won else None
+
+    @property
+    def cycle_days(self) -> Optional[float]:
+        return round(self.cycle_days_total / self.won, 1) if self.won else None
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.new_leads or self.contacts or self.won or self.lost)
+
+    def value(self, metric: str):
+        """The actual figure a goal of `metric` is measured against."""
+        return {"revenue": self.revenue, "deals_won": self.won, "new_leads": self.new_leads,
+                "contacts": self.contacts}[metric]
+
+
+def _in(column, period: Period):
+    return (column >= period.starts_at) & (column < period.ends_at)
+
+
+def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performance]:
+    """{seller id: Performance} for the period; four GROUP BY queries whatever the number of leads.
+
+    `seller_ids` limits the answer to those sellers (and always includes them, with zeros when idle).
+    """
+    result: dict[Optional[int], Performance] = {}
+
+    def row(seller_id):
+        return result.setdefault(seller_id, Performance(seller_id))
+
+    def only(column, statement):
+        return statement.where(column.in_(seller_ids)) if seller_ids is not None else statement
+
+    for seller_id in seller_ids or ():
+        row(seller_id)
+    for seller_id, count in db.session.execute(only(Lead.seller_id, select(Lead.seller_id, func.count())
+                                                    .where(_in(Lead.created_at, period)).group_by(Lead.seller_id))):
+        row(seller_id).new_leads = count
+    for user_id, count in db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
+                                                  .where(_in(ContactLog.happened_at, period),
+                                                         ContactLog.channel.not_in(NOT_A_CONTACT))
+                                                  .group_by(ContactLog.user_id))):
+        row(user_id).contacts = count
+    won = PipelineStage.kind == "won"
+    closed = db.session.execute(only(Lead.seller_id, select(
+        Lead.seller_id,
+        func.sum(case((won, 1), else_=0)),
+        func.sum(case((won, 0), else_=1)),
+        func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value, 0)), else_=0)),
+        func.sum(case((won, days_between(Lead.created_at, Lead.closed_at)), else_=0)),
+    ).join(PipelineStage, PipelineStage.id == Lead.stage_id)
+        .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(Lead.seller_id)))
+    for seller_id, won_count, lost_count, revenue, cycle_days in closed:
+        entry = row(seller_id)
+        entry.won, entry.lost = int(won_count or 0), int(lost_count or 0)
+        entry.revenue = Decimal(str(revenue or 0)).quantize(Decimal("0.01"))
+        entry.cycle_days_total = float(cycle_days or 0)
+    for gap in gap_report("seller", period.starts_at, period.ends_at):
+        if seller_ids is None or gap["key"] in seller_ids:
+            entry = row(gap["key"])
+            entry.gap, entry.gap_answers = gap["gap"], gap["answers"]
+    return result
+
+
+def shop_total(period: Period, rows: dict) -> Performance:
+    """The whole shop: the sellers' rows added up, and the satisfaction gap over every answered survey."""
+    total = Performance(None)
+    for entry in rows.values():
+        total.new_leads += entry.new_leads
+        total.contacts += entry.contacts
+        total.won += entry.won
+        total.lost += entry.lost
+        total.revenue += entry.revenue
+        total.cycle_days_total += entry.cycle_days_total
+    totals = gap_totals(period.starts_at, period.ends_at)
+    total.gap, total.gap_answers = totals["gap"], totals["answers"]
+    return total
+
+
+def sellers(active_only=True):
+    """The people who sell: sellers, and the owner when they sell too (they can own leads)."""
+    statement = select(User).where(User.role.in_(("owner", "seller"))).order_by(User.name, User.id)
+    if active_only:
+        statement = statement.where(User.active)
+    return db.session.scalars(statement).all()
+
+
+def without_idle_owner(rows, person_of, has_data):
+    """The owner is listed with the sellers only when they sell too (have numbers or goals of their own)."""
+    return [row for row in rows if person_of(row).role != "owner" or has_data(row)]
+
+
+# --- Goals ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalProgress:
+    metric: str
+    target: Decimal
+    actual: Decimal
+
+    @property
+    def share(self) -> Optional[float]:
+        """Actual / target (may pass 1.0); None for a zero target."""
+        return float(self.actual) / float(self.target) if self.target else None
+
+    @property
+    def bar_percent(self) -> int:
+        return min(100, round((self.share or 0) * 100))
+
+    @property
+    def reached(self) -> bool:
+        return self.actual >= self.target
+
+
+@dataclass
+class SellerGoals:
+    seller: User
+    performance: Performance
+    goals: list[GoalProgress] = field(default_factory=list)
+
+
+def goals_for(period: Period, seller_ids=None) -> dict[int, dict[str, Goal]]:
+    statement = select(Goal).where(Goal.period == period.key)
+    if seller_ids is not None:
+        statement = statement.where(Goal.seller_id.in_(seller_ids))
+    result: dict[int, dict[str, Goal]] = {}
+    for goal in db.session.scalars(statement):
+        result.setdefault(goal.seller_id, {})[goal.metric] = goal
+    return result
+
+
+def goal_progress(period: Period, people) -> list[SellerGoals]:
+    """Each person's goals for the period with the actual figure next to each: three or four queries in all."""
+    from models import GOAL_METRICS
+
+    ids = [person.id for person in people]
+    numbers = performance(period, ids)
+    goals = goals_for(period, ids)
+    board = []
+    for person in people:
+        mine = goals.get(person.id, {})
+        board.append(SellerGoals(person, numbers[person.id], [
+            GoalProgress(metric, mine[metric].target, Decimal(str(numbers[person.id].value(metric))))
+            for metric in GOAL_METRICS if metric in mine]))
+    return board
+
+
+def shop_goal_progress(board: list[SellerGoals]) -> list[GoalProgress]:
+    """The shop's goal per metric: its sellers' goals and results added up (only sellers with that goal)."""
+    from models import GOAL_METRICS
+
+    totals = []
+    for metric in GOAL_METRICS:
+        entries = [g for person in board for g in person.goals if g.metric == metric]
+        if entries:
+            totals.append(GoalProgress(metric, sum((g.target for g in entries), ZERO),
+                                       sum((g.actual for g in entries), ZERO)))
+    return totals
+
+
+def set_goal(seller_id: int, period: Period, metric: str, target: Optional[Decimal]) -> Optional[Goal]:
+    """Create, change or (with no target) remove one goal."""
+    goal = db.session.scalar(select(Goal).where(Goal.seller_id == seller_id, Goal.period == period.key,
+                                                Goal.metric == metric))
+    if target is None:
+        if goal is not None:
+            db.session.delete(goal)
+        return None
+    if goal is None:
+        goal = Goal(seller_id=seller_id, period=period.key, metric=metric, target=target)
+        db.session.add(goal)
+    else:
+        goal.target = target
+    return goal
