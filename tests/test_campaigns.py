@@ -16,7 +16,7 @@ from tests.conftest import login, text_of
 def campaign_form(**changes):
     data = {"name": "Spring service", "channel": "email", "subject": "Spring check-up, {name}",
             "body": "Hello {name},\nyour bike deserves a check-up at {shop}.", "tag": "", "city": "",
-            "lead_source": "", "product_id": "0", "follow_days": "30"}
+            "lead_source": "", "product_id": "0", "segment_id": "0", "follow_days": "30"}
     data.update(changes)
     return data
 
@@ -238,3 +238,50 @@ def test_consent_is_recorded_on_the_customer_page(as_seller, make_customer, app)
     as_seller.post(f"/mail/customer/{ana.id}/consent", data={})
     with app.app_context():
         assert not db.session.get(Customer, ana.id).email_opt_in
+
+
+def test_a_saved_segment_is_the_audience_and_consent_still_rules(as_owner, audience, app):
+    from sales.management import segments
+
+    with app.app_context():
+        segment = segments.save("Toledo people", {"city": "Toledo"})
+        db.session.commit()
+        segment_id = segment.id
+    # From the segment's page, one tap leads to a new campaign with that segment chosen.
+    segment_page = as_owner.get(f"/manage/segments/{segment_id}").get_data(as_text=True)
+    assert f"/mail/campaigns/new?segment_id={segment_id}" in segment_page
+    form = as_owner.get(f"/mail/campaigns/new?segment_id={segment_id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{segment_id}">Toledo people</option>', form)
+
+    campaign_id = new_campaign(as_owner, segment_id=str(segment_id))
+    page = text_of(as_owner.get(f"/mail/campaigns/{campaign_id}"))
+    assert "segment: Toledo people" in page
+    assert "5 customers match the filter" in page and "2 customers will receive it" in page
+    assert "1 left out: unsubscribed" in page
+    # Filters narrow the segment further; Mario (Madrid) never was in it.
+    narrowed = new_campaign(as_owner, segment_id=str(segment_id), city="Madrid")
+    narrowed_page = text_of(as_owner.get(f"/mail/campaigns/{narrowed}"))
+    assert "0 customers will receive it" in narrowed_page and "0 customers match the filter" in narrowed_page
+
+    as_owner.post(f"/mail/campaigns/{campaign_id}/send")
+    with app.app_context():
+        sent = db.session.scalars(select(OutgoingEmail.to_address).where(OutgoingEmail.campaign_id == campaign_id)
+                                  .order_by(OutgoingEmail.to_address)).all()
+    assert sent == ["ana@example.com", "luis@example.com"]
+
+
+def test_a_deleted_segment_reaches_nobody_not_everyone(as_owner, audience, app):
+    from models import Segment
+    from sales.management import segments
+
+    with app.app_context():
+        segment = segments.save("Soon gone", {"city": "Toledo"})
+        db.session.commit()
+        segment_id = segment.id
+    campaign_id = new_campaign(as_owner, segment_id=str(segment_id))
+    with app.app_context():
+        db.session.delete(db.session.get(Segment, segment_id))
+        db.session.commit()
+    page = text_of(as_owner.get(f"/mail/campaigns/{campaign_id}"))
+    assert "(deleted: reaches nobody)" in page
+    assert "0 customers match the filter" in page

@@ -9,6 +9,7 @@ from extensions import db
 from models import LEAD_SOURCES, Campaign, Product
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.management.segments import all_segments
 from sales.messaging import bp, campaigns
 from sales.messaging.forms import CampaignForm
 from sales.messaging.portal import unsubscribe_url
@@ -27,12 +28,16 @@ def _form(campaign=None):
     form.lead_source.choices = [("", _("Any"))] + [(s, str(SOURCE_NAMES.get(s, s))) for s in LEAD_SOURCES]
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
     form.product_id.choices = [(0, _("Any"))] + [(p.id, p.name) for p in products]
+    form.segment_id.choices = [(0, _("None: use the filters below"))] + [(s.id, s.name) for s in all_segments()]
     if campaign is not None and request.method == "GET":
         filters = campaigns.filters_of(campaign)
         form.tag.data, form.city.data = filters.get("tag"), filters.get("city")
         form.lead_source.data, form.product_id.data = filters.get("lead_source", ""), filters.get("product_id", 0)
+        form.segment_id.data = filters.get("segment_id", 0)
     elif campaign is None and request.method == "GET":
         form.body.data = _("Hello {name},\n\n…\n\nSee you soon at {shop}!")
+        # Arriving from a segment's page ("Start a campaign"): that segment is the audience.
+        form.segment_id.data = request.args.get("segment_id", 0, type=int)
     return form
 
 
@@ -40,8 +45,9 @@ def _apply(campaign, form):
     for name in ("name", "channel", "subject", "body", "follow_days"):
         value = getattr(form, name).data
         setattr(campaign, name, value.strip() if isinstance(value, str) else value)
-    filters = {"tag": (form.tag.data or "").strip(), "city": (form.city.data or "").strip(),
-               "lead_source": form.lead_source.data, "product_id": form.product_id.data}
+    filters = {"segment_id": form.segment_id.data, "tag": (form.tag.data or "").strip(),
+               "city": (form.city.data or "").strip(), "lead_source": form.lead_source.data,
+               "product_id": form.product_id.data}
     campaign.filters = json.dumps({k: v for k, v in filters.items() if v})
 
 
@@ -101,7 +107,8 @@ def _campaign_page(campaign, status=200):
     done, total = campaigns.progress(campaign)
     return render_page(None, "messaging/_campaign.html", title=campaign.name, campaign=campaign, counts=counts,
                        candidates=candidates, preview_customer=preview_customer, preview=preview, done=done,
-                       total=total, results=campaigns.results(campaign), filters=campaigns.filters_of(campaign),
+                       total=total, results=campaigns.results(campaign),
+                       audience=campaigns.audience_description(campaigns.filters_of(campaign)),
                        action_form=EmptyForm(), status=status)
 
 

@@ -5,23 +5,29 @@ from typing import Mapping, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, false, func, select
 
 from extensions import db
-from models import (Campaign, CampaignRecipient, Customer, Lead, Order, OrderLine, OutgoingEmail, ShopSetting, Tag,
-                    customer_tags, utcnow)
+from models import (Campaign, CampaignRecipient, Customer, Lead, Order, OrderLine, OutgoingEmail, Product, Segment,
+                    ShopSetting, Tag, customer_tags, utcnow)
+from sales.management.segments import customers_in
 from sales.messaging.outbox import deliver, enqueue
 
 BATCH_SIZE = 25
 
 
 def campaign_audience(filters: Mapping):
-    """A select of the ids of active customers matching `filters`: tag, city, lead_source, product_id.
+    """A select of the ids of active customers matching `filters`: segment_id (a saved segment, read as it
+    stands when the audience is counted or the sending starts), tag, city, lead_source, product_id.
 
-    Empty filters match every active customer. A saved segment (issue 7) can be passed as the same mapping of
-    filters, or replace this function's body with its own select of Customer ids: callers only use the ids.
+    Empty filters match every active customer; a segment that was deleted since matches nobody, never everyone.
     """
     statement = select(Customer.id).where(Customer.archived_at.is_(None))
+    if filters.get("segment_id"):
+        segment = db.session.get(Segment, int(filters["segment_id"]))
+        if segment is None:
+            return statement.where(false())
+        statement = statement.where(Customer.id.in_(customers_in(segment)))
     if filters.get("tag"):
         statement = statement.where(exists().where(customer_tags.c.customer_id == Customer.id,
                                                    customer_tags.c.tag_id == Tag.id,
@@ -43,6 +49,25 @@ def filters_of(campaign: Campaign) -> dict:
         return json.loads(campaign.filters or "{}")
     except ValueError:
         return {}
+
+
+def audience_description(filters: Mapping) -> list:
+    """The filters in words, for the campaign page: [("segment", "VIP of the north"), ("city", "Madrid")…]."""
+    from sales.leads.forms import SOURCE_NAMES
+
+    described = []
+    for key, value in filters.items():
+        if key == "segment_id":
+            segment = db.session.get(Segment, int(value))
+            described.append((_("segment"), segment.name if segment else _("(deleted: reaches nobody)")))
+        elif key == "product_id":
+            product = db.session.get(Product, int(value))
+            described.append((_("bought"), product.name if product else "—"))
+        elif key == "lead_source":
+            described.append((_("lead source"), str(SOURCE_NAMES.get(value, value))))
+        elif key in ("tag", "city"):
+            described.append((_("tag") if key == "tag" else _("city"), value))
+    return described
 
 
 def _reachable(channel):

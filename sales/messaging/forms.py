@@ -28,6 +28,9 @@ class CampaignForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write the message.")),
                                                     Length(max=10000)],
                          description=_l("{name} becomes the customer's name, {shop} the shop's."))
+    segment_id = SelectField(_l("A saved segment"), coerce=int, default=0, validate_choice=True,
+                             description=_l("Its customers as they stand when the campaign goes out; the filters "
+                                            "below narrow it further."))
     tag = StringField(_l("Customers with the tag"), validators=[Optional(), Length(max=40)])
     city = StringField(_l("In the city"), validators=[Optional(), Length(max=100)])
     lead_source = SelectField(_l("With a lead that came from"), validate_choice=True)
