@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from flask import request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -50,11 +50,29 @@ def register(app):
         return format_currency(Decimal(str(value)), currency)
 
     @app.template_filter("number")
-    def _number(value):
-        """A quantity or percentage without trailing zeros, in the reader's notation: 1,5 or 1.5."""
+    def _number(value, places=None):
+        """A quantity or percentage in the reader's notation (1,5 or 1.5): without trailing zeros, or with
+        exactly `places` decimals for averages that line up in a column (4,50)."""
         if value in (None, ""):
             return ""
+        if places:
+            return format_decimal(Decimal(str(value)), format="#,##0." + "0" * places)
         return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
+
+    @app.template_filter("signed")
+    def _signed(value, places=2):
+        """A gap or score with its sign, in the reader's notation: +0,75 / −1,00 (a real minus sign)."""
+        if value is None:
+            return "—"
+        pattern = "+#,##0" + ("." + "0" * places if places else "") + ";−#,##0" + ("." + "0" * places if places else "")
+        return format_decimal(Decimal(str(value)), format=pattern)
+
+    @app.template_filter("percent")
+    def _percent(value):
+        """A share (0.67) as the reader writes a percentage: 67 % or 67%."""
+        if value is None:
+            return "—"
+        return format_percent(value)
 
     @app.template_filter("date")
     def _date(value, format="medium"):

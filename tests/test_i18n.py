@@ -52,3 +52,15 @@ def test_spanish_pages_render(client, make_user, url):
     response = client.get(url)
     assert response.status_code == 200
     assert '<html lang="es">' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("es", "−0,75 · +2 · 67\u00a0% · 4,50"),
+    ("en", "−0.75 · +2 · 67% · 4.50"),
+])
+def test_reports_write_numbers_the_readers_way(app, language, expected):
+    from flask import render_template_string
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        shown = render_template_string("{{ -0.75|signed }} · {{ 2|signed(0) }} · {{ 0.67|percent }} · {{ 4.5|number(2) }}")
+    assert shown == expected

@@ -187,9 +187,9 @@ def test_owner_sets_goals_and_sees_progress(client, owner, shop, fetch):
     assert response.location.endswith(f"/manage/goals?period={MARCH}")
     page = text_of(client.get(f"/manage/goals?period={MARCH}"))
     assert "Ana Alba" in page and "Revenue" in page
-    assert "€1,000.00 / €2,000.00 · 50 %" in page
-    assert "Deals won 1 / 2 · 50 %" in page
-    assert "Contacts made 3 / 10 · 30 %" in page
+    assert "€1,000.00 / €2,000.00 · 50%" in page
+    assert "Deals won 1 / 2 · 50%" in page
+    assert "Contacts made 3 / 10 · 30%" in page
     assert "New leads" not in page.split("Ana Alba")[1].split("Set goals for Ana Alba")[0]
 
 
@@ -233,10 +233,10 @@ def test_seller_sees_only_their_own_goals_and_cannot_set_them(client, shop):
 def test_owner_sees_every_seller_and_the_whole_shop(client, owner, shop):
     login(client, owner)
     page = text_of(client.get(f"/manage/performance?period={MARCH}"))
-    assert "Ana Alba 2 3 1 / 1 50 % €1,000.00 €1,000.00 10 days +0.50 (2)" in page
-    assert "Ben Brea 1 1 2 / 0 100 % €900.00 €450.00 19 days —" in page
+    assert "Ana Alba 2 3 1 / 1 50% €1,000.00 €1,000.00 10 days +0.50 (2)" in page
+    assert "Ben Brea 1 1 2 / 0 100% €900.00 €450.00 19 days —" in page
     assert "Cero Cruz 0 0 0 / 0 — €0.00 — — —" in page
-    assert "Whole shop 3 4 3 / 1 75 % €1,900.00" in page
+    assert "Whole shop 3 4 3 / 1 75% €1,900.00" in page
 
 
 def test_performance_csv(client, owner, shop):
@@ -363,13 +363,13 @@ def test_conversion_by_seller(app, shop):
 def test_funnel_page_highlights_the_fracture(client, owner, shop):
     login(client, owner)
     page = text_of(client.get(f"/manage/funnel?period={MARCH}"))
-    assert "Contacted where most deals drop: 67 % move on" in page
+    assert "Contacted where most deals drop: 67% move on" in page
     assert "Qualified where deals stall: 6 days (median)" in page
-    assert "Contacted drops most 3 3 2 1 0 67 % 4" in page
-    assert "Ana Alba 100 %" not in page and "Compare sellers stage by stage" in page
+    assert "Contacted drops most 3 3 2 1 0 67% 4" in page
+    assert "Ana Alba 100%" not in page and "Compare sellers stage by stage" in page
     compared = text_of(client.get(f"/manage/funnel?period={MARCH}&compare=1"))
-    assert "Ana Alba 100 % (2/2) 50 % (1/2) 100 % (1/1)" in compared
-    assert "Ben Brea 100 % (2/2) 100 % (1/1) — — —" in compared
+    assert "Ana Alba 100% (2/2) 50% (1/2) 100% (1/1)" in compared
+    assert "Ben Brea 100% (2/2) 100% (1/1) — — —" in compared
     fragment = client.get(f"/manage/funnel?period={MARCH}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and "<svg" in fragment.get_data(as_text=True)
     csv = client.get(f"/manage/funnel.csv?period={MARCH}").get_data(as_text=True)

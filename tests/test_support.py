@@ -619,7 +619,7 @@ def test_gap_report_by_product_seller_and_type(app, answered_surveys):
 def test_gap_report_page_is_for_the_owner(client, make_user, answered_surveys):
     login(client, make_user("owner"))
     page = text_of(client.get("/support/reports?by=product&period=all"))
-    assert "E-City bike 2 4.50 3.50 -1.00 3.50 +0" in page
+    assert "E-City bike 2 4.50 3.50 −1.00 3.50 +0" in page  # a real minus sign
     assert "Kids bike 1 3.00 5.00 +2.00 5.00 +100" in page
     assert "Wonderful" in page
     assert "Lucía" in text_of(client.get("/support/reports?by=seller"))
