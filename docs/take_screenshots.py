@@ -54,7 +54,7 @@ def quotation(page, base, size, quote_id):
     page.emulate_media(media="print")
     page.screenshot(path=OUT / f"quote-print-{size}.png", full_page=True)
     page.emulate_media(media="screen")
-    link = page.locator(".linkbox input").input_value()
+    link = page.locator(".linkbox input[type=text]").input_value()
     customer = page.context.browser.new_context(viewport=page.viewport_size, has_touch=True, locale="es-ES")
     customer_page = customer.new_page()
     customer_page.goto(link)
@@ -201,7 +201,10 @@ def messaging_screenshots(browser, base, app):
         page.screenshot(path=OUT / f"customer-mail-{size}.png", full_page=True)
         page.goto(f"{base}/mail/campaigns/new")
         page.fill("#name", "Taller de invierno")
-        page.fill("#subject", "{name}, ¿revisamos su bici antes del frío?")
+        page.fill("#subject", "{name}, ¿revisamos tu bici antes del frío?")
+        page.fill("#body", "Hola, {name}:\n\nCon el frío llega el momento de revisar frenos, cambios y luces. "
+                           "Este mes la revisión completa en {shop} cuesta 35 € y te la dejamos lista en un día.\n\n"
+                           "¡Te esperamos en el taller!")
         page.fill("#city", "Madrid")
         page.click("form.form button[type=submit]")
         page.wait_for_selector("#audience")
