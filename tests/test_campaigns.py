@@ -287,3 +287,22 @@ def test_a_deleted_segment_reaches_nobody_not_everyone(as_owner, audience, app):
     page = text_of(as_owner.get(f"/mail/campaigns/{campaign_id}"))
     assert "(deleted: reaches nobody)" in page
     assert "0 customers match the filter" in page
+
+
+def test_the_send_mail_cron_finishes_a_campaign_whose_page_was_closed(as_owner, make_customer, app, runner):
+    for n in range(campaigns.BATCH_SIZE + 5):
+        make_customer(f"Cliente {n:02d}", email=f"c{n}@example.com", city="Cuenca", email_opt_in=True)
+    campaign_id = new_campaign(as_owner, city="Cuenca")
+    as_owner.post(f"/mail/campaigns/{campaign_id}/send")     # the first batch; then the seller closes the page
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "sending" and campaigns.progress(campaign) == (campaigns.BATCH_SIZE, 30)
+    outcome = runner.invoke(args=["send-mail"])
+    assert outcome.exit_code == 0 and "Campaigns: 5 more recipients done." in outcome.output
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "done"
+        bodies = db.session.scalars(select(OutgoingEmail.body).where(OutgoingEmail.campaign_id == campaign_id)).all()
+    assert len(bodies) == 30
+    # Those sent by the cron carry a working unsubscribe link too, on the address the campaign was started from.
+    assert all(re.search(r"Unsubscribe: http://localhost/p/unsubscribe/\S+", body) for body in bodies)
+    assert "All sent" in text_of(as_owner.get(f"/mail/campaigns/{campaign_id}"))

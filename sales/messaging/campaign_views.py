@@ -127,6 +127,7 @@ def send_campaign(campaign_id):
         abort(400)
     if campaign.status == "draft":
         campaigns.start(campaign)
+        campaigns.remember_public_address(request.host_url)
         db.session.commit()
     problem = None
     if campaign.status == "sending":

@@ -149,6 +149,28 @@ def send_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE):
     return result
 
 
+def remember_public_address(base_url: str):
+    """The address staff reach Mostrador at, kept when a campaign starts: the cron job that finishes a
+    campaign nobody is watching builds the unsubscribe links with it."""
+    ShopSetting.put("public_base_url", base_url)
+
+
+def continue_campaigns(unsubscribe_url, limit: int) -> int:
+    """Send up to `limit` more emails of the campaigns still sending (their page was closed mid-way).
+    Stops at the first mail server problem: the emails stay queued. Returns how many recipients were done."""
+    done = 0
+    for campaign in db.session.scalars(select(Campaign).where(Campaign.status == "sending")
+                                       .order_by(Campaign.id)).all():
+        while campaign.status == "sending" and done < limit:
+            before = progress(campaign)[0]
+            result = send_batch(campaign, unsubscribe_url, size=min(BATCH_SIZE, limit - done))
+            db.session.commit()
+            done += progress(campaign)[0] - before
+            if not result.ok:
+                return done
+    return done
+
+
 def progress(campaign: Campaign) -> tuple[int, int]:
     done, total = db.session.execute(
         select(func.count().filter(CampaignRecipient.done), func.count())

@@ -7,10 +7,23 @@ from sales.messaging import bp
 @bp.cli.command("send-mail")
 @click.option("--limit", default=200, show_default=True, help="At most this many emails per run.")
 def send_mail(limit):
-    """Send the queued emails (those a mail server problem held back, and any not tried yet)."""
+    """Send the queued emails (those a mail server problem held back, and any not tried yet), and carry on the
+    campaigns whose page was closed before they finished."""
+    from flask import current_app
+
+    from models import ShopSetting
+    from sales.messaging.campaigns import continue_campaigns
     from sales.messaging.outbox import drain_queue
+    from sales.messaging.portal import unsubscribe_url
 
     result = drain_queue(limit)
+    base_url = ShopSetting.get("public_base_url")
+    if result.ok and base_url:
+        # Links in the emails need the shop's address; outside a request it is the one remembered at the start.
+        with current_app.test_request_context(base_url=base_url):
+            carried_on = continue_campaigns(unsubscribe_url, limit)
+        if carried_on:
+            click.echo(f"Campaigns: {carried_on} more recipients done.")
     click.echo(f"Sent {result.sent}, refused {result.refused}.")
     if not result.ok:
         raise click.ClickException(f"The mail server did not take the rest: {result.problem}. "
