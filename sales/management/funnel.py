@@ -1,6 +1,6 @@
 """Funnel fractures: how deals pass through each open stage in a period, and how long they stay.
 
-Everything comes from the stage-change history, aggregated in SQL along one covering index:
+Everything comes from the stage-change history, aggregated in SQL along covering indexes:
 - reached: deals that entered the stage during the period;
 - left: deals that left it during the period — moved on (to a later open stage or a won one), lost here (to a
   lost stage) or went back (to an earlier stage);
@@ -83,13 +83,14 @@ def median_of_histogram(buckets) -> Optional[float]:
 
 
 def _flows(period, seller_id=None):
-    """(reached per stage, moves per (from, to), stay histogram per stage): three small GROUP BYs."""
+    """(reached per stage, moves per (from, to), stay histogram per stage): two small GROUP BYs."""
     where = _in_period(period, seller_id)
-    reached = dict(db.session.execute(select(StageChange.to_stage_id, func.count()).where(*where)
-                                      .group_by(StageChange.to_stage_id)).all())
+    # Moves from nowhere (a lead's first stage) included: what reached a stage is every move into it.
     moves = db.session.execute(select(StageChange.from_stage_id, StageChange.to_stage_id, func.count())
-                               .where(*where, StageChange.from_stage_id.is_not(None))
-                               .group_by(StageChange.from_stage_id, StageChange.to_stage_id)).all()
+                               .where(*where).group_by(StageChange.from_stage_id, StageChange.to_stage_id)).all()
+    reached = {}
+    for _from_id, to_id, count in moves:
+        reached[to_id] = reached.get(to_id, 0) + count
     # Tenths of a day as whole numbers: grouping by them is cheap, and a tenth is as precise as the page shows.
     tenths = cast(func.round(days_between(StageChange.from_stage_entered_at, StageChange.changed_at) * 10),
                   BigInteger)
