@@ -19,7 +19,7 @@ def test_goal_progress_moves_after_a_won_deal(page, live_server, owner, seller, 
     form.get_by_role("button", name="Save goals").tap()
     expect(page.get_by_text(f"Goals for {seller.name}")).to_be_visible()
     card = page.locator(f"#goals-{seller.id}")
-    expect(card).to_contain_text("€0.00 / €10,000.00 · 0 %")
+    expect(card).to_contain_text("€0.00 / €10,000.00 · 0%")
     expect(card.get_by_role("progressbar", name="Revenue")).to_have_attribute("aria-valuenow", "0")
 
     settled(page)
@@ -34,8 +34,8 @@ def test_goal_progress_moves_after_a_won_deal(page, live_server, owner, seller, 
     settled(page)
     page.get_by_role("link", name="Dashboard").first.tap()
     goals = page.locator("section.card", has=page.get_by_role("heading", name="against the goals"))
-    expect(goals).to_contain_text("€2,500.00 / €10,000.00 · 25 %")
-    expect(goals).to_contain_text("Deals won 1 / 2 · 50 %")
+    expect(goals).to_contain_text("€2,500.00 / €10,000.00 · 25%")
+    expect(goals).to_contain_text("Deals won 1 / 2 · 50%")
     expect(goals.get_by_role("progressbar", name="Revenue").first).to_have_attribute("aria-valuenow", "25")
     page.get_by_role("navigation", name="Management").get_by_role("link", name="Goals").tap()
     expect(page.locator(f"#goals-{seller.id}").get_by_role("progressbar", name="Deals won")).to_have_attribute(

@@ -112,7 +112,7 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     row = page.locator("table.gap-report tbody tr", has_text="E-City electric bike")
     expect(row).to_contain_text("5.00")
     expect(row).to_contain_text("4.00")
-    expect(row.locator("td.gap-negative")).to_have_text("-1.00")
+    expect(row.locator("td.gap-negative")).to_have_text("−1.00")  # a real minus sign
     expect(page.get_by_text("Quick, but I had to come twice.")).to_be_visible()
     page.get_by_label("Group by").select_option("seller")
     expect(page.locator("table.gap-report")).to_contain_text("Lucía Seller")
