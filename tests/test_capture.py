@@ -8,7 +8,8 @@ import pytest
 from models import Customer, ImportJob, Lead, PipelineStage
 from tests.conftest import stage_id, text_of
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "crm-sales-opportunities"
+# A copy of the public sample in ../shared/data, kept in the repository so the tests need nothing outside it.
+SAMPLE = Path(__file__).resolve().parent / "data" / "crm-sales-opportunities"
 
 
 # --- Public web form -----------------------------------------------------------------------------------------

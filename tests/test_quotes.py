@@ -280,7 +280,7 @@ def test_catalog_import_with_the_public_sample(as_owner, app):
     import io
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[2] / "shared" / "data" / "crm-sales-opportunities" / "products.csv"
+    sample = Path(__file__).resolve().parent / "data" / "crm-sales-opportunities" / "products.csv"
     response = as_owner.post("/catalog/import", data={"file": (io.BytesIO(sample.read_bytes()), "products.csv")},
                              content_type="multipart/form-data")
     assert "7 new products, 0 updated." in text_of(response)
