@@ -6,7 +6,6 @@ Run with `python bench/management.py` (BENCH_LEADS, BENCH_CONTACTS, BENCH_ORDERS
 """
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -121,20 +120,6 @@ def add_sales(app):
         db.session.commit()
 
 
-def measure(client, url):
-    """p50 and p95 in ms of REPEAT requests; the whole body is read, so a streamed CSV is timed to its end."""
-    timings = []
-    for _ in range(lead_funnel.REPEAT):
-        start = time.perf_counter()
-        response = client.get(url)
-        response.get_data()
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        response.close()
-    timings.sort()
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
-
-
 def main():
     workdir = tempfile.mkdtemp()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench",
@@ -179,7 +164,7 @@ def main():
         if email not in clients:
             clients[email] = app.test_client()
             clients[email].post("/login", data={"email": email, "password": lead_funnel.PASSWORD})
-        p50, p95 = measure(clients[email], url)
+        p50, p95 = lead_funnel.measure(clients[email], url)
         print(f"{label:40} {p50:8.1f} {p95:8.1f}")
 
 

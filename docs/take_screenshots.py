@@ -29,6 +29,14 @@ def serve(app):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
+def sign_in(page, base, email):
+    """Fill the sign-in form already on screen and wait for the home page."""
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 def lead_funnel(page, base, size):
     """Pre-sale: the board, My day, a lead with its priority reasons, a customer's timeline, the web form."""
     for name, url in (("board", "/leads/board"), ("my-day", "/leads/my-day"), ("lead", "/leads/5"),
@@ -88,10 +96,7 @@ def main():
             page = context.new_page()
             page.goto(f"{base}/login")
             page.screenshot(path=OUT / f"login-{size}.png")
-            page.fill("#email", seller_email)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
+            sign_in(page, base, seller_email)
             page.screenshot(path=OUT / f"home-{size}.png")
             page.goto(f"{base}/customers/")
             page.screenshot(path=OUT / f"customers-{size}.png")
@@ -147,10 +152,7 @@ def support_screenshots(browser, base, app):
         context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
         page = context.new_page()
         page.goto(f"{base}/login")
-        page.fill("#email", emails["support"])
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, emails["support"])
         page.goto(f"{base}/support/tickets/{ticket_id}")
         if size == "tablet":  # once is enough: the phone shot shows the same photo
             page.set_input_files("#photo", files=[{"name": "freno.png", "mimeType": "image/png",
@@ -161,10 +163,7 @@ def support_screenshots(browser, base, app):
         page.goto(f"{base}/support/")
         page.screenshot(path=OUT / f"tickets-{size}.png")
         page.click("button.link")  # sign out
-        page.fill("#email", emails["owner"])
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, emails["owner"])
         page.goto(f"{base}/support/reports?by=product&period=all")
         page.screenshot(path=OUT / f"satisfaction-gap-{size}.png", full_page=True)
         context.close()
@@ -193,10 +192,7 @@ def messaging_screenshots(browser, base, app):
         context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
         page = context.new_page()
         page.goto(f"{base}/login")
-        page.fill("#email", owner_email)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, owner_email)
         page.goto(f"{base}/customers/{customer_id}")
         page.screenshot(path=OUT / f"customer-mail-{size}.png", full_page=True)
         page.goto(f"{base}/mail/campaigns/new")
@@ -227,10 +223,7 @@ def management_screenshots(browser, base):
         context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
         page = context.new_page()
         page.goto(f"{base}/login")
-        page.fill("#email", "owner@ruedalibre.example")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, "owner@ruedalibre.example")
         page.screenshot(path=OUT / f"dashboard-owner-{size}.png", full_page=True)
         for name, url in (("goals", "/manage/goals"), ("performance", "/manage/performance?kind=quarter"),
                           ("funnel", "/manage/funnel?kind=quarter"), ("commissions", "/manage/commissions?kind=year"),

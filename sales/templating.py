@@ -64,8 +64,8 @@ def register(app):
         """A gap or score with its sign, in the reader's notation: +0,75 / −1,00 (a real minus sign)."""
         if value is None:
             return "—"
-        pattern = "+#,##0" + ("." + "0" * places if places else "") + ";−#,##0" + ("." + "0" * places if places else "")
-        return format_decimal(Decimal(str(value)), format=pattern)
+        digits = "#,##0" + ("." + "0" * places if places else "")
+        return format_decimal(Decimal(str(value)), format=f"+{digits};−{digits}")
 
     @app.template_filter("percent")
     def _percent(value):
