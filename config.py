@@ -65,6 +65,7 @@ def from_environment(instance_path):
         "LOGIN_LOCKOUT_MINUTES": 15,
         "SET_PASSWORD_LINK_HOURS": 72,
         **mail_settings(),
+        **connection_settings(),
     }
 
 
@@ -90,4 +91,15 @@ def mail_settings():
         "IMAP_USER": os.environ.get("IMAP_USER"),
         "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD"),
         "IMAP_FOLDER": os.environ.get("IMAP_FOLDER", "INBOX"),
+    }
+
+
+def connection_settings():
+    """Other software reaching the shop: WhatsApp Business (Meta's Cloud API webhook) and the API."""
+    return {
+        # The token typed into Meta's webhook set-up, and the app secret Meta signs each delivery with.
+        "WHATSAPP_VERIFY_TOKEN": os.environ.get("WHATSAPP_VERIFY_TOKEN"),
+        "WHATSAPP_APP_SECRET": os.environ.get("WHATSAPP_APP_SECRET"),
+        # Numbers typed without a country code (600 123 456) belong to the shop's country.
+        "WHATSAPP_COUNTRY_CODE": os.environ.get("WHATSAPP_COUNTRY_CODE", "34").lstrip("+"),
     }

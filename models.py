@@ -382,7 +382,7 @@ class PipelineStage(TrackedMixin, db.Model):
         return self.name
 
 
-LEAD_SOURCES = ("walk_in", "phone", "web_form", "referral", "campaign", "csv_import", "email", "other")
+LEAD_SOURCES = ("walk_in", "phone", "web_form", "referral", "campaign", "csv_import", "email", "whatsapp", "other")
 
 
 class Lead(TrackedMixin, db.Model):
@@ -478,7 +478,8 @@ class StageChange(db.Model):
     changed_by: Mapped[Optional[User]] = relationship()
 
 
-CONTACT_CHANNELS = ("visit", "call", "letter", "email", "direct_mail", "meeting", "phone_inquiry", "chat")
+CONTACT_CHANNELS = ("visit", "call", "letter", "email", "direct_mail", "meeting", "phone_inquiry", "chat",
+                    "whatsapp")
 
 
 class ContactLog(TrackedMixin, db.Model):
@@ -1288,3 +1289,26 @@ Index("ix_stage_changes_at_flow", StageChange.changed_at, StageChange.from_stage
 # It covers the stays too, so a planner that picks it for them reads no table rows.
 Index("ix_stage_changes_from_to_at", StageChange.from_stage_id, StageChange.to_stage_id, StageChange.changed_at,
       StageChange.from_stage_entered_at)
+
+
+# --- Connecting the shop: WhatsApp, calendar feeds, webhooks, API tokens ------------------------------------
+
+class WhatsAppMessage(db.Model):
+    """A message received through the WhatsApp Business Cloud API. Meta retries a webhook until it gets a 200,
+    so the message id (wamid) is kept unique: a retried delivery files nothing twice."""
+
+    __tablename__ = "whatsapp_messages"
+    __table_args__ = (
+        Index("uq_whatsapp_messages_wamid", "wamid", unique=True),
+        Index("ix_whatsapp_messages_customer_at", "customer_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wamid: Mapped[str] = mapped_column(String(200))
+    from_number: Mapped[str] = mapped_column(String(40))               # digits with country code, as Meta sends
+    kind: Mapped[str] = mapped_column(String(20), default="text")      # text, image, audio, location…
+    body: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    contact_log_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contact_logs.id", ondelete="SET NULL"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))

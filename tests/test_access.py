@@ -11,7 +11,9 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     "health.healthz", "pages.home", "leads.web_form", "leads.web_form_thanks",
                     "support.customer_ticket", "support.survey",
                     "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo",
-                    "portal.home", "portal.unsubscribe"}
+                    "portal.home", "portal.unsubscribe",
+                    # Called by Meta's servers: no session, but every delivery is signed (tests/test_whatsapp.py).
+                    "hooks.whatsapp_hook"}
 
 
 def _routes():

@@ -273,11 +273,13 @@ def test_a_seller_cannot_retry_someone_elses_email(as_seller, app, owner):
 # --- Quick log: a call or a chat, one tap and a note ------------------------------------------------------
 
 @pytest.mark.parametrize("channel, label", [("call", "Call from the customer"),
-                                            ("chat", "Chat message from the customer")])
+                                            ("chat", "Chat message from the customer"),
+                                            ("whatsapp", "They wrote on WhatsApp")])
 def test_quick_log_puts_a_call_or_chat_on_the_timeline(as_seller, make_customer, app, channel, label):
     ana = make_customer("Ana García")
     page = as_seller.get(f"/customers/{ana.id}")
     assert "They called" in text_of(page) and "They wrote (chat)" in text_of(page)
+    assert "They wrote on WhatsApp" in text_of(page)
     form = as_seller.get(f"/mail/customer/{ana.id}/log/{channel}")
     assert label in text_of(form)
     assert "<html" not in as_seller.get(f"/mail/customer/{ana.id}/log/{channel}",

@@ -12,14 +12,14 @@ from sales.forms import LocalDecimalField, VersionedForm
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
     ("referral", _l("Referral")), ("campaign", _l("Campaign")), ("csv_import", _l("CSV import")),
-    ("email", _l("Email")), ("other", _l("Other")),
+    ("email", _l("Email")), ("whatsapp", _l("WhatsApp")), ("other", _l("Other")),
 ]
 SOURCE_NAMES = dict(SOURCE_CHOICES)
 
 CHANNEL_CHOICES = [
     ("visit", _l("Visit")), ("call", _l("Call")), ("meeting", _l("Meeting")), ("email", _l("Email")),
     ("letter", _l("Letter")), ("direct_mail", _l("Direct mail")), ("phone_inquiry", _l("Phone inquiry")),
-    ("chat", _l("Chat")),
+    ("chat", _l("Chat")), ("whatsapp", _l("WhatsApp")),
 ]
 # Closing a deal records its "what next?" as a note: named too, though nobody picks it from the form.
 CHANNEL_NAMES = dict(CHANNEL_CHOICES, note=_l("Note"))

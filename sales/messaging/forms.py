@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer")}
+QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer"),
+                  "whatsapp": _l("They wrote on WhatsApp")}
 
 
 class QuickLogForm(FlaskForm):

@@ -190,7 +190,7 @@ def get_customer_or_404(customer_id, action="customers.view"):
     return customer_or_404(customer_id, action)
 
 
-@bp.route("/customer/<int:customer_id>/log/<any(call, chat):channel>", methods=["GET", "POST"])
+@bp.route("/customer/<int:customer_id>/log/<any(call, chat, whatsapp):channel>", methods=["GET", "POST"])
 @require("contacts.log")
 def quick_log(customer_id, channel):
     customer = get_customer_or_404(customer_id)

@@ -1,0 +1,18 @@
+"""Connecting the shop to other software: WhatsApp on the timeline, calendar feeds, vCards and webhooks.
+(The JSON API is its own package, sales/api.)"""
+from flask import Blueprint
+
+# No prefix: its pages sit beside the records they belong to (/customers/7.vcf, /calendar/…).
+# cli_group=None: the cron line reads `flask deliver-webhooks`.
+bp = Blueprint("connect", __name__, cli_group=None)
+# What other servers call, unsigned-in but signed: Meta's WhatsApp webhook.
+hooks_bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+
+from sales.connect import hooks, views  # noqa: E402,F401
+
+
+@bp.record_once
+def _template_helpers(state):
+    from sales.connect.whatsapp import chat_link
+
+    state.app.jinja_env.filters["whatsapp_link"] = chat_link
