@@ -1312,3 +1312,77 @@ class WhatsAppMessage(db.Model):
     customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     contact_log_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contact_logs.id", ondelete="SET NULL"))
     lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+
+
+class CalendarFeed(db.Model):
+    """A user's secret calendar address (an iCalendar feed their phone subscribes to). Revoking deletes the row:
+    the old address stops working at once; a new one is a new token."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_read_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+
+
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class WebhookEndpoint(TrackedMixin, db.Model):
+    """A URL of the shop's other software (web shop, accounting) that hears about chosen events, signed with
+    its own secret (Standard Webhooks)."""
+
+    __tablename__ = "webhook_endpoints"
+    __audit_ignore__ = TrackedMixin.__audit_ignore__ + ("secret", "failing_since")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    description: Mapped[Optional[str]] = mapped_column(String(200))
+    events: Mapped[str] = mapped_column(Text, default="")            # event types, space separated
+    secret: Mapped[str] = mapped_column(String(80))                  # whsec_ + base64 of the key
+    active: Mapped[bool] = mapped_column(default=True)
+    # Failing without a break since; after days of it the endpoint is paused and the owner told.
+    failing_since: Mapped[Optional[datetime]]
+    paused_reason: Mapped[Optional[str]] = mapped_column(String(300))
+
+    @property
+    def event_types(self) -> list[str]:
+        return self.events.split()
+
+
+class WebhookDelivery(db.Model):
+    """One message to one endpoint: the outbox row, written in the same transaction as the change it tells of.
+
+    `message_id` is the webhook-id header: the same on every retry, so a receiver that got it twice drops one.
+    `claimed_until` is a worker's lease on the row while it sends: another worker skips it until the lease ends.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        Index("uq_webhook_deliveries_message_id", "message_id", unique=True),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)                        # the JSON body, exactly as signed
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[Optional[datetime]]
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    delivered_at: Mapped[Optional[datetime]]
+    last_attempt_at: Mapped[Optional[datetime]]
+    last_status_code: Mapped[Optional[int]]
+    last_response: Mapped[Optional[str]] = mapped_column(String(500))   # the receiver's answer, its start
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()

@@ -116,6 +116,7 @@ def main():
         support_screenshots(browser, base, app)
         management_screenshots(browser, base)
         messaging_screenshots(browser, base, app)
+        connect_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -247,9 +248,41 @@ def messaging_only():
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
                                     args=["--disable-background-networking", "--no-first-run"])
         messaging_screenshots(browser, base, app)
+        connect_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
 
 
 if __name__ == "__main__":
     messaging_only() if sys.argv[1:] == ["mail"] else main()
+
+
+def connect_screenshots(browser, base, app):
+    """Connecting the shop: the account page with the calendar address, a phone's contacts imported from a
+    .vcf file, and a customer written to on WhatsApp."""
+    from sqlalchemy import select
+
+    from models import User
+
+    with app.app_context():
+        seller_email = db.session.scalar(select(User.email).where(User.role == "seller").order_by(User.id))
+    cards = ("BEGIN:VCARD\nVERSION:3.0\nFN:Marta Ruiz\nTEL;TYPE=CELL:611 222 333\nEMAIL:marta@example.es\n"
+             "CATEGORIES:ciclismo\nEND:VCARD\nBEGIN:VCARD\nVERSION:4.0\nFN:Sin Correo\nEMAIL:sin-arroba\n"
+             "END:VCARD\n")
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, seller_email)
+        page.goto(f"{base}/account")
+        if not page.locator("#calendar-url").count():
+            page.click("#calendar button[value=create]")
+        page.locator("#calendar").scroll_into_view_if_needed()
+        page.screenshot(path=OUT / f"account-calendar-{size}.png", full_page=True)
+        page.goto(f"{base}/customers/import-vcf")
+        page.set_input_files("#file", files=[{"name": "contactos.vcf", "mimeType": "text/vcard",
+                                              "buffer": cards.encode()}])
+        page.click("form.form button[type=submit]")
+        page.wait_for_selector(".flash-success")
+        page.screenshot(path=OUT / f"vcard-import-{size}.png", full_page=True)
+        context.close()

@@ -13,7 +13,9 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo",
                     "portal.home", "portal.unsubscribe",
                     # Called by Meta's servers: no session, but every delivery is signed (tests/test_whatsapp.py).
-                    "hooks.whatsapp_hook"}
+                    "hooks.whatsapp_hook",
+                    # A phone's calendar subscribes without signing in: the secret token is the key.
+                    "connect.calendar_feed"}
 
 
 def _routes():

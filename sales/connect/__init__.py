@@ -8,11 +8,13 @@ bp = Blueprint("connect", __name__, cli_group=None)
 # What other servers call, unsigned-in but signed: Meta's WhatsApp webhook.
 hooks_bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
-from sales.connect import hooks, views  # noqa: E402,F401
+from sales.connect import cli, hooks, views, webhooks  # noqa: E402,F401
 
 
 @bp.record_once
 def _template_helpers(state):
+    from sales.connect.views import feed_url
     from sales.connect.whatsapp import chat_link
 
     state.app.jinja_env.filters["whatsapp_link"] = chat_link
+    state.app.jinja_env.globals["calendar_feed_url"] = feed_url

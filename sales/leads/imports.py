@@ -187,7 +187,7 @@ def check_row(line, row, settings, sellers, problems):
     if not title:
         problems.append((line, _("title"), _("No title (what the customer wants).")))
     email = cell("email").lower() or None
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email and not looks_like_email(email):
         problems.append((line, _("email"), _("“%(value)s” is not an email address.", value=email)))
     value = None
     if cell("value"):
@@ -284,6 +284,10 @@ def import_rows(job, rows, importer):
     return counts
 
 
+def looks_like_email(text):
+    return bool(re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text))
+
+
 def _remember(index, customer):
     if customer.email:
         index["email"].setdefault(customer.email.lower(), customer)
@@ -322,6 +326,10 @@ def _fill_blanks(customer, checked):
         if not getattr(customer, attr) and getattr(checked, attr):
             setattr(customer, attr, getattr(checked, attr))
     customer.refresh_phone_digits()
+
+
+# The duplicate rules, shared with the vCard import (sales/connect/vcards.py).
+existing_customers, match_customer, remember_customer = _existing_customers, _match_customer, _remember
 
 
 def file_rows(job):
