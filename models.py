@@ -1386,3 +1386,50 @@ class WebhookDelivery(db.Model):
     last_response: Mapped[Optional[str]] = mapped_column(String(500))   # the receiver's answer, its start
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token: acts as its user, with their role and record rules. Only a hash is kept; the token
+    itself is shown once, when made."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))                  # the first characters, to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)   # SHA-256 (the token is 256 random bits)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_on: Mapped[Optional[date]]
+    last_used_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+
+
+class ApiRateWindow(db.Model):
+    """Requests of one token in one minute: the rate limit, kept in the database so every app server counts
+    the same requests."""
+
+    __tablename__ = "api_rate_windows"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiIdempotencyKey(db.Model):
+    """The answer to a POST sent with an Idempotency-Key: a retry of the same request gets it again instead of
+    creating a second record. Written in the same transaction as what the POST created."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (Index("uq_api_idempotency_keys_token_key", "token_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    location: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

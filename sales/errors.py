@@ -26,6 +26,11 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if request.path.startswith("/api/"):
+            # Also for what never reached the API blueprint (an unknown path, a method it has no route for).
+            from sales.api.problems import from_http_error
+
+            return from_http_error(error)
         if error.code in (403, 404, 405, 410):
             return _render(error.code, error)
         return error

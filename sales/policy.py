@@ -85,7 +85,8 @@ def require_login_unless_public():
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "is_public", False):
+    # The JSON API (sales/api) signs in with a personal token on every request, never with the session.
+    if getattr(view, "is_public", False) or getattr(view, "is_token_authenticated", False):
         return None
     if not current_user.is_authenticated:
         from extensions import login_manager

@@ -15,7 +15,19 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     # Called by Meta's servers: no session, but every delivery is signed (tests/test_whatsapp.py).
                     "hooks.whatsapp_hook",
                     # A phone's calendar subscribes without signing in: the secret token is the key.
-                    "connect.calendar_feed"}
+                    "connect.calendar_feed",
+                    # The API's description and reference page (no data in them).
+                    "api.openapi_document", "api.docs"}
+
+
+def _token_endpoints():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "routes"})
+    return {endpoint for endpoint, view in app.view_functions.items()
+            if getattr(view, "is_token_authenticated", False)}
+
+
+# The JSON API signs in with a personal token, never the session: without one it answers 401, not a redirect.
+TOKEN_ENDPOINTS = _token_endpoints()
 
 
 def _routes():
@@ -37,11 +49,23 @@ def _routes():
 ALL_ROUTES = list(_routes())
 
 
-@pytest.mark.parametrize("endpoint, method, url", [r for r in ALL_ROUTES if r[0] not in PUBLIC_ENDPOINTS])
+@pytest.mark.parametrize("endpoint, method, url", [r for r in ALL_ROUTES
+                                                   if r[0] not in PUBLIC_ENDPOINTS | TOKEN_ENDPOINTS])
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(client, owner, endpoint, method, url):
     response = client.open(url, method=method)
     assert response.status_code == 302, f"{method} {url}"
     assert response.location.startswith("/login")
+
+
+@pytest.mark.parametrize("endpoint, method, url", [r for r in ALL_ROUTES if r[0] in TOKEN_ENDPOINTS])
+def test_anonymous_api_calls_are_refused_with_401(client, owner, endpoint, method, url):
+    response = client.open(url, method=method)
+    assert response.status_code == 401 and response.mimetype == "application/problem+json", f"{method} {url}"
+
+
+def test_token_authenticated_views_are_exactly_the_api_operations():
+    assert TOKEN_ENDPOINTS and all(endpoint.startswith("api.") for endpoint in TOKEN_ENDPOINTS)
+    assert not TOKEN_ENDPOINTS & PUBLIC_ENDPOINTS
 
 
 def test_home_sends_anonymous_visitors_to_sign_in(client, owner):

@@ -18,3 +18,17 @@ def _template_helpers(state):
 
     state.app.jinja_env.filters["whatsapp_link"] = chat_link
     state.app.jinja_env.globals["calendar_feed_url"] = feed_url
+    state.app.jinja_env.globals["api_token_form"] = _api_token_form
+    state.app.jinja_env.globals["api_tokens_of"] = _api_tokens_of
+
+
+def _api_token_form():
+    from sales.connect.forms import ApiTokenForm
+
+    return ApiTokenForm(formdata=None)
+
+
+def _api_tokens_of(user):
+    from sales.api.auth import tokens_of
+
+    return tokens_of(user)

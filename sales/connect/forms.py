@@ -1,8 +1,9 @@
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms import DateField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 DUPLICATE_CHOICES = [("merge", _l("Add what is new to the customer on file (nothing is overwritten)")),
@@ -28,3 +29,15 @@ class WebhookForm(FlaskForm):
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValidationError(_l("Type a full address starting with https:// (or http:// on the shop's "
                                      "own network)."))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Name the token after what will use it.")),
+                                               Length(max=80)],
+                       description=_l("What will use it, e.g. “Web shop” or “Accountant's spreadsheet”."))
+    expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()],
+                           description=_l("After this day the token stops working."))
+
+    def validate_expires_on(self, field):
+        if field.data and field.data < date.today():
+            raise ValidationError(_l("This date is in the past."))

@@ -11,7 +11,7 @@ from extensions import db
 from models import (CalendarFeed, ContactLog, Customer, MaintenancePlan, Promise, WebhookDelivery, WebhookEndpoint,
                     utcnow)
 from sales.connect import bp, calendar, vcards, webhooks
-from sales.connect.forms import VCardImportForm, WebhookForm
+from sales.connect.forms import ApiTokenForm, VCardImportForm, WebhookForm
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import can, public, require
@@ -287,3 +287,34 @@ def webhook_retry(delivery_id):
     db.session.commit()
     flash(_("It goes out again with the next delivery run."), "success")
     return redirect(url_for("connect.webhook_endpoint", endpoint_id=delivery.endpoint_id), 303)
+
+
+# --- Personal API tokens (sales/api checks them) -----------------------------------------------------------------
+
+@bp.route("/account/api-tokens", methods=["POST"])
+def create_api_token():
+    from flask import render_template
+
+    from sales.api.auth import create_token
+
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return render_template("connect/api_token.html", form=form, token=None), 422
+    row, token = create_token(current_user, form.name.data, form.expires_on.data)
+    db.session.commit()
+    # Shown on this page only: it is not kept anywhere we could show it from again.
+    return render_template("connect/api_token.html", form=form, token=token, row=row)
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_api_token(token_id):
+    from sales.api.auth import revoke
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    row = revoke(current_user, token_id)
+    if row is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Token “%(name)s” revoked: it no longer works.", name=row.name), "success")
+    return redirect(url_for("accounts.account", _anchor="api-tokens"), 303)
