@@ -9,7 +9,8 @@ import hashlib
 import os
 import re
 
-from flask import abort, current_app, send_from_directory
+from flask import abort, current_app, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 
 YEAR = 365 * 24 * 3600
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.[^./]+)$")
@@ -56,7 +57,19 @@ class Manifest:
         return None, False
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Static files leave the session cookie alone: saving it would add "Vary: Cookie" (the sign-in extension
+    looks at the session after every request), and a browser would fetch the year-long cached files again
+    after each sign-in on a shared tablet."""
+
+    def save_session(self, app, session, response):
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app):
+    app.session_interface = SessionInterface()
     manifest = Manifest(app.static_folder)
     app.extensions["static_manifest"] = manifest
 

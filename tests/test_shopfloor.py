@@ -28,6 +28,10 @@ def test_pages_link_static_files_under_content_hashed_names_cached_for_a_year(cl
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     with open(f"{app.static_folder}/css/mostrador.css", "rb") as f:
         assert response.data == f.read()
+    login(client, owner)
+    signed_in = client.get(css)
+    assert "Cookie" not in signed_in.headers.get("Vary", "")  # the same cached copy before and after sign-in
+    assert signed_in.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_plain_and_stale_static_names_still_work_but_are_revalidated(client):
