@@ -41,22 +41,34 @@ def stored_before(kind, model):
     return db.session.get(model, row.record_id)
 
 
-def remember(kind, record):
-    """Store the key with the record (call after flush, before commit)."""
+def claim(kind, record, model):
+    """Write the key beside the new record (flushed), before anything else is done with it. Returns None, or —
+    when a copy of this form with the same key got in first (PostgreSQL makes this insert wait for that copy's
+    transaction) — rolls back and returns the copy's record."""
     key = sent_key()
-    if key is not None:
-        db.session.add(SubmissionKey(key=key, user_id=current_user.id, kind=kind, record_id=record.id))
+    if key is None:
+        return None
+    db.session.add(SubmissionKey(key=key, user_id=current_user.id, kind=kind, record_id=record.id))
+    try:
+        db.session.flush()
+        return None
+    except IntegrityError as error:
+        return _earlier(kind, model, error)
 
 
 def commit_once(kind, model):
-    """Commit; if a copy of this form with the same key got in first, roll back and return that copy's record.
-    Returns None when this commit stored it."""
+    """Commit; if a copy with the same key still got in first (SQLite sees it only here), roll back and return
+    that copy's record. Returns None when this commit stored it."""
     try:
         db.session.commit()
         return None
-    except IntegrityError:
-        db.session.rollback()
-        earlier = stored_before(kind, model)
-        if earlier is None:
-            raise
-        return earlier
+    except IntegrityError as error:
+        return _earlier(kind, model, error)
+
+
+def _earlier(kind, model, error):
+    db.session.rollback()
+    earlier = stored_before(kind, model)
+    if earlier is None:
+        raise error  # another constraint failed: not a copy of this form
+    return earlier

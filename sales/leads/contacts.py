@@ -73,7 +73,9 @@ def log_contact(customer_id):
         if completes:
             completes.next_step_done_at = utcnow()
         db.session.flush()
-        idempotency.remember("contact", contact)
+        earlier = idempotency.claim("contact", contact, ContactLog)
+        if earlier is not None:
+            return _contact_logged(earlier)
         rules.refresh_customer_leads(customer.id)
         return _contact_logged(idempotency.commit_once("contact", ContactLog) or contact)
     return render_page("leads/contact_form.html", "leads/_contact_form.html", form=form, customer=customer,

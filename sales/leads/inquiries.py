@@ -52,8 +52,8 @@ def new_inquiry(customer_id):
                               question=form.question.data.strip())
             db.session.add(inquiry)
             db.session.flush()
-            idempotency.remember("inquiry", inquiry)
-            inquiry = idempotency.commit_once("inquiry", Inquiry) or inquiry
+            inquiry = (idempotency.claim("inquiry", inquiry, Inquiry) or idempotency.commit_once("inquiry", Inquiry)
+                       or inquiry)
         flash(_("Inquiry from %(name)s is logged. It stays open until answered.", name=customer.name), "success")
         return redirect(url_for("leads.show_inquiry", inquiry_id=inquiry.id), 303)
     return render_page("leads/inquiry_form.html", "leads/_inquiry_form.html", form=form, customer=customer,

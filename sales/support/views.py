@@ -183,8 +183,8 @@ def add_message(ticket_id):
         if ticket.status == "new":
             rules.change_status(ticket, "in_progress")
         db.session.flush()
-        idempotency.remember("ticket_message", message)
-        idempotency.commit_once("ticket_message", TicketMessage)
+        if idempotency.claim("ticket_message", message, TicketMessage) is None:
+            idempotency.commit_once("ticket_message", TicketMessage)
     flash(_("Reply sent: the customer sees it on their link.") if public else _("Internal note added."), "success")
     return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="conversation"), 303)
 
