@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config
-from extensions import babel, csrf, db, login_manager, migrate
+from extensions import babel, compress, csrf, db, login_manager, migrate
 
 
 def create_app(test_config=None):
@@ -61,6 +61,10 @@ def init_extensions(app):
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
+    from sales import assets
+
+    assets.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

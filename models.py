@@ -1454,4 +1454,19 @@ class ApiIdempotencyKey(db.Model):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     location: Mapped[Optional[str]] = mapped_column(String(300))
+
+
+# --- The tablet app ----------------------------------------------------------------------------------------
+
+class SubmissionKey(db.Model):
+    """A form already stored: the key the tablet sent with it, so a retry stores nothing twice (see
+    sales/idempotency.py)."""
+
+    __tablename__ = "submission_keys"
+
+    # Per person: someone else's key, guessed or not, neither finds nor blocks anything.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))       # contact, inquiry, ticket_message
+    record_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

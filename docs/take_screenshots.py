@@ -117,6 +117,7 @@ def main():
         management_screenshots(browser, base)
         messaging_screenshots(browser, base, app)
         connect_screenshots(browser, base, app)
+        shopfloor_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -235,26 +236,49 @@ def management_screenshots(browser, base):
         context.close()
 
 
-def messaging_only():
-    """Only this part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`."""
-    workdir = tempfile.mkdtemp()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
-    upgrade_schema(app)
+def shopfloor_screenshots(browser, base, app):
+    """The tablet app: the phone menu, the board and its Move… page, a draft offered back, entries waiting in
+    the outbox while offline, and the offline page."""
+    from sqlalchemy import select
+
+    from models import Customer, Lead, User
+
     with app.app_context():
-        staff = create_demo_staff(PASSWORD)
-        fill_demo_shop(staff[0])
-    server, base = serve(app)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                                    args=["--disable-background-networking", "--no-first-run"])
-        messaging_screenshots(browser, base, app)
-        connect_screenshots(browser, base, app)
-        browser.close()
-    server.shutdown()
-
-
-if __name__ == "__main__":
-    messaging_only() if sys.argv[1:] == ["mail"] else main()
+        seller = db.session.scalars(select(User).where(User.role == "seller").order_by(User.id)).first()
+        lead_id = db.session.scalar(select(Lead.id).where(Lead.seller_id == seller.id).order_by(Lead.id))
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.kind == "person").order_by(Customer.id))
+        email = seller.email
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, email)
+        if size == "phone":
+            page.click("details.navmenu summary")
+            page.screenshot(path=OUT / f"menu-{size}.png")
+        page.goto(f"{base}/leads/{lead_id}/move")
+        page.screenshot(path=OUT / f"board-move-{size}.png")
+        page.goto(f"{base}/customers/{customer_id}/edit")
+        page.fill("#notes", "Prefiere que la llamen después de las 18:00; viene con su hija el sábado.")
+        page.wait_for_timeout(700)
+        page.reload()
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=OUT / f"draft-offer-{size}.png")
+        page.goto(f"{base}/leads/contacts/new/{customer_id}")
+        context.set_offline(True)
+        page.fill("#goal", "Enseñarle la bici de carga")
+        page.click("form.form button[type=submit]")
+        page.fill("#goal", "Llamar por el precio del portabultos")
+        page.click("form.form button[type=submit]")
+        page.wait_for_selector("#outbox .outbox-count")
+        page.screenshot(path=OUT / f"outbox-waiting-{size}.png")
+        page.goto(f"{base}/leads/board")  # offline: the service worker answers with the offline page
+        page.screenshot(path=OUT / f"offline-{size}.png")
+        context.set_offline(False)
+        page.goto(f"{base}/leads/contacts/new/{customer_id}")
+        page.wait_for_selector("#outbox:not([hidden])")
+        page.screenshot(path=OUT / f"outbox-sent-{size}.png")
+        context.close()
 
 
 def connect_screenshots(browser, base, app):
@@ -286,3 +310,30 @@ def connect_screenshots(browser, base, app):
         page.wait_for_selector(".flash-success")
         page.screenshot(path=OUT / f"vcard-import-{size}.png", full_page=True)
         context.close()
+
+
+# `python docs/take_screenshots.py PART` retakes only that part's screenshots.
+PARTS = {"mail": (messaging_screenshots, connect_screenshots), "shopfloor": (shopfloor_screenshots,)}
+
+
+def only(part):
+    """Only one part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`
+    (or `shopfloor`)."""
+    workdir = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
+    upgrade_schema(app)
+    with app.app_context():
+        staff = create_demo_staff(PASSWORD)
+        fill_demo_shop(staff[0])
+    server, base = serve(app)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                    args=["--disable-background-networking", "--no-first-run"])
+        for shoot in PARTS[part]:
+            shoot(browser, base, app)
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    only(sys.argv[1]) if sys.argv[1:2] and sys.argv[1] in PARTS else main()

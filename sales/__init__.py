@@ -14,6 +14,7 @@ def register_blueprints(app):
     from sales.messaging import bp as messaging_bp
     from sales.messaging import portal_bp
     from sales.negotiation import bp as negotiation_bp
+    from sales.offline import bp as offline_bp
     from sales.pages import bp as pages_bp
     from sales.quotes import bp as quotes_bp
     from sales.quotes import catalog_bp
@@ -21,7 +22,8 @@ def register_blueprints(app):
     from sales.users import bp as users_bp
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
-               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp):
+               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp,
+               offline_bp):
         app.register_blueprint(bp)
     # Token-authenticated: no cookie, so no cross-site request to forge.
     from extensions import csrf

@@ -9,6 +9,18 @@ from wtforms import DecimalField, HiddenField
 from wtforms.widgets import TextInput
 
 
+def _render_hidden_without_id(meta, field, render_kw):
+    """Hidden fields have no label, so they need no id: a board with 35 forms would repeat id="csrf_token"."""
+    if field.type in ("HiddenField", "CSRFTokenField"):
+        render_kw = {"id": False, **render_kw}
+    return _render_field(meta, field, render_kw)
+
+
+# Every form of the app inherits FlaskForm's Meta, so the rule is set there once, on WTForms' rendering hook.
+_render_field = FlaskForm.Meta.render_field
+FlaskForm.Meta.render_field = _render_hidden_without_id
+
+
 class EmptyForm(FlaskForm):
     """For button-only POSTs (archive, sign out…): it carries the CSRF token and nothing else."""
 

@@ -17,7 +17,9 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     # A phone's calendar subscribes without signing in: the secret token is the key.
                     "connect.calendar_feed",
                     # The API's description and reference page (no data in them).
-                    "api.openapi_document", "api.docs"}
+                    "api.openapi_document", "api.docs",
+                    # The installed app: fetched before anyone signs in, and they carry nobody's data.
+                    "offline.manifest", "offline.service_worker", "offline.page"}
 
 
 def _token_endpoints():

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import ContactLog, Customer, Lead, PipelineStage, utcnow
+from sales import idempotency
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
@@ -61,6 +62,9 @@ def log_contact(customer_id):
             form.lead_id.data = completes.lead_id or 0
             form.completes.data = completes.id
     if form.validate_on_submit():
+        earlier = idempotency.stored_before("contact", ContactLog)
+        if earlier is not None:
+            return _contact_logged(earlier)
         contact = ContactLog(customer=customer, user_id=current_user.id, channel=form.channel.data,
                              happened_at=form.happened_at.data, lead_id=form.lead_id.data or None,
                              goal=form.goal.data.strip(), outcome=(form.outcome.data or "").strip() or None,
@@ -70,18 +74,25 @@ def log_contact(customer_id):
         if completes:
             completes.next_step_done_at = utcnow()
         db.session.flush()
+        earlier = idempotency.claim("contact", contact, ContactLog)
+        if earlier is not None:
+            return _contact_logged(earlier)
         rules.refresh_customer_leads(customer.id)
-        db.session.commit()
-        flash(_("Contact with %(name)s is logged.", name=customer.name), "success")
-        back = request.form.get("back")
-        if back == "my-day":
-            return redirect(url_for("leads.my_day"), 303)
-        if contact.lead_id:
-            return redirect(url_for("leads.show", lead_id=contact.lead_id), 303)
-        return redirect(url_for("customers.show", customer_id=customer.id), 303)
+        return _contact_logged(idempotency.commit_once("contact", ContactLog) or contact)
     return render_page("leads/contact_form.html", "leads/_contact_form.html", form=form, customer=customer,
                        completes=completes, back=request.values.get("back", ""),
                        status=422 if form.errors else 200)
+
+
+def _contact_logged(contact):
+    """Where a logged contact leads, the first time and when the same form comes again (a retry)."""
+    flash(_("Contact with %(name)s is logged.", name=contact.customer.name), "success")
+    back = request.form.get("back")
+    if back == "my-day":
+        return redirect(url_for("leads.my_day"), 303)
+    if contact.lead_id:
+        return redirect(url_for("leads.show", lead_id=contact.lead_id), 303)
+    return redirect(url_for("customers.show", customer_id=contact.customer_id), 303)
 
 
 def due_steps(user_id, today):

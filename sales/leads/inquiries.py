@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer, Inquiry, Product, utcnow
+from sales import idempotency
 from sales.htmx import render_page
 from sales.leads import bp
 from sales.leads.forms import AnswerForm, InquiryForm
@@ -45,10 +46,14 @@ def new_inquiry(customer_id):
     if request.method == "GET":
         form.product_id.data = 0
     if form.validate_on_submit():
-        inquiry = Inquiry(customer=customer, kind=form.kind.data, product_id=form.product_id.data or None,
-                          question=form.question.data.strip())
-        db.session.add(inquiry)
-        db.session.commit()
+        inquiry = idempotency.stored_before("inquiry", Inquiry)
+        if inquiry is None:
+            inquiry = Inquiry(customer=customer, kind=form.kind.data, product_id=form.product_id.data or None,
+                              question=form.question.data.strip())
+            db.session.add(inquiry)
+            db.session.flush()
+            inquiry = (idempotency.claim("inquiry", inquiry, Inquiry) or idempotency.commit_once("inquiry", Inquiry)
+                       or inquiry)
         flash(_("Inquiry from %(name)s is logged. It stays open until answered.", name=customer.name), "success")
         return redirect(url_for("leads.show_inquiry", inquiry_id=inquiry.id), 303)
     return render_page("leads/inquiry_form.html", "leads/_inquiry_form.html", form=form, customer=customer,

@@ -223,6 +223,15 @@ def edit(lead_id):
                        matches=[], conflict=conflict, status=status)
 
 
+@bp.route("/<int:lead_id>/move")
+@require("leads.edit")
+def move_choices(lead_id):
+    """Every stage a card on the board can go to, for one lead: the board itself lists them for none."""
+    lead = get_lead_or_404(lead_id, work=True)
+    return render_page("leads/move.html", "leads/_move.html", lead=lead, stages=ensure_default_stages(),
+                       move_form=EmptyForm(), seller_id=request.args.get("seller", type=int))
+
+
 @bp.route("/<int:lead_id>/move", methods=["POST"])
 @require("leads.edit")
 def move(lead_id):
@@ -239,7 +248,7 @@ def move(lead_id):
     if change:
         flash(_("“%(title)s” moved to %(stage)s.", title=lead.title, stage=stage.name), "success")
     if target == "board":
-        return redirect(url_for("leads.board"), 303)
+        return redirect(url_for("leads.board", seller=request.form.get("seller", type=int)), 303)
     return redirect(url_for("leads.show", lead_id=lead.id), 303)
 
 

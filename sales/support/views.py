@@ -10,7 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import db
-from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, utcnow
+from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
+from sales import idempotency
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -177,10 +178,13 @@ def add_message(ticket_id):
     if not form.validate_on_submit():
         return _show(ticket, 422, message_form=form)
     public = form.visibility.data == "public"
-    rules.add_message(ticket, form.body.data, public=public, author_id=current_user.id)
-    if ticket.status == "new":
-        rules.change_status(ticket, "in_progress")
-    db.session.commit()
+    if idempotency.stored_before("ticket_message", TicketMessage) is None:
+        message = rules.add_message(ticket, form.body.data, public=public, author_id=current_user.id)
+        if ticket.status == "new":
+            rules.change_status(ticket, "in_progress")
+        db.session.flush()
+        if idempotency.claim("ticket_message", message, TicketMessage) is None:
+            idempotency.commit_once("ticket_message", TicketMessage)
     flash(_("Reply sent: the customer sees it on their link.") if public else _("Internal note added."), "success")
     return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="conversation"), 303)
 

@@ -99,4 +99,10 @@ def test_board_works_without_javascript(browser, live_server, owner, seller, mak
     page.locator("article.leadcard", has_text="Gravel bike").get_by_role("button", name="Contacted →").click()
     contacted = page.locator("section.column", has=page.get_by_role("heading", name="Contacted"))
     expect(contacted.get_by_role("link", name="Gravel bike")).to_be_visible()
+    # Any other stage: "Move…" lists them for this one lead, then it is back on the board.
+    contacted.locator("article.leadcard", has_text="Gravel bike").get_by_role("link", name="Move…").click()
+    page.get_by_role("button", name="Won").click()
+    expect(page).to_have_url(re.compile(r"/leads/board$"))
+    won = page.locator("section.column", has=page.get_by_role("heading", name="Won"))
+    expect(won.get_by_role("link", name="Gravel bike")).to_be_visible()
     context.close()
