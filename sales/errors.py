@@ -20,6 +20,10 @@ def _render(status, error=None):
 
 
 def register(app):
+    from sales import conflicts
+
+    conflicts.register(app)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html", error=error), 400

@@ -205,9 +205,11 @@ def edit(lead_id):
         if form.loaded_version() != lead.version:
             conflict = True
         else:
-            _apply(form, lead)
-            rules.refresh_priority(lead)
             try:
+                _apply(form, lead)
+                # The priority reads the lead's history: that query flushes the change, so it may be the
+                # statement that finds the lead changed meanwhile.
+                rules.refresh_priority(lead)
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
