@@ -1105,11 +1105,16 @@ OUTGOING_STATUSES = ("queued", "sent", "failed")
 
 class OutgoingEmail(db.Model):
     """One email in the outbox. It is written whole (headers, body, attachments) when queued, so a mail server
-    that is down loses nothing: the message waits here until a send succeeds or the server refuses it for good."""
+    that is down loses nothing: the message waits here until a send succeeds or the server refuses it for good.
+
+    Sending goes queued → sending (claimed by one run: `claim_token`, `claimed_at`) → handed over (`handed_at`,
+    recorded just before the server is told "that is the whole message") → sent or failed, each step committed
+    on its own, so a run killed at any point is resumed without sending anything twice (sales/messaging/outbox.py).
+    """
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
         Index("ix_outgoing_emails_status_id", "status", "id"),
         Index("ix_outgoing_emails_customer_at", "customer_id", "created_at"),
         Index("ix_outgoing_emails_about", "about", "about_id"),
@@ -1131,6 +1136,11 @@ class OutgoingEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]]
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The Message-ID in `raw`, fixed when queued: the receiving server and the customer's client can tell a copy.
+    message_id: Mapped[Optional[str]] = mapped_column(String(255))
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    claimed_at: Mapped[Optional[datetime]]
+    handed_at: Mapped[Optional[datetime]]
 
     customer: Mapped[Optional[Customer]] = relationship()
     created_by: Mapped[Optional[User]] = relationship()

@@ -5,8 +5,22 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, HiddenField
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
+
+
+class SingleLine:
+    """For text that ends up in an email header (a subject, a person's or the shop's name): a line break would
+    end the header there, so it is refused where it is typed."""
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and any(c in field.data for c in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise ValidationError(self.message or _l("Keep this on one line."))
 
 
 class EmptyForm(FlaskForm):

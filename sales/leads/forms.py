@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from flask_wtf import FlaskForm
 
-from sales.forms import LocalDecimalField, VersionedForm
+from sales.forms import LocalDecimalField, SingleLine, VersionedForm
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
@@ -46,7 +46,7 @@ class LeadForm(VersionedForm):
     customer_id = HiddenField()
     customer_q = StringField(_l("Customer"), validators=[Optional(), Length(max=160)],
                              description=_l("Type a name, email or phone and choose the customer."))
-    prospect_name = StringField(_l("Name"), validators=[Optional(), Length(max=160)])
+    prospect_name = StringField(_l("Name"), validators=[SingleLine(), Optional(), Length(max=160)])
     prospect_email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
 
@@ -147,7 +147,7 @@ class StageForm(FlaskForm):
 class WebLeadForm(FlaskForm):
     """The public form a shop links to from its website."""
 
-    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please tell us your name.")),
+    name = StringField(_l("Your name"), validators=[SingleLine(), DataRequired(message=_l("Please tell us your name.")),
                                                      Length(max=160)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])

@@ -7,7 +7,7 @@ from wtforms import (DateField, FieldList, Form, FormField, IntegerField, Select
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sales.forms import LocalDecimalField, VersionedForm
+from sales.forms import LocalDecimalField, SingleLine, VersionedForm
 
 MAX_QUANTITY = Decimal("100000")
 
@@ -63,7 +63,7 @@ class ProductForm(VersionedForm):
 
 
 class ShopDocumentForm(FlaskForm):
-    shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
+    shop_name = StringField(_l("Shop name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=400)])
     tax_id = StringField(_l("Tax ID"), validators=[Optional(), Length(max=40)])
     currency = SelectField(_l("Currency"), choices=[("EUR", "EUR €"), ("USD", "USD $"), ("GBP", "GBP £"),
