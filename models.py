@@ -313,6 +313,25 @@ def _write_audit_log(session, flush_context):
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+class FormDraft(db.Model):
+    """A form that arrived after its session or its CSRF token had expired: what the person typed, kept until
+    they sign in again and send it (sales/drafts.py). Only whoever holds the token (their browser) finds it."""
+
+    __tablename__ = "form_drafts"
+    __table_args__ = (
+        Index("ix_form_drafts_created", "created_at"),
+        Index("ix_form_drafts_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(2000))      # where the form was going, with its query string
+    fields: Mapped[str] = mapped_column(Text)            # JSON: [[name, value], …] in the order sent
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
 class ShopSetting(db.Model):
     """The shop's own settings (name, and later address, tax id, currency…), one row per key."""
 

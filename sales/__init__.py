@@ -7,6 +7,7 @@ def register_blueprints(app):
     from sales.connect import bp as connect_bp
     from sales.connect import hooks_bp
     from sales.customers import bp as customers_bp
+    from sales.drafts import bp as drafts_bp
     from sales.health import bp as health_bp
     from sales.leads import bp as leads_bp
     from sales.management import bp as management_bp
@@ -20,7 +21,7 @@ def register_blueprints(app):
     from sales.users import bp as users_bp
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
-               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp):
+               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, drafts_bp):
         app.register_blueprint(bp)
     # Every route needs a signed-in user unless its view is marked @public.
     app.before_request(policy.require_login_unless_public)

@@ -18,7 +18,7 @@ from sales.htmx import wants_fragment
 # PostgreSQL's codes for a unique key taken, and for a referenced row that is gone (or a row still referenced).
 _RACE_SQLSTATES = {"23505", "23503"}
 # Not worth sending back: the stale token and version are replaced by fresh ones on the page.
-_NOT_RESENT = {"csrf_token", "version"}
+_NOT_RESENT = {"csrf_token", "version", "_draft"}
 
 
 def is_lost_race(error: IntegrityError) -> bool:

@@ -15,7 +15,8 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     # Called by Meta's servers: no session, but every delivery is signed (tests/test_whatsapp.py).
                     "hooks.whatsapp_hook",
                     # A phone's calendar subscribes without signing in: the secret token is the key.
-                    "connect.calendar_feed"}
+                    "connect.calendar_feed",
+                    "drafts.show"}   # a kept form: it sends anonymous visitors to sign in unless its form is public
 
 
 def _routes():
