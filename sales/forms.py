@@ -6,6 +6,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
+import wtforms
 from wtforms import DecimalField, HiddenField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
@@ -39,6 +40,21 @@ class VersionedForm(FlaskForm):
             return None
 
 
+# The database's integers are 64-bit; amounts have at most 12 digits before the point.
+LARGEST_INTEGER = 2 ** 63 - 1
+LARGEST_AMOUNT = Decimal("1e12")
+
+
+class IntegerField(wtforms.IntegerField):
+    """A whole number that fits the database: a longer one is a field error, never a crash further on."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > LARGEST_INTEGER:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+
+
 class LocalDecimalField(DecimalField):
     """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English, or plain.
 
@@ -57,6 +73,9 @@ class LocalDecimalField(DecimalField):
         except (InvalidOperation, ValueError):
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+        if abs(self.data) >= LARGEST_AMOUNT:
+            self.data = None
+            raise ValueError(_l("This number is too large."))
 
     def _value(self):
         if self.raw_data:

@@ -1,13 +1,13 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField,
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from flask_wtf import FlaskForm
 
-from sales.forms import LocalDecimalField, SingleLine, VersionedForm
+from sales.forms import IntegerField, LocalDecimalField, SingleLine, VersionedForm
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sales.forms import SingleLine
+from sales.forms import IntegerField, SingleLine
 
 QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer"),
                   "whatsapp": _l("They wrote on WhatsApp")}

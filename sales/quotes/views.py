@@ -12,6 +12,7 @@ from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.ids import record_id
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.quotes import bp, rules
@@ -110,9 +111,9 @@ def _conflict(form, quote_id):
 @bp.route("/new", methods=["GET", "POST"])
 @require("quotes.edit")
 def new():
-    lead = db.session.get(Lead, request.values.get("lead_id", type=int) or 0)
-    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=int) or 0)
-    customer = db.session.get(Customer, request.values.get("customer_id", type=int) or 0)
+    lead = db.session.get(Lead, request.values.get("lead_id", type=record_id) or 0)
+    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=record_id) or 0)
+    customer = db.session.get(Customer, request.values.get("customer_id", type=record_id) or 0)
     customer = customer or (lead.customer if lead else None) or (inquiry.customer if inquiry else None)
     if customer is None:
         matches = db.session.scalars(search_statement(request.args.get("q", "")).limit(20)).all() \
