@@ -1,8 +1,8 @@
 """customers: the case-insensitive email index again on SQLite databases migrated through 0008 before it was
 fixed (its table rebuild had dropped the index, so email lookups scanned the table)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 00:20:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

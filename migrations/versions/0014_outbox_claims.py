@@ -1,8 +1,8 @@
 """outbox: emails are claimed by one sending run, and marked when handed to the mail server, so a killed or
 parallel run never sends one twice; each keeps the Message-ID it was queued with
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 23:55:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
