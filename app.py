@@ -17,6 +17,7 @@ def create_app(test_config=None):
     configure(app, test_config)
     trust_proxies(app)
     init_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -91,6 +92,13 @@ def app_languages():
     from flask import current_app
 
     return current_app.config["LANGUAGES"]
+
+
+def register_url_converters(app):
+    # Before any route is added: every <int:…> in the app is a record id (404 for 0, -1 or 2^64).
+    from sales.ids import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_blueprints(app):

@@ -96,6 +96,8 @@ def mail_settings():
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "shop@localhost"),
         "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "20")),
+        # A sending run that holds an email longer than this has died: another run may send it.
+        "MAIL_CLAIM_SECONDS": float(os.environ.get("MAIL_CLAIM_SECONDS", "300")),
         "IMAP_HOST": os.environ.get("IMAP_HOST"),
         "IMAP_PORT": int(os.environ.get("IMAP_PORT", "993")),
         "IMAP_TLS": os.environ.get("IMAP_TLS", "ssl").lower(),         # ssl, starttls or none

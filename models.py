@@ -335,6 +335,25 @@ def _write_audit_log(session, flush_context):
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+class FormDraft(db.Model):
+    """A form that arrived after its session or its CSRF token had expired: what the person typed, kept until
+    they sign in again and send it (sales/drafts.py). Only whoever holds the token (their browser) finds it."""
+
+    __tablename__ = "form_drafts"
+    __table_args__ = (
+        Index("ix_form_drafts_created", "created_at"),
+        Index("ix_form_drafts_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(2000))      # where the form was going, with its query string
+    fields: Mapped[str] = mapped_column(Text)            # JSON: [[name, value], …] in the order sent
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
 class ShopSetting(db.Model):
     """The shop's own settings (name, and later address, tax id, currency…), one row per key."""
 
@@ -1127,11 +1146,16 @@ OUTGOING_STATUSES = ("queued", "sent", "failed")
 
 class OutgoingEmail(db.Model):
     """One email in the outbox. It is written whole (headers, body, attachments) when queued, so a mail server
-    that is down loses nothing: the message waits here until a send succeeds or the server refuses it for good."""
+    that is down loses nothing: the message waits here until a send succeeds or the server refuses it for good.
+
+    Sending goes queued → sending (claimed by one run: `claim_token`, `claimed_at`) → handed over (`handed_at`,
+    recorded just before the server is told "that is the whole message") → sent or failed, each step committed
+    on its own, so a run killed at any point is resumed without sending anything twice (sales/messaging/outbox.py).
+    """
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
         Index("ix_outgoing_emails_status_id", "status", "id"),
         Index("ix_outgoing_emails_customer_at", "customer_id", "created_at"),
         Index("ix_outgoing_emails_about", "about", "about_id"),
@@ -1153,6 +1177,11 @@ class OutgoingEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]]
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The Message-ID in `raw`, fixed when queued: the receiving server and the customer's client can tell a copy.
+    message_id: Mapped[Optional[str]] = mapped_column(String(255))
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    claimed_at: Mapped[Optional[datetime]]
+    handed_at: Mapped[Optional[datetime]]
 
     customer: Mapped[Optional[Customer]] = relationship()
     created_by: Mapped[Optional[User]] = relationship()

@@ -20,8 +20,19 @@ def _render(status, error=None):
 
 
 def register(app):
+    from sales import conflicts
+
+    conflicts.register(app)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if request.method == "POST":
+            # An expired session or token: what was typed is kept and offered back (after signing in).
+            from sales.drafts import answer_expired_form
+
+            answer = answer_expired_form()
+            if answer is not None:
+                return answer
         return render_template("errors/csrf.html", error=error), 400
 
     @app.errorhandler(HTTPException)

@@ -5,7 +5,10 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
+import wtforms
 from wtforms import DecimalField, HiddenField
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 
@@ -19,6 +22,16 @@ def _render_hidden_without_id(meta, field, render_kw):
 # Every form of the app inherits FlaskForm's Meta, so the rule is set there once, on WTForms' rendering hook.
 _render_field = FlaskForm.Meta.render_field
 FlaskForm.Meta.render_field = _render_hidden_without_id
+class SingleLine:
+    """For text that ends up in an email header (a subject, a person's or the shop's name): a line break would
+    end the header there, so it is refused where it is typed."""
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and any(c in field.data for c in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise ValidationError(self.message or _l("Keep this on one line."))
 
 
 class EmptyForm(FlaskForm):
@@ -35,6 +48,21 @@ class VersionedForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+# The database's integers are 64-bit; amounts have at most 12 digits before the point.
+LARGEST_INTEGER = 2 ** 63 - 1
+LARGEST_AMOUNT = Decimal("1e12")
+
+
+class IntegerField(wtforms.IntegerField):
+    """A whole number that fits the database: a longer one is a field error, never a crash further on."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > LARGEST_INTEGER:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
 
 
 class LocalDecimalField(DecimalField):
@@ -55,6 +83,9 @@ class LocalDecimalField(DecimalField):
         except (InvalidOperation, ValueError):
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+        if abs(self.data) >= LARGEST_AMOUNT:
+            self.data = None
+            raise ValueError(_l("This number is too large."))
 
     def _value(self):
         if self.raw_data:

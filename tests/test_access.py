@@ -19,7 +19,8 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     # The API's description and reference page (no data in them).
                     "api.openapi_document", "api.docs",
                     # The installed app: fetched before anyone signs in, and they carry nobody's data.
-                    "offline.manifest", "offline.service_worker", "offline.page"}
+                    "offline.manifest", "offline.service_worker", "offline.page",
+                    "drafts.show"}   # a kept form: it sends anonymous visitors to sign in unless its form is public
 
 
 def _token_endpoints():

@@ -170,3 +170,22 @@ def test_mailbox_down_is_a_clear_message(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "IMAP_TLS", "none")
     result = runner.invoke(args=["read-mail"])
     assert result.exit_code != 0 and "Could not read the mailbox" in result.output
+
+
+def test_read_mail_without_a_mailbox_says_so_in_one_line_and_succeeds(runner, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMAP_HOST", None)
+    result = runner.invoke(args=["read-mail"])
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines() == ["Reading mail is off: IMAP_HOST is not set. Nothing to do."]
+
+
+def test_a_cron_command_that_breaks_exits_non_zero_with_one_line(runner, app, monkeypatch):
+    from sales.messaging import outbox
+
+    def broken(limit=100):
+        raise RuntimeError("disk full\nsecond line")
+
+    monkeypatch.setattr(outbox, "drain_queue", broken)
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: send-mail failed: RuntimeError: disk full second line"]

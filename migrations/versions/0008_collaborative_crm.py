@@ -110,7 +110,14 @@ def upgrade():
         batch_op.add_column(sa.Column('unsubscribed_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('portal_token', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_customers_portal_token'), ['portal_token'])
+    _restore_email_index_after_sqlite_batch()
 
+
+def _restore_email_index_after_sqlite_batch():
+    # On SQLite, batch mode rebuilds the table and cannot carry over an index on an expression (lower(email)):
+    # build it again, or email lookups scan the whole table. PostgreSQL alters in place and keeps it.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('CREATE INDEX IF NOT EXISTS ix_customers_email_lower ON customers (lower(email))')
 
 
 def downgrade():
@@ -119,6 +126,7 @@ def downgrade():
         batch_op.drop_column('portal_token')
         batch_op.drop_column('unsubscribed_at')
         batch_op.drop_column('email_opt_in')
+    _restore_email_index_after_sqlite_batch()
 
     with op.batch_alter_table('incoming_emails', schema=None) as batch_op:
         batch_op.drop_index('uq_incoming_emails_message_id')

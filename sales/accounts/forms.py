@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from sales.forms import SingleLine
+
 MIN_PASSWORD = 10
 
 LANGUAGE_CHOICES = [("", _l("Same as the browser")), ("en", "English"), ("es", "Español")]
@@ -31,8 +33,8 @@ class NewPasswordMixin:
 
 
 class SetupForm(NewPasswordMixin, FlaskForm):
-    shop_name = StringField(_l("Shop name"), validators=[Optional(), Length(max=120)])
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    shop_name = StringField(_l("Shop name"), validators=[SingleLine(), Optional(), Length(max=120)])
+    name = StringField(_l("Your name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
                            validate_choice=False)
@@ -44,7 +46,7 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
                            validate_choice=False)
 

@@ -27,6 +27,12 @@ def load_user(session_id):
 
 
 def unauthorized():
+    if request.method == "POST":
+        from sales.drafts import answer_expired_form
+
+        answer = answer_expired_form()
+        if answer is not None:
+            return answer
     login_url = url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         # Never swap a login page into a table cell: send the whole browser there.

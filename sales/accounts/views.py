@@ -56,7 +56,9 @@ def login():
             return redirect(target if rules.is_safe_next(target) else url_for("pages.home"), 303)
     elif form.errors:
         status = 422
-    return render_template("accounts/login.html", form=form, error=error), status
+    expired = request.args.get("why") == "expired"
+    hours = int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 3600)
+    return render_template("accounts/login.html", form=form, error=error, expired=expired, hours=hours), status
 
 
 @bp.route("/logout", methods=["POST"])

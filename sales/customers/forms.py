@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from sales.forms import VersionedForm
+from sales.forms import SingleLine, VersionedForm
 
 KIND_CHOICES = [("person", _l("Person")), ("company", _l("Company"))]
 PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*$")
@@ -35,10 +35,10 @@ def split_tags(text):
 
 class CustomerForm(VersionedForm):
     kind = RadioField(_l("Type"), choices=KIND_CHOICES, default="person")
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Write the customer's name.")),
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(message=_l("Write the customer's name.")),
                                                Length(max=160)],
                        description=_l("Full name of the person, or the company's name."))
-    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=160)],
+    contact_person = StringField(_l("Contact person"), validators=[SingleLine(), Optional(), Length(max=160)],
                                  description=_l("For a company: whom we talk to."))
     email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("This email address does not look "
                                                                            "right, e.g. ana@example.com.")),

@@ -39,7 +39,9 @@ def index():
 
 
 def _customer_form(customer=None):
-    form = CustomerForm(obj=customer) if customer else CustomerForm()
+    # On a save only what was sent counts: a field left out is empty, never refilled from the record (its
+    # tags are a list there, not the text the box holds).
+    form = CustomerForm(obj=customer) if customer and request.method == "GET" else CustomerForm()
     form.owner_id.choices = rules.staff_choices(current_user, customer)
     if request.method == "GET":
         if customer:

@@ -12,6 +12,7 @@ from models import ContactLog, Customer, Lead, PipelineStage, utcnow
 from sales import idempotency
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.ids import record_id
 from sales.leads import bp, rules
 from sales.leads.forms import ContactForm
 from sales import records
@@ -36,9 +37,10 @@ def _lead_choices(customer):
 
 def own_open_step(step_id):
     """The user's own next step that is still open, or None."""
-    if not step_id or not str(step_id).isdigit():
+    try:
+        step = db.session.get(ContactLog, record_id(step_id))
+    except (TypeError, ValueError):
         return None
-    step = db.session.get(ContactLog, int(step_id))
     if step is None or step.user_id != current_user.id or step.next_step_done_at is not None:
         return None
     return step
@@ -53,7 +55,7 @@ def log_contact(customer_id):
     completes = own_open_step(request.values.get("completes"))
     if request.method == "GET":
         form.happened_at.data = datetime.now().replace(second=0, microsecond=0)
-        lead_id = request.args.get("lead_id", type=int)
+        lead_id = request.args.get("lead_id", type=record_id)
         form.lead_id.data = lead_id if lead_id in dict(form.lead_id.choices) else 0
         if request.args.get("channel") in dict(form.channel.choices):
             form.channel.data = request.args["channel"]

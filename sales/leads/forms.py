@@ -1,13 +1,13 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField,
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from flask_wtf import FlaskForm
 
-from sales.forms import LocalDecimalField, VersionedForm
+from sales.forms import IntegerField, LocalDecimalField, SingleLine, VersionedForm
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
@@ -46,7 +46,7 @@ class LeadForm(VersionedForm):
     customer_id = HiddenField()
     customer_q = StringField(_l("Customer"), validators=[Optional(), Length(max=160)],
                              description=_l("Type a name, email or phone and choose the customer."))
-    prospect_name = StringField(_l("Name"), validators=[Optional(), Length(max=160)])
+    prospect_name = StringField(_l("Name"), validators=[SingleLine(), Optional(), Length(max=160)])
     prospect_email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
 
@@ -154,7 +154,7 @@ class WebLeadForm(FlaskForm):
 
     form_token = HiddenField()
 
-    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please tell us your name.")),
+    name = StringField(_l("Your name"), validators=[SingleLine(), DataRequired(message=_l("Please tell us your name.")),
                                                      Length(max=160)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])

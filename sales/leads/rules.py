@@ -1,7 +1,7 @@
 """Lead rules: who sees which leads, searching and filtering, priority upkeep, the board's numbers."""
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -96,11 +96,23 @@ def refresh_priority(lead, today=None):
 
 
 def refresh_customer_leads(customer_id):
-    """A new contact or order changes the history of every open lead of that customer."""
+    """A new contact or order changes the history of every open lead of that customer.
+
+    The priority is worked out from facts, never typed by anyone, so it is written without the lead's version:
+    a seller logging a call must not collide with someone saving one of that customer's leads at the same
+    moment (both answers stay right: the next save recomputes it). Leads are written in id order, so two such
+    requests at once wait for each other instead of deadlocking.
+    """
     leads = db.session.scalars(select(Lead).join(Lead.stage)
-                               .where(Lead.customer_id == customer_id, PipelineStage.kind == "open")).all()
+                               .where(Lead.customer_id == customer_id, PipelineStage.kind == "open")
+                               .order_by(Lead.id)).all()
     for lead in leads:
-        refresh_priority(lead)
+        priority = priority_of(facts_for(lead))
+        db.session.execute(update(Lead).where(Lead.id == lead.id)
+                           .values(priority=priority.score, priority_reasons=priority.as_json(),
+                                   updated_at=Lead.updated_at)
+                           .execution_options(synchronize_session=False))
+        db.session.expire(lead, ["priority", "priority_reasons"])
 
 
 def board(user, seller_id=None, cards_per_stage=20):

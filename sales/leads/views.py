@@ -10,6 +10,7 @@ from extensions import db
 from models import ContactLog, Customer, Inquiry, Lead, PipelineStage, StageChange
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
+from sales.ids import record_id
 from sales.leads import bp, rules
 from sales.leads.access import get_lead_or_404
 from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationForm
@@ -21,7 +22,7 @@ from sales.policy import require
 
 def _filters():
     args = request.args
-    as_int = lambda name: int(args[name]) if args.get(name, "").isdigit() else None  # noqa: E731
+    as_int = lambda name: args.get(name, type=record_id)  # noqa: E731
     seller_id = as_int("seller")
     if current_user.role == "seller" and not rules.sellers_see_all():
         seller_id = None  # a seller's own leads are all they have anyway
@@ -48,7 +49,7 @@ def index():
 @bp.route("/board")
 @require("leads.view")
 def board():
-    seller_id = request.values.get("seller", type=int)
+    seller_id = request.values.get("seller", type=record_id)
     if current_user.role != "owner" and not rules.sellers_see_all():
         seller_id = None
     if not rules.has_stages():
@@ -79,9 +80,17 @@ def _lead_form(lead=None):
     return form
 
 
+def _record_id_or_none(text):
+    try:
+        return record_id(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def _chosen_customer(form):
-    if form.customer_id.data and str(form.customer_id.data).isdigit():
-        customer = db.session.get(Customer, int(form.customer_id.data))
+    customer_id = _record_id_or_none(form.customer_id.data)
+    if customer_id:
+        customer = db.session.get(Customer, customer_id)
         if customer and customer.archived_at is None:
             return customer
     return None
@@ -205,9 +214,11 @@ def edit(lead_id):
         if form.loaded_version() != lead.version:
             conflict = True
         else:
-            _apply(form, lead)
-            rules.refresh_priority(lead)
             try:
+                _apply(form, lead)
+                # The priority reads the lead's history: that query flushes the change, so it may be the
+                # statement that finds the lead changed meanwhile.
+                rules.refresh_priority(lead)
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
@@ -236,7 +247,7 @@ def move_choices(lead_id):
 @require("leads.edit")
 def move(lead_id):
     lead = get_lead_or_404(lead_id, work=True)
-    stage = db.session.get(PipelineStage, request.form.get("stage_id", type=int) or 0)
+    stage = db.session.get(PipelineStage, request.form.get("stage_id", type=record_id) or 0)
     if not EmptyForm().validate_on_submit() or stage is None or not stage.active:
         abort(400)
     change = move_to_stage(lead, stage, user_id=current_user.id)

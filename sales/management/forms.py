@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from sales.forms import LocalDecimalField
+from sales.forms import IntegerField, LocalDecimalField
 
 METRIC_NAMES = {"revenue": _l("Revenue"), "deals_won": _l("Deals won"), "new_leads": _l("New leads"),
                 "contacts": _l("Contacts made")}

@@ -10,6 +10,7 @@ from extensions import db
 from models import LEAD_SOURCES, Campaign, Product
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.ids import record_id
 from sales.management.segments import all_segments
 from sales.messaging import bp, campaigns
 from sales.messaging.forms import CampaignForm
@@ -40,7 +41,7 @@ def _form(campaign=None):
     elif campaign is None and request.method == "GET":
         form.body.data = _("Hello {name},\n\n…\n\nSee you soon at {shop}!")
         # Arriving from a segment's page ("Start a campaign"): that segment is the audience.
-        form.segment_id.data = request.args.get("segment_id", 0, type=int)
+        form.segment_id.data = request.args.get("segment_id", 0, type=record_id)
     return form
 
 
@@ -98,7 +99,7 @@ def _campaign_page(campaign, status=200):
     counts = campaigns.audience_counts(campaign) if campaign.status == "draft" else None
     preview_customer = None
     if campaign.status == "draft":
-        chosen = request.args.get("preview", type=int)
+        chosen = request.args.get("preview", type=record_id)
         candidates = campaigns.reachable_customers(campaign, limit=20)
         preview_customer = next((c for c in candidates if c.id == chosen), candidates[0] if candidates else None)
     else:

@@ -5,12 +5,13 @@ from typing import Mapping, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, false, func, select
+from sqlalchemy import and_, exists, false, func, select, update
 
 from extensions import db
 from models import (Campaign, CampaignRecipient, Customer, Lead, Order, OrderLine, OutgoingEmail, Product, Segment,
                     ShopSetting, Tag, customer_tags, utcnow)
 from sales.management.segments import customers_in
+from sales.claims import claim
 from sales.messaging.outbox import deliver, enqueue
 
 BATCH_SIZE = 25
@@ -119,16 +120,36 @@ def start(campaign: Campaign) -> int:
 
 
 def send_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE):
-    """Queue and send the next `size` emails (letters: mark them as printed). Returns the delivery result."""
-    pending = db.session.scalars(
-        select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign.id, ~CampaignRecipient.done)
-        .order_by(CampaignRecipient.id).limit(size)).all()
-    queued = []
+    """Queue the next `size` recipients' emails (letters: mark them as printed), then send those emails.
+
+    Recipients are claimed (sales/claims.py) and their emails queued in one transaction: a recipient is done
+    exactly when its email is in the outbox, so a run killed here leaves either both or neither, and two runs at
+    once take different recipients. The outbox then sends each email exactly once. Returns the delivery result.
+    """
+    queued = queue_batch(campaign, unsubscribe_url, size)
+    result = deliver(queued)
+    remaining = db.session.scalar(select(func.count()).select_from(CampaignRecipient).where(
+        CampaignRecipient.campaign_id == campaign.id, ~CampaignRecipient.done))
+    if not remaining:
+        # Two runs may finish the same campaign at once: the first one's mark stands, the second changes nothing.
+        db.session.execute(update(Campaign).where(Campaign.id == campaign.id, Campaign.status == "sending")
+                           .values(status="done", finished_at=utcnow())
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    return result
+
+
+def queue_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE) -> list[OutgoingEmail]:
+    """Claim up to `size` pending recipients and put their emails in the outbox; committed."""
+    ids = claim(CampaignRecipient, and_(CampaignRecipient.campaign_id == campaign.id, ~CampaignRecipient.done),
+                (CampaignRecipient.id,), values={"done": True}, limit=size)
+    recipients = db.session.scalars(select(CampaignRecipient).where(CampaignRecipient.id.in_(ids))
+                                    .order_by(CampaignRecipient.id)).all() if ids else []
     customers = {c.id: c for c in db.session.scalars(
-        select(Customer).where(Customer.id.in_([r.customer_id for r in pending])))} if pending else {}
-    for recipient in pending:
+        select(Customer).where(Customer.id.in_([r.customer_id for r in recipients])))} if recipients else {}
+    queued = []
+    for recipient in recipients:
         customer = customers[recipient.customer_id]
-        recipient.done = True
         # Consent is checked again at the moment of sending: someone may have unsubscribed meanwhile.
         if campaign.channel != "email" or customer.unsubscribed_at or not customer.email_opt_in:
             continue
@@ -141,12 +162,8 @@ def send_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE):
                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         recipient.email_id = email.id
         queued.append(email)
-    result = deliver(queued)
-    remaining = db.session.scalar(select(func.count()).select_from(CampaignRecipient).where(
-        CampaignRecipient.campaign_id == campaign.id, ~CampaignRecipient.done))
-    if not remaining:
-        campaign.status, campaign.finished_at = "done", utcnow()
-    return result
+    db.session.commit()
+    return queued
 
 
 def remember_public_address(base_url: str):

@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from sales.forms import IntegerField, SingleLine
 
 QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer"),
                   "whatsapp": _l("They wrote on WhatsApp")}
@@ -25,7 +27,7 @@ class CampaignForm(FlaskForm):
                                                Length(max=120)],
                        description=_l("For you, e.g. “Spring service 2026”."))
     channel = RadioField(_l("Channel"), choices=CHANNEL_CHOICES, default="email")
-    subject = StringField(_l("Subject"), validators=[DataRequired(message=_l("Write a subject.")), Length(max=200)])
+    subject = StringField(_l("Subject"), validators=[SingleLine(), DataRequired(message=_l("Write a subject.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write the message.")),
                                                     Length(max=10000)],
                          description=_l("{name} becomes the customer's name, {shop} the shop's."))

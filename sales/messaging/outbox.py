@@ -3,6 +3,14 @@
 A send button queues and tries at once; `flask send-mail` (cron) retries what is still queued. A mail server that
 is down or refuses the login leaves the message queued with the error; only a refusal of the message itself
 (a 5xx for the recipient or the content: the nearest thing to a bounce SMTP tells) marks it failed.
+
+Each email is sent exactly once, even when a run is killed or two runs overlap. Every step is its own short
+transaction: the email is claimed (sales/claims.py: only one run can hold it), then handed over, then marked.
+SMTP gives one moment after which the server has the message: the final "." of DATA. The whole message is
+written to the server first, then `handed_at` is committed, and only then the "." goes out. So a run killed
+before that commit left the server with an unfinished message it throws away, and the next run sends it again;
+a run killed after it had handed the message over, and the next run leaves it alone. The Message-ID, fixed when
+the email was queued, lets the receiving side recognise a copy should one ever arrive twice.
 """
 import smtplib
 import ssl
@@ -11,10 +19,11 @@ from email.utils import formataddr, make_msgid
 from typing import Optional
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 
 from extensions import db
 from models import OutgoingEmail, ShopSetting, utcnow
+from sales.claims import abandoned_before, claim, new_token, still_held
 
 class MailServerProblem(Exception):
     """The mail server could not be reached or refused us (not the message): try again later."""
@@ -24,12 +33,21 @@ class MessageRefused(Exception):
     """The server refused this message for good (unknown recipient, rejected content)."""
 
 
+class ClaimLost(Exception):
+    """Another run took this email over (our claim had outlived its lease): it sends it, we must not."""
+
+
+def header_value(text: str) -> str:
+    """One line for a header: a line break in a subject or a name would end the header (or forge another)."""
+    return " ".join(str(text).split())
+
+
 def compose(to_address: str, subject: str, body: str, attachments=(), reply_to: Optional[str] = None) -> EmailMessage:
     message = EmailMessage()
     shop = ShopSetting.get("shop_name", current_app.config["SHOP_NAME"])
-    message["From"] = formataddr((shop, current_app.config["MAIL_FROM"]))
-    message["To"] = to_address
-    message["Subject"] = subject
+    message["From"] = formataddr((header_value(shop), current_app.config["MAIL_FROM"]))
+    message["To"] = header_value(to_address)
+    message["Subject"] = header_value(subject)
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
     if reply_to:
         message["Reply-To"] = reply_to
@@ -45,10 +63,11 @@ def enqueue(to_address: str, subject: str, body: str, *, customer_id=None, about
     """Put a message in the outbox (flushed, not committed): nothing is sent yet."""
     message = compose(to_address, subject, body, attachments)
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[name] = header_value(value)
     email = OutgoingEmail(customer_id=customer_id, campaign_id=campaign_id, about=about, about_id=about_id,
-                          to_address=to_address, subject=subject, body=body, raw=message.as_bytes(),
-                          created_by_id=created_by_id, status="queued")
+                          to_address=to_address, subject=header_value(subject)[:300], body=body,
+                          raw=message.as_bytes(), message_id=message["Message-ID"], created_by_id=created_by_id,
+                          status="queued")
     db.session.add(email)
     db.session.flush()
     return email
@@ -70,23 +89,45 @@ def _connect():
     return server
 
 
-def _smtp_send(server, email: OutgoingEmail) -> None:
-    from email import message_from_bytes, policy
+def _smtp_data(raw: bytes) -> bytes:
+    """The message as SMTP's DATA carries it: CRLF line ends, a leading "." doubled, ending in CRLF."""
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
 
-    message = message_from_bytes(email.raw, policy=policy.SMTP)
+
+def _check(reply, accepted, refused_for_good):
+    code, text = reply
+    if code in accepted:
+        return
+    error = smtplib.SMTPResponseException(code, text)
+    raise (MessageRefused if refused_for_good and 500 <= code < 600 else MailServerProblem)(_describe(error))
+
+
+def _hand_over(server, email: OutgoingEmail, mark_handed) -> None:
+    """Send one email; `mark_handed()` is called (and must commit) after the whole message is with the server
+    and before the final "." that makes the server take it. Raises MessageRefused, MailServerProblem, ClaimLost;
+    `email.handed` tells whether the point of no return was passed."""
+    data = _smtp_data(email.raw)
+    options = ["BODY=8BITMIME"] if server.has_extn("8bitmime") and any(b > 127 for b in data) else []
+    if not email.to_address.isascii() and server.has_extn("smtputf8"):
+        options.append("SMTPUTF8")
+    server.ehlo_or_helo_if_needed()
+    _check(server.mail(current_app.config["MAIL_FROM"], options), (250,), refused_for_good=False)
     try:
-        refused = server.send_message(message, from_addr=current_app.config["MAIL_FROM"],
-                                      to_addrs=[email.to_address])
-    except smtplib.SMTPRecipientsRefused as error:
-        raise MessageRefused(_describe(error)) from error
-    except smtplib.SMTPDataError as error:
-        if 500 <= error.smtp_code < 600:
-            raise MessageRefused(_describe(error)) from error
-        raise MailServerProblem(_describe(error)) from error
-    except smtplib.SMTPSenderRefused as error:
-        raise MailServerProblem(_describe(error)) from error
-    if refused:
-        raise MessageRefused(_describe(refused))
+        _check(server.rcpt(email.to_address), (250, 251), refused_for_good=True)
+        server.putcmd("data")
+        _check(server.getreply(), (354,), refused_for_good=True)
+    except MessageRefused:
+        server.rset()
+        raise
+    server.send(data)
+    if not mark_handed():
+        raise ClaimLost(email.id)
+    email.handed = True
+    server.send(b".\r\n")
+    _check(server.getreply(), (250,), refused_for_good=True)
 
 
 def _describe(error) -> str:
@@ -110,51 +151,129 @@ class Delivery:
         return self.problem is None
 
 
-def deliver(emails: list[OutgoingEmail]) -> Delivery:
-    """Send these queued emails over one connection. Each outcome is recorded on its row (not committed).
+class _Run:
+    """One sending run: its claim token, its connection (opened on the first email), what it did."""
 
-    A connection or login problem stops the run and leaves every unsent email queued, its attempt counted.
-    """
-    result = Delivery()
-    emails = [e for e in emails if e.status == "queued"]
-    if not emails:
-        return result
-    if current_app.config["MAIL_BACKEND"] == "local":
-        # Development and tests: recorded as sent, nothing leaves the machine.
-        for email in emails:
-            email.attempts += 1
-            email.status, email.sent_at, email.last_error = "sent", utcnow(), None
-            result.sent += 1
-        return result
-    server = None
-    tried = set()
-    try:
-        server = _connect()
-        for email in emails:
-            tried.add(email.id)
-            email.attempts += 1
+    def __init__(self):
+        self.token, self.server, self.result, self.handed_at = new_token(), None, Delivery(), None
+        self.local = current_app.config["MAIL_BACKEND"] == "local"
+
+    def claim(self, only_id=None) -> Optional[OutgoingEmail]:
+        condition = claimable() if only_id is None else and_(OutgoingEmail.id == only_id, claimable())
+        ids = claim(OutgoingEmail, condition, (OutgoingEmail.id,), limit=1, values={
+            "status": "sending", "claim_token": self.token, "claimed_at": utcnow(), "handed_at": None,
+            "attempts": OutgoingEmail.attempts + 1})
+        db.session.commit()
+        return db.session.get(OutgoingEmail, ids[0], populate_existing=True) if ids else None
+
+    def send(self, email: OutgoingEmail) -> bool:
+        """Send one claimed email and record the outcome. False when the server is down: stop the run."""
+        if self.local:
+            # Development and tests: recorded as sent, nothing leaves the machine.
+            self._finish(email, status="sent", sent_at=utcnow(), last_error=None)
+            self.result.sent += 1
+            return True
+        email.handed = False
+        try:
+            if self.server is None:
+                self.server = _connect()
+            _hand_over(self.server, email, lambda: self._mark_handed(email))
+        except MessageRefused as error:
+            self._finish(email, status="failed", last_error=str(error))
+            self.result.refused += 1
+        except ClaimLost:
+            self._hang_up()                 # the unfinished message dies with the connection
+        except (MailServerProblem, smtplib.SMTPException, OSError) as error:
+            self._hang_up()
+            if email.handed and not isinstance(error, MailServerProblem):
+                # The connection broke after the server had the whole message: it went out. Sending it again
+                # could only make a copy.
+                self._finish(email, status="sent", sent_at=self.handed_at, last_error=None)
+                self.result.sent += 1
+                return True
+            self.result.problem = _describe(error)
+            self._finish(email, status="queued", handed_at=None, last_error=self.result.problem)
+            return False
+        else:
+            self._finish(email, status="sent", sent_at=utcnow(), last_error=None)
+            self.result.sent += 1
+        return True
+
+    def _mark_handed(self, email) -> bool:
+        self.handed_at = utcnow()
+        held = still_held(OutgoingEmail, email.id, self.token, {"handed_at": self.handed_at})
+        db.session.commit()
+        return held
+
+    def _finish(self, email, **values):
+        still_held(OutgoingEmail, email.id, self.token, {**values, "claim_token": None})
+        db.session.commit()
+
+    def _hang_up(self):
+        if self.server is not None:
             try:
-                _smtp_send(server, email)
-            except MessageRefused as error:
-                email.status, email.last_error = "failed", str(error)
-                result.refused += 1
-            else:
-                email.status, email.sent_at, email.last_error = "sent", utcnow(), None
-                result.sent += 1
-    except (MailServerProblem, smtplib.SMTPException, OSError) as error:
-        result.problem = _describe(error)
-        for email in emails:
-            if email.status == "queued":
-                # The server was down for every email still waiting: each counts an attempt, keeps the reason.
-                email.attempts += 0 if email.id in tried else 1
-                email.last_error = result.problem
-    finally:
-        if server is not None:
-            try:
-                server.quit()
+                self.server.close()
             except (smtplib.SMTPException, OSError):
                 pass
-    return result
+        self.server = None
+
+    def close(self):
+        if self.server is not None:
+            try:
+                self.server.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        self.server = None
+
+
+def claimable():
+    """Waiting, or claimed by a run that died before handing it to the server (its lease is over)."""
+    lease_over = abandoned_before(current_app.config["MAIL_CLAIM_SECONDS"])
+    return or_(OutgoingEmail.status == "queued",
+               and_(OutgoingEmail.status == "sending", OutgoingEmail.handed_at.is_(None),
+                    OutgoingEmail.claimed_at < lease_over))
+
+
+def settle_abandoned_handovers() -> int:
+    """Emails a killed run had handed to the server but not marked: the server has them, so they are sent."""
+    lease_over = abandoned_before(current_app.config["MAIL_CLAIM_SECONDS"])
+    result = db.session.execute(
+        update(OutgoingEmail).where(OutgoingEmail.status == "sending", OutgoingEmail.handed_at.is_not(None),
+                                    OutgoingEmail.claimed_at < lease_over)
+        .values(status="sent", sent_at=OutgoingEmail.handed_at, claim_token=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+def deliver(emails: list[OutgoingEmail]) -> Delivery:
+    """Send these queued emails over one connection, each claimed, sent and marked in its own transaction.
+
+    Commits first: the emails (and whatever the caller changed with them) are safe before anything is sent.
+    A connection or login problem stops the run; the email it happened on and those not tried yet stay queued,
+    with the reason.
+    """
+    ids = [e.id for e in emails]
+    db.session.commit()
+    run = _Run()
+    try:
+        for position, email_id in enumerate(ids):
+            email = run.claim(only_id=email_id)
+            if email is not None and not run.send(email):
+                _note_problem(ids[position + 1:], run.result.problem)
+                break
+    finally:
+        run.close()
+    return run.result
+
+
+def _note_problem(ids, problem):
+    # The server was down for every email still waiting: each counts an attempt, keeps the reason.
+    if ids:
+        db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id.in_(ids), OutgoingEmail.status == "queued")
+                           .values(attempts=OutgoingEmail.attempts + 1, last_error=problem)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
 
 
 def queued(limit=100) -> list[OutgoingEmail]:
@@ -163,10 +282,24 @@ def queued(limit=100) -> list[OutgoingEmail]:
 
 
 def drain_queue(limit=100) -> Delivery:
-    """The cron job: send what is queued, oldest first, and commit the outcome."""
-    result = deliver(queued(limit))
-    db.session.commit()
-    return result
+    """The cron job: send what is waiting, oldest first, one claimed email at a time (another run, here or on
+    another machine, takes the others)."""
+    settle_abandoned_handovers()
+    run = _Run()
+    try:
+        for _n in range(limit):
+            email = run.claim()
+            if email is None:
+                break
+            if not run.send(email):
+                waiting = db.session.scalars(select(OutgoingEmail.id).where(OutgoingEmail.status == "queued",
+                                                                            OutgoingEmail.id != email.id)
+                                             .order_by(OutgoingEmail.id).limit(limit)).all()
+                _note_problem(waiting, run.result.problem)
+                break
+    finally:
+        run.close()
+    return run.result
 
 
 def queued_about(about: str, about_id: int) -> list[OutgoingEmail]:

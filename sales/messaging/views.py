@@ -120,6 +120,8 @@ def retry(email_id):
     _check_form()
     if email.status == "sent":
         flash(_("That email was sent already."), "success")
+    elif email.status == "sending":
+        flash(_("That email is being sent right now."), "success")
     else:
         email.status = "queued"      # a refused email may be retried after the address was fixed elsewhere
         send_now(email)
@@ -138,9 +140,12 @@ def _back():
 @require("mail.outbox")
 def outbox():
     view = request.args.get("view") if request.args.get("view") in OUTBOX_VIEWS else "queued"
-    statement = (select(OutgoingEmail).where(OutgoingEmail.status == view)
+    # Waiting includes what a sending run holds right now.
+    shown = ("queued", "sending") if view == "queued" else (view,)
+    statement = (select(OutgoingEmail).where(OutgoingEmail.status.in_(shown))
                  .order_by(OutgoingEmail.id.desc()))
     counts = dict(db.session.execute(select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)).all())
+    counts["queued"] = counts.get("queued", 0) + counts.pop("sending", 0)
     page = paginate(statement, page_number(request.args.get("page")), 50)
     config = current_app.config
     return render_page(None, "messaging/_outbox.html", title=_("Outbox"), page=page, view=view, counts=counts,

@@ -3,11 +3,11 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
+from wtforms import (DateField, FieldList, Form, FormField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sales.forms import LocalDecimalField, VersionedForm
+from sales.forms import IntegerField, LocalDecimalField, SingleLine, VersionedForm
 
 MAX_QUANTITY = Decimal("100000")
 
@@ -55,7 +55,7 @@ class ProductForm(VersionedForm):
     unit_price = LocalDecimalField(_l("Unit price"), places=2, validators=[
         DataRequired(message=_l("Write the price.")), NumberRange(min=0, max=10_000_000)])
     tax_rate = LocalDecimalField(_l("Tax %"), places=2, default=Decimal("21"), validators=[
-        Optional(), NumberRange(min=0, max=100, message=_l("A tax rate is between 0 and 100 %."))])
+        Optional(), NumberRange(min=0, max=100, message=_l("A tax rate is between 0 and 100 %%."))])
     stock_on_hand = IntegerField(_l("Stock on hand"), validators=[Optional(), NumberRange(min=0)])
     warranty_months = IntegerField(_l("Warranty (months)"), validators=[Optional(), NumberRange(min=0, max=240)])
     competitor_note = TextAreaField(_l("Against competitors' offers"), validators=[Optional(), Length(max=3000)])
@@ -63,7 +63,7 @@ class ProductForm(VersionedForm):
 
 
 class ShopDocumentForm(FlaskForm):
-    shop_name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
+    shop_name = StringField(_l("Shop name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=400)])
     tax_id = StringField(_l("Tax ID"), validators=[Optional(), Length(max=40)])
     currency = SelectField(_l("Currency"), choices=[("EUR", "EUR €"), ("USD", "USD $"), ("GBP", "GBP £"),

@@ -3,6 +3,7 @@ what changed between revisions, and product suggestions."""
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
@@ -151,6 +152,27 @@ def changes(previous, current):
         "totals": [(name, getattr(previous, name), getattr(current, name))
                    for name in ("subtotal", "tax_total", "total") if getattr(previous, name) != getattr(current, name)],
     }
+
+
+HEADER_FIELDS = ("valid_until", "need", "solution", "benefits", "terms", "notes")
+
+
+def typed_draft(lines, header):
+    """What a person typed into a draft's form, shaped like a revision so `changes()` can compare it with the
+    saved one: lines (dicts from the form) with their amounts, totals, and the header fields."""
+    typed_lines, amounts = [], []
+    for data in lines:
+        money = line_amounts(data["quantity"], data["unit_price"], data["discount_percent"], data["tax_rate"])
+        amounts.append(money)
+        typed_lines.append(SimpleNamespace(**data, net=money.net))
+    subtotal, tax_total, total = document_totals(amounts)
+    return SimpleNamespace(lines=typed_lines, subtotal=subtotal, tax_total=tax_total, total=total, **header)
+
+
+def header_changes(saved, typed):
+    """Header fields where the saved draft and the typed one differ: (field, saved, typed)."""
+    return [(name, getattr(saved, name), getattr(typed, name)) for name in HEADER_FIELDS
+            if (getattr(saved, name) or None) != (getattr(typed, name) or None)]
 
 
 def suggestions(customer_id, product_ids, limit=5):

@@ -5,12 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
-from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision
+from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision, User
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.ids import record_id
 from sales.pagination import page_number, paginate
 from sales import records
 from sales.policy import require
@@ -62,28 +64,52 @@ def _choices(form, customer, quote=None):
     return products
 
 
-def _apply_header(revision, form):
-    for name in ("valid_until", "need", "solution", "benefits", "terms", "notes"):
+def _header_values(form):
+    values = {}
+    for name in rules.HEADER_FIELDS:
         value = getattr(form, name).data
-        setattr(revision, name, value.strip() or None if isinstance(value, str) else value)
+        values[name] = value.strip() or None if isinstance(value, str) else value
+    return values
 
 
-def _form_page(form, customer, quote=None, revision=None, status=200):
+def _apply_header(revision, form):
+    for name, value in _header_values(form).items():
+        setattr(revision, name, value)
+
+
+def _form_page(form, customer, quote=None, revision=None, status=200, conflict=None):
     products = _choices(form, customer, quote)
     chosen = [entry.form.product_id.data for entry in form.lines if entry.form.product_id.data]
     return render_page(None, "quotes/_form.html", title=_("Quote for %(name)s", name=customer.name), form=form,
                        customer=customer, quote=quote, revision=revision, products=products,
-                       suggestions=rules.suggestions(customer.id, chosen), status=status)
+                       suggestions=rules.suggestions(customer.id, chosen), status=status, conflict=conflict)
+
+
+def _conflict(form, quote_id):
+    """Someone saved this draft since the form was loaded: what theirs has against what this person typed.
+    The form keeps the typed version, now at the saved version number: saving again replaces theirs."""
+    db.session.rollback()
+    quote = get_quote_or_404(quote_id)
+    revision = quote.latest
+    lines = read_lines(form)
+    typed = rules.typed_draft(lines, _header_values(form)) if lines is not None else None
+    conflict = {"by": db.session.get(User, revision.updated_by_id) if revision.updated_by_id else None,
+                "at": revision.updated_at,
+                "lines": rules.changes(revision, typed) if typed else None,
+                "header": rules.header_changes(revision, typed) if typed else [],
+                "editable": revision.status == "draft"}
+    form.version.data = revision.version
+    return _form_page(form, quote.customer, quote, revision, status=409, conflict=conflict)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require("quotes.edit")
 def new():
     # A quote is made on a lead the user works (H2): another seller's lead is not there for them.
-    lead_id = request.values.get("lead_id", type=int)
+    lead_id = request.values.get("lead_id", type=record_id)
     lead = records.get_or_404(Lead, lead_id, change=True) if lead_id else None
-    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=int) or 0)
-    customer = db.session.get(Customer, request.values.get("customer_id", type=int) or 0)
+    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=record_id) or 0)
+    customer = db.session.get(Customer, request.values.get("customer_id", type=record_id) or 0)
     customer = customer or (lead.customer if lead else None) or (inquiry.customer if inquiry else None)
     if customer is None:
         matches = db.session.scalars(search_statement(request.args.get("q", "")).limit(20)).all() \
@@ -125,6 +151,11 @@ def edit(quote_id):
     quote = get_quote_or_404(quote_id, change=True)
     revision = quote.latest
     if revision.status != "draft":
+        if request.method == "POST" and QuoteForm().validate_on_submit():
+            # Sent while this person was typing: show them what they typed instead of throwing it away.
+            form = QuoteForm()
+            _choices(form, quote.customer)
+            return _conflict(form, quote_id)
         flash(_("Revision %(n)d was sent, so it cannot change. Make a new revision instead.", n=revision.number),
               "error")
         return redirect(url_for("quotes.show", quote_id=quote.id), 303)
@@ -141,16 +172,17 @@ def edit(quote_id):
         return _form_page(form, quote.customer, quote, revision)
     if form.validate_on_submit():
         if form.loaded_version() != revision.version:
-            form.version.errors.append(_("Someone else changed this draft meanwhile. Your lines are kept below; "
-                                         "save again to replace theirs."))
-            form.version.data = revision.version
-            return _form_page(form, quote.customer, quote, revision, status=409)
+            return _conflict(form, quote_id)
         lines = read_lines(form)
         if lines is not None:
-            quote.lead_id = form.lead_id.data or None
-            _apply_header(revision, form)
-            rules.set_lines(revision, lines)
-            db.session.commit()
+            try:
+                quote.lead_id = form.lead_id.data or None
+                _apply_header(revision, form)
+                rules.set_lines(revision, lines)
+                db.session.commit()
+            except StaleDataError:
+                # Saved by someone else between our check and our write: the same answer as above.
+                return _conflict(form, quote_id)
             flash(_("Draft saved."), "success")
             return redirect(url_for("quotes.show", quote_id=quote.id), 303)
     return _form_page(form, quote.customer, quote, revision, status=422 if request.method == "POST" else 200)

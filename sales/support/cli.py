@@ -2,11 +2,12 @@
 import click
 
 from extensions import db
+from sales.cron import job
 from sales.support import bp, rules
 
 
-
 @bp.cli.command("maintenance-due")
+@job("maintenance-due")
 def maintenance_due():
     """Open a maintenance ticket for every plan due today or earlier. Safe to run more than once a day."""
     created = rules.create_due_maintenance_tickets(rules.shop_today())

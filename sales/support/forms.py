@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (DateField, DecimalField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from sales.forms import VersionedForm
+from sales.forms import IntegerField, VersionedForm
 
 KIND_CHOICES = [("repair", _l("Repair")), ("installation", _l("Installation")),
                 ("maintenance", _l("Maintenance")), ("training", _l("Training")),

@@ -10,6 +10,7 @@ from models import Customer, MaintenancePlan, Promise, User, utcnow
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales import records
+from sales.ids import record_id
 from sales.policy import require
 from sales.support import bp, rules
 from sales.support.forms import MaintenancePlanForm, PromiseForm
@@ -23,19 +24,19 @@ def _customer_or_404(customer_id):
 @require("tickets.view")
 def maintenance():
     today = rules.shop_today()
-    plans = rules.maintenance_due_soon(today, days=request.args.get("days", 30, type=int) or 30)
+    plans = rules.maintenance_due_soon(today, days=min(max(request.args.get("days", 30, type=int), 1), 3660))
     return render_page("support/maintenance.html", "support/_maintenance.html", plans=plans, today=today)
 
 
 @bp.route("/maintenance/new", methods=["GET", "POST"])
 @require("maintenance.plan")
 def new_plan():
-    customer = _customer_or_404(request.values.get("customer_id", type=int))
+    customer = _customer_or_404(request.values.get("customer_id", type=record_id))
     lines = rules.sold_lines(customer.id)
     form = MaintenancePlanForm()
     form.order_line_id.choices = [(line.id, f"{line.order.number} · {line.description}") for line in lines]
-    if request.method == "GET" and request.args.get("line", type=int):
-        form.order_line_id.data = request.args.get("line", type=int)
+    if request.method == "GET" and request.args.get("line", type=record_id):
+        form.order_line_id.data = request.args.get("line", type=record_id)
     if form.validate_on_submit():
         db.session.add(MaintenancePlan(customer=customer, order_line_id=form.order_line_id.data,
                                        every_months=form.every_months.data, next_due_on=form.next_due_on.data,
@@ -82,7 +83,7 @@ def promises():
 @bp.route("/promises/new", methods=["GET", "POST"])
 @require("promises.edit")
 def new_promise():
-    customer = _customer_or_404(request.values.get("customer_id", type=int))
+    customer = _customer_or_404(request.values.get("customer_id", type=record_id))
     # A seller promises on their own sales, in their own name; the owner for anyone.
     orders = [o for o in rules.customer_orders(customer.id) if records.may_change(current_user, o)]
     form = PromiseForm()

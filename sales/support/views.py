@@ -15,6 +15,7 @@ from sales import idempotency
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.ids import record_id
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.support import bp, rules
@@ -57,7 +58,7 @@ def _line_label(line):
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @require("tickets.open")
 def new():
-    customer_id = request.values.get("customer_id", type=int)
+    customer_id = request.values.get("customer_id", type=record_id)
     customer = db.session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         # First pick the customer: a plain search form, so it works without JavaScript.
@@ -69,7 +70,7 @@ def new():
     form.order_line_id.choices = [(0, _("None / not bought here"))] + [(line.id, _line_label(line)) for line in lines]
     form.assignee_id.choices = _assignee_choices()
     if request.method == "GET":
-        form.order_line_id.data = request.args.get("line", type=int) or (lines[0].id if lines else 0)
+        form.order_line_id.data = request.args.get("line", type=record_id) or (lines[0].id if lines else 0)
         form.assignee_id.data = current_user.id if current_user.role == "support" else 0
     if form.validate_on_submit():
         line = db.session.get(OrderLine, form.order_line_id.data) if form.order_line_id.data else None

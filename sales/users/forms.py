@@ -3,13 +3,13 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from sales.accounts.forms import LANGUAGE_CHOICES, language_code
-from sales.forms import VersionedForm
+from sales.forms import SingleLine, VersionedForm
 
 ROLE_CHOICES = [("seller", _l("Seller")), ("support", _l("Support")), ("owner", _l("Owner"))]
 
 
 class UserForm(VersionedForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="seller",
                        description=_l("Sellers work leads and quotes; support handles tickets; "

@@ -1,0 +1,58 @@
+"""Claiming work in the database, so that two runs of a job (two cron runs overlapping, two machines on one
+PostgreSQL, a web request and the cron) never take the same row.
+
+A claim is one UPDATE that marks the rows it takes and returns their ids, committed at once by the caller:
+
+- PostgreSQL: the rows are chosen with `FOR UPDATE SKIP LOCKED`, so a second run passes over rows the first is
+  claiming right now instead of waiting for them or taking them too;
+- SQLite: the UPDATE takes the database's single write lock before it reads, so the second run waits and then
+  finds the rows already marked.
+
+The marks say who holds a row (a token) and since when; a job treats a claim older than its lease as abandoned
+(the run was killed) and may claim the row again, and only the holder of the current token may finish it
+(`still_held`). Rows are taken in the order given, oldest work first.
+"""
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from extensions import db
+from models import utcnow
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def claim(model, condition, order_by, values, limit=1) -> list[int]:
+    """Mark up to `limit` rows of `model` matching `condition` with `values`; returns the ids taken, in order.
+
+    Not committed: commit right away, on its own, for the claim to be seen by other runs.
+    """
+    chosen = select(model.id).where(condition).order_by(*order_by).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    ids = db.session.scalars(
+        update(model).where(model.id.in_(chosen.scalar_subquery())).values(values)
+        .returning(model.id).execution_options(synchronize_session=False)).all()
+    return sorted(ids, key=_order_of(ids, model, order_by)) if len(ids) > 1 else ids
+
+
+def _order_of(ids, model, order_by):
+    # UPDATE … RETURNING hands rows back in no promised order: read the order once more.
+    ranked = db.session.scalars(select(model.id).where(model.id.in_(ids)).order_by(*order_by)).all()
+    position = {ident: n for n, ident in enumerate(ranked)}
+    return lambda ident: position[ident]
+
+
+def abandoned_before(lease_seconds: float, now: datetime | None = None) -> datetime:
+    """Claims made before this moment belong to a run that died: its lease is over."""
+    return (now or utcnow()) - timedelta(seconds=lease_seconds)
+
+
+def still_held(model, ident, token, values) -> bool:
+    """Apply `values` to the row only if `token` still holds it; False if another run took it over meanwhile."""
+    result = db.session.execute(update(model).where(model.id == ident, model.claim_token == token).values(values)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -1,0 +1,23 @@
+"""Record ids as they come in from URLs and query strings: a positive integer that fits the database's 63-bit
+integers, or nothing. Anything else (0, -1, 2^64, "12abc") is not an id of any record: 404, never a crash."""
+from werkzeug.routing import IntegerConverter, ValidationError
+
+MAX_ID = 2 ** 63 - 1
+
+
+def record_id(text):
+    """For `request.args.get(name, type=record_id)`: an id, or ValueError (werkzeug then gives the default)."""
+    value = int(str(text).strip(), 10)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: digits only (as before), and only values a row id can have."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if not 0 < number <= MAX_ID:
+            raise ValidationError()
+        return number
