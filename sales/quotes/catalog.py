@@ -13,7 +13,8 @@ from models import Product
 from sales.csv_export import csv_response
 from sales.forms import parse_local_decimal
 from sales.htmx import render_page
-from sales.leads.imports import ImportError_, decode, read_rows
+from sales.import_files import FileProblem as ImportError_
+from sales.import_files import read_table, read_upload
 from sales.pagination import page_number, paginate
 from sales.policy import require
 from sales.quotes import catalog_bp as bp
@@ -184,7 +185,8 @@ def import_csv():
         try:
             if not upload or not upload.filename:
                 raise ImportError_(_("Choose a CSV file to import."))
-            header, rows = read_rows(decode(upload.read()))
+            text, _sheets = read_upload(upload.filename, upload.read())
+            header, rows, _delimiter = read_table(text)
             result = import_products(header, rows)
             db.session.commit()
         except ImportError_ as problem:

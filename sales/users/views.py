@@ -36,7 +36,7 @@ def new():
         if rules.email_taken(form.email.data):
             form.email.errors.append(_("Another user already has this email."))
         else:
-            user = User(name="", email=form.email.data)
+            user = User(name="", email=form.email.data or None)
             rules.apply_user_form(user, form)
             db.session.add(user)
             db.session.commit()
@@ -92,6 +92,9 @@ def new_password_link(user_id):
         abort(400)
     if not user.active:
         flash(_("Activate the account first."), "error")
+        return redirect(url_for("users.show", user_id=user.id), 303)
+    if not user.email:
+        flash(_("Add their email first: they sign in with it."), "error")
         return redirect(url_for("users.show", user_id=user.id), 303)
     # A new link makes the older ones useless, and signs the user out everywhere.
     user.rotate_session_token()
