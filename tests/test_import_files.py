@@ -279,3 +279,50 @@ def test_reimport_by_id_updates_what_changed(as_owner, app):
         x1 = db.session.scalars(select(Lead).where(Lead.external_id == "X1")).one()
         assert x1.stage.kind == "won" and x1.closed_at.date().isoformat() == "2017-06-01" and x1.won_amount == 900
         assert db.session.scalar(select(func.count()).select_from(Lead)) == 2
+
+
+# --- Users ---------------------------------------------------------------------------------------------------
+
+def test_the_sample_sales_team_comes_in_from_the_users_page(as_owner, app):
+    from tests.test_history_import import SAMPLE
+    import csv as csv_module
+
+    with open(SAMPLE / "sales_teams.csv", encoding="utf-8", newline="") as handle:
+        team = [row["sales_agent"] for row in csv_module.DictReader(handle)]
+    page = as_owner.post("/users/import", data={"file": (io.BytesIO((SAMPLE / "sales_teams.csv").read_bytes()),
+                                                         "sales_teams.csv")}, content_type="multipart/form-data")
+    assert f"{len(team)} new users, 0 given an email, 0 already here." in text_of(page)
+    again = as_owner.post("/users/import", data={"file": (io.BytesIO((SAMPLE / "sales_teams.csv").read_bytes()),
+                                                          "sales_teams.csv")}, content_type="multipart/form-data")
+    assert f"0 new users, 0 given an email, {len(team)} already here." in text_of(again)
+    with app.app_context():
+        sellers = db.session.scalars(select(User).where(User.name.in_(team))).all()
+        assert len(sellers) == len(team) and all(u.role == "seller" and u.email is None for u in sellers)
+    # The deal import now finds every seller of the pipeline by name: none is proposed as new.
+    response = upload(as_owner, (SAMPLE / "sales_pipeline.csv").read_bytes(), "sales_pipeline.csv")
+    as_owner.post(response.location, data={"map-seller": "1", "map-customer": "3", "map-stage": "4",
+                                           "date_format": "mdy", "action": "values"})
+    values = as_owner.get(response.location + "/values").get_data(as_text=True)
+    assert "new seller account" not in values
+    assert re.search(r'<label for="(value-seller-\d+)">Moses Frase</label>', values)
+
+
+def test_users_with_email_and_role_and_the_problems_of_a_users_file(as_owner, app):
+    with app.app_context():
+        db.session.add(User(name="Eva Pardo", email=None, role="seller"))   # brought in by a deal import
+        db.session.commit()
+    content = ("Nombre;Correo;Rol\nEva Pardo;eva@shop.example;vendedora\nLuis Gil;luis@shop.example;soporte\n"
+               ";x@shop.example;seller\nMar;not-an-email;seller\nPaco;;jefe de todo\n")
+    page = text_of(as_owner.post("/users/import", data={"file": (io.BytesIO(content.encode()), "equipo.csv")},
+                                 content_type="multipart/form-data"))
+    assert "1 new users, 1 given an email, 0 already here." in page
+    assert "4 name No name." in page and "5 email “not-an-email” is not an email address." in page
+    assert "6 role “jefe de todo” is not a role" in page
+    with app.app_context():
+        assert db.session.scalars(select(User.email).where(User.name == "Eva Pardo")).one() == "eva@shop.example"
+        assert db.session.scalars(select(User.role).where(User.name == "Luis Gil")).one() == "support"
+    bad = as_owner.post("/users/import", data={"file": (io.BytesIO(b"%PDF-1.4"), "x.pdf")},
+                        content_type="multipart/form-data")
+    assert bad.status_code == 422 and "PDF" in text_of(bad)
+    exported = as_owner.get("/users/export.csv").get_data(as_text=True)
+    assert exported.startswith("\ufeffName,Email,Role") and "Luis Gil,luis@shop.example,support" in exported

@@ -109,11 +109,10 @@ def edit(product_id=None):
 @bp.route("/export.csv")
 @require("quotes.view")
 def export():
-    products = db.session.scalars(select(Product).order_by(Product.code)).all()
-    rows = [(p.code, p.name, p.category, p.unit, p.unit_price, p.tax_rate, p.warranty_months, p.stock_on_hand,
-             "1" if p.active else "0", p.description) for p in products]
-    return csv_response("catalog.csv", ["code", "name", "category", "unit", "unit_price", "tax_rate",
-                                        "warranty_months", "stock", "active", "description"], rows)
+    from sales.exports import product_rows
+
+    header, rows = product_rows()
+    return csv_response("catalog.csv", header, rows)
 
 
 def _slug(text):

@@ -101,3 +101,37 @@ def new_password_link(user_id):
     db.session.commit()
     flash(_("A new set-password link is ready. Older links no longer work."), "success")
     return redirect(url_for("users.show", user_id=user.id, link=1), 303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("users.manage")
+def import_users():
+    """The staff list from a CSV or spreadsheet: name, and optionally email and role."""
+    from sales.import_files import MAX_BYTES, FileProblem, read_upload
+    from sales.users.imports import import_users as import_rows
+
+    form = EmptyForm()
+    result = error = None
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        try:
+            if not upload or not upload.filename:
+                raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
+            text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
+            result = import_rows(text)
+            db.session.commit()
+        except FileProblem as problem:
+            db.session.rollback()
+            error = str(problem)
+    return render_page("users/import.html", "users/_import.html", form=form, result=result, error=error,
+                       status=422 if error else 200)
+
+
+@bp.route("/export.csv")
+@require("users.manage")
+def export_users():
+    from sales.csv_export import csv_response
+    from sales.exports import user_rows
+
+    header, rows = user_rows()
+    return csv_response("users.csv", header, rows)
