@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     Numeric,
     String,
     Table,
@@ -198,6 +199,8 @@ class Customer(TrackedMixin, db.Model):
     portal_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     # The account's ID in the file it was imported from: importing that file again updates, never copies.
     external_id: Mapped[Optional[str]] = mapped_column(String(80), index=True, unique=True)
+    # The owner's own fields (sector, revenue…): {field key: value as text, see sales/custom_fields.py}.
+    custom: Mapped[Optional[dict]] = mapped_column(JSON)
 
     owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
@@ -446,6 +449,8 @@ class Lead(TrackedMixin, db.Model):
     lost_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("competitors.id", ondelete="SET NULL"))
     # The deal's ID in the file it was imported from: importing that file again updates, never copies.
     external_id: Mapped[Optional[str]] = mapped_column(String(80), index=True, unique=True)
+    # The owner's own fields: {field key: value as text, see sales/custom_fields.py}.
+    custom: Mapped[Optional[dict]] = mapped_column(JSON)
 
     customer: Mapped[Customer] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
@@ -486,6 +491,33 @@ class StageChange(db.Model):
     from_stage: Mapped[Optional[PipelineStage]] = relationship(foreign_keys=[from_stage_id])
     to_stage: Mapped[PipelineStage] = relationship(foreign_keys=[to_stage_id])
     changed_by: Mapped[Optional[User]] = relationship()
+
+
+CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice", "yes_no")
+
+
+class CustomField(TrackedMixin, db.Model):
+    """A field the owner adds to customers or leads (sector, revenue, size of the fleet…)."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (
+        Index("uq_custom_fields_entity_key", "entity", "key", unique=True),
+        CheckConstraint("entity IN ('customer', 'lead')", name="entity"),
+        CheckConstraint("kind IN ('text', 'number', 'date', 'choice', 'yes_no')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10), default="customer")
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    choices: Mapped[Optional[str]] = mapped_column(Text)      # one per line, for kind "choice"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]
 
 
 class LeadProduct(db.Model):

@@ -57,10 +57,15 @@ def product_rows():
 
 
 def customer_rows():
-    """(header, rows) of the customers with their contact details."""
+    """(header, rows) of the customers with their contact details and the owner's custom fields (one column
+    each, named by its label, values as the import reads them)."""
+    from sales.custom_fields import all_fields
+
     customers = db.session.scalars(select(Customer).order_by(Customer.id)).all()
+    fields = all_fields("customer")
     header = [_("Customer ID"), _("Name"), _("Kind"), _("Contact person"), _("Tax ID"), _("Email"), _("Phone"),
               _("Mobile"), _("Street"), _("Postal code"), _("City"), _("Region"), _("Country"), _("Notes")]
+    header += [f.label for f in fields]
     return header, [(c.external_id or f"mostrador-{c.id}", c.name, c.kind, c.contact_person, c.tax_id, c.email,
-                     c.phone, c.mobile, c.street, c.postal_code, c.city, c.region, c.country, c.notes)
-                    for c in customers]
+                     c.phone, c.mobile, c.street, c.postal_code, c.city, c.region, c.country, c.notes,
+                     *[(c.custom or {}).get(f.key, "") for f in fields]) for c in customers]

@@ -32,7 +32,7 @@ def figures(app):
                                        for f in funnel.funnel(period)}
         result["stages"] = {stages[k]: n for k, n in db.session.execute(
             select(Lead.stage_id, func.count()).group_by(Lead.stage_id))}
-        result["customers"] = db.session.scalar(select(func.count()).select_from(Customer))
+        result["customers"] = {c.name: (c.kind, c.custom) for c in db.session.scalars(select(Customer))}
         return result
 
 
@@ -45,17 +45,21 @@ def empty_the_shop(app):
 
 
 def test_export_then_import_into_an_empty_shop_reproduces_every_figure(as_owner, client, app, make_user):
+    from tests.test_custom_fields import import_accounts
+
+    assert "85 new customers" in import_accounts(as_owner)[0]
     assert "7 new products" in text_of(post_file(as_owner, "/catalog/import", SAMPLE / "products.csv"))
     assert "Import finished" in import_pipeline(as_owner, app)
     before = figures(app)
     assert before["2017", "sellers"] and before["2017", "products"]
     exported = {name: as_owner.get(url).data for name, url in
                 (("catalog.csv", "/catalog/export.csv"), ("users.csv", "/users/export.csv"),
-                 ("leads.csv", "/leads/export.csv"))}
+                 ("customers.csv", "/customers/export.csv"), ("leads.csv", "/leads/export.csv"))}
 
     empty_the_shop(app)
     login(client, make_user("owner", name="New Owner", email="new-owner@shop.example"))
     assert "7 new products" in text_of(post_file(client, "/catalog/import", exported["catalog.csv"], "catalog.csv"))
+    assert "85 new customers" in import_accounts(client, exported["customers.csv"], "customers.csv")[0]
     users = text_of(post_file(client, "/users/import", exported["users.csv"], "users.csv"))
     staff = list(csv.DictReader(io.StringIO(exported["users.csv"].decode("utf-8-sig"))))
     assert f"{len(staff)} new users" in users      # the 30 sellers of the pipeline and the first shop's owner
