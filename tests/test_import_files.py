@@ -326,3 +326,11 @@ def test_users_with_email_and_role_and_the_problems_of_a_users_file(as_owner, ap
     assert bad.status_code == 422 and "PDF" in text_of(bad)
     exported = as_owner.get("/users/export.csv").get_data(as_text=True)
     assert exported.startswith("\ufeffName,Email,Role") and "Luis Gil,luis@shop.example,support" in exported
+
+
+def test_the_values_keep_the_files_order_so_the_page_and_the_form_agree(app):
+    with app.test_request_context():
+        settings = imports.Settings(mapping={"stage": 1})
+        settings.value_maps = {"stage": {"Lost": "7", "Won": "6"}}     # chosen when another column was mapped
+        imports.guess_value_maps([["a", "Won"], ["b", "Lost"], ["c", "Hot"]], settings)
+        assert list(settings.value_maps["stage"].items()) == [("Won", "6"), ("Lost", "7"), ("Hot", "")]

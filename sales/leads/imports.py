@@ -219,14 +219,12 @@ def guess_value_maps(rows, settings):
     """Fill settings.value_maps for every value of the mapped value columns not decided yet."""
     for target in VALUE_TARGETS:
         values = [value for value, _count in file_values(rows, settings, target)]
-        current = settings.value_maps.setdefault(target, {})
+        current = settings.value_maps.get(target, {})
         matched = auto_match(values, choices_for(target)) if values else {}
-        for value in values:
-            if value not in current:
-                current[value] = matched.get(value, default_for_unmatched(target))
-        for value in list(current):
-            if value not in values:
-                del current[value]
+        # In the file's order, as the page lists them: the form's numbered fields follow this order.
+        settings.value_maps[target] = {
+            value: current[value] if value in current else matched.get(value, default_for_unmatched(target))
+            for value in values}
 
 
 def undecided_values(settings):

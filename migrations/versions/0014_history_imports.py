@@ -1,8 +1,8 @@
 """history imports: external IDs on customers and deals, products on deals, stage moves marked as imported,
 sellers without an email yet, and the content hash of each import file
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 00:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
