@@ -15,11 +15,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     Numeric,
     String,
     Table,
     Text,
     event,
+    false as sa_false,
     func,
     inspect,
 )
@@ -73,7 +75,8 @@ class User(UserMixin, TrackedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    # None for a seller created by an import before the owner has their address: they cannot sign in yet.
+    email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="seller")
     active: Mapped[bool] = mapped_column(default=True)
@@ -216,6 +219,10 @@ class Customer(TrackedMixin, db.Model):
     email_opt_in: Mapped[bool] = mapped_column(default=False)
     unsubscribed_at: Mapped[Optional[datetime]]
     portal_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    # The account's ID in the file it was imported from: importing that file again updates, never copies.
+    external_id: Mapped[Optional[str]] = mapped_column(String(80), index=True, unique=True)
+    # The owner's own fields (sector, revenue…): {field key: value as text, see sales/custom_fields.py}.
+    custom: Mapped[Optional[dict]] = mapped_column(JSON)
 
     owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
@@ -481,11 +488,17 @@ class Lead(TrackedMixin, db.Model):
     won_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
     lost_reason: Mapped[Optional[str]] = mapped_column(String(20))
     lost_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("competitors.id", ondelete="SET NULL"))
+    # The deal's ID in the file it was imported from: importing that file again updates, never copies.
+    external_id: Mapped[Optional[str]] = mapped_column(String(80), index=True, unique=True)
+    # The owner's own fields: {field key: value as text, see sales/custom_fields.py}.
+    custom: Mapped[Optional[dict]] = mapped_column(JSON)
 
     customer: Mapped[Customer] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
     stage: Mapped[PipelineStage] = relationship()
     lost_to: Mapped[Optional["Competitor"]] = relationship(foreign_keys=[lost_to_id])
+    products: Mapped[list["LeadProduct"]] = relationship(back_populates="lead", cascade="all, delete-orphan",
+                                                         order_by="LeadProduct.id")
 
     @property
     def is_closed(self) -> bool:
@@ -512,11 +525,58 @@ class StageChange(db.Model):
     changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When the lead had entered the stage it leaves here: the stay's length without pairing rows in reports.
     from_stage_entered_at: Mapped[Optional[datetime]]
+    # Rebuilt from the dates of an imported file, not seen happening: reports may show or leave them out.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     lead: Mapped[Lead] = relationship()
     from_stage: Mapped[Optional[PipelineStage]] = relationship(foreign_keys=[from_stage_id])
     to_stage: Mapped[PipelineStage] = relationship(foreign_keys=[to_stage_id])
     changed_by: Mapped[Optional[User]] = relationship()
+
+
+CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice", "yes_no")
+
+
+class CustomField(TrackedMixin, db.Model):
+    """A field the owner adds to customers or leads (sector, revenue, size of the fleet…)."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (
+        Index("uq_custom_fields_entity_key", "entity", "key", unique=True),
+        CheckConstraint("entity IN ('customer', 'lead')", name="entity"),
+        CheckConstraint("kind IN ('text', 'number', 'date', 'choice', 'yes_no')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10), default="customer")
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    choices: Mapped[Optional[str]] = mapped_column(Text)      # one per line, for kind "choice"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in (self.choices or "").splitlines() if line.strip()]
+
+
+class LeadProduct(db.Model):
+    """A product a deal is about, with its quantity: a won deal counts for its products in the reports."""
+
+    __tablename__ = "lead_products"
+    __table_args__ = (
+        Index("ix_lead_products_lead", "lead_id"),
+        Index("ix_lead_products_product", "product_id", "lead_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal("1"))
+
+    lead: Mapped[Lead] = relationship(back_populates="products")
+    product: Mapped["Product"] = relationship()
 
 
 CONTACT_CHANNELS = ("visit", "call", "letter", "email", "direct_mail", "meeting", "phone_inquiry", "chat",
@@ -563,13 +623,19 @@ class ImportJob(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     settings: Mapped[Optional[str]] = mapped_column(Text)        # JSON: mapping, date format, duplicates…
-    status: Mapped[str] = mapped_column(String(12), default="mapping")  # mapping, checking, importing, done
+    # sheet (choose one), mapping, values, checking, checked, importing, done
+    status: Mapped[str] = mapped_column(String(12), default="mapping")
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     checked_rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     problems: Mapped[Optional[str]] = mapped_column(Text)        # JSON list of [line, field, message]
     result: Mapped[Optional[str]] = mapped_column(Text)          # JSON counts once done
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[Optional[datetime]]
+    # SHA-256 of the file: the same content imported again without an ID column is asked about first.
+    content_hash: Mapped[Optional[str]] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_import_jobs_kind_hash", "kind", "content_hash"),)
 
 
 # --- Sale: negotiation ------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ PERMISSIONS = {
     "customers.archive": {"owner", "seller"},
     "customers.history": {"owner", "seller", "support"},
     "users.manage": {"owner"},
+    "customers.import": {"owner", "seller"},
+    "custom_fields.manage": {"owner"},
     # Pre-sale. Which leads a seller sees is decided per record in sales/leads/rules.py.
     "leads.view": {"owner", "seller"},
     "leads.edit": {"owner", "seller"},

@@ -247,7 +247,7 @@ def test_csv_export_follows_the_filters(as_owner, owner, make_customer, make_lea
     response = as_owner.get("/leads/export.csv?source=walk_in")
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv"
-    assert body.startswith("\ufeffTitle,Customer,Email")
+    assert body.startswith("\ufeffDeal ID,Customer,Email")
     assert "'=HYPERLINK(evil)" in body          # never a live formula in a spreadsheet
     assert "Other" not in body and "ana@x.example" in body
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from extensions import db
 from models import Customer, User
 from sales.customers import bp, rules
+from sales import custom_fields
 from sales.customers.forms import CustomerForm
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -32,10 +33,16 @@ def index():
     show = request.args.get("show", "active")
     if show not in rules.SHOW_CHOICES:
         show = "active"
-    page = paginate(rules.search_statement(text, tag, show), page_number(request.args.get("page")),
-                    current_app.config["PAGE_SIZE"])
+    statement = rules.search_statement(text, tag, show)
+    fields = custom_fields.active_fields("customer")
+    chosen = next((f for f in fields if f.key == request.args.get("field")), None)
+    value = request.args.get("value", "").strip()
+    if chosen is not None and value:
+        condition = custom_fields.condition(Customer, chosen, value)
+        statement = statement.where(condition) if condition is not None else statement.where(False)
+    page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_page("customers/index.html", "customers/_results.html", page=page, q=text, tag=tag,
-                       show=show, tags=rules.popular_tags())
+                       show=show, tags=rules.popular_tags(), custom_fields=fields, field=chosen, value=value)
 
 
 def _customer_form(customer=None):
@@ -57,15 +64,19 @@ def _customer_form(customer=None):
 @require("customers.edit")
 def new():
     form = _customer_form()
-    if form.validate_on_submit():
+    fields = custom_fields.active_fields("customer")
+    custom, custom_errors = custom_fields.read_form(fields, request.form) if request.method == "POST" else ({}, {})
+    if form.validate_on_submit() and not custom_errors:
         customer = Customer()
         rules.apply_values(customer, rules.form_values(form))
+        customer.custom = custom or None
         db.session.add(customer)
         db.session.commit()
         flash(_("Customer %(name)s is saved.", name=customer.name), "success")
         return redirect(url_for("customers.show", customer_id=customer.id), 303)
     return render_page("customers/form.html", "customers/_form.html", form=form, customer=None,
-                       status=422 if form.errors else 200)
+                       custom_fields=fields, custom=custom, custom_errors=custom_errors,
+                       status=422 if form.errors or custom_errors else 200)
 
 
 @bp.route("/<int:customer_id>")
@@ -80,7 +91,7 @@ def show(customer_id):
     field_labels["unsubscribed_at"] = _("Unsubscribed from mailings")
     return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
                        timeline=timeline_for(customer, current_user), user_names=user_names, field_labels=field_labels,
-                       action_form=EmptyForm())
+                       custom_fields=custom_fields.active_fields("customer"), action_form=EmptyForm())
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -89,12 +100,16 @@ def edit(customer_id):
     customer = get_customer_or_404(customer_id, "customers.edit")
     form = _customer_form(customer)
     conflict = None
-    if form.validate_on_submit():
+    fields = custom_fields.active_fields("customer")
+    custom, custom_errors = (custom_fields.read_form(fields, request.form, customer.custom)
+                             if request.method == "POST" else (dict(customer.custom or {}), {}))
+    if form.validate_on_submit() and not custom_errors:
         values = rules.form_values(form)
         if form.loaded_version() != customer.version:
             conflict = rules.conflicting_fields(customer, values)
         else:
             rules.apply_values(customer, values)
+            customer.custom = custom or None
             try:
                 db.session.commit()
             except StaleDataError:
@@ -108,10 +123,11 @@ def edit(customer_id):
         if conflict is not None:
             # Keep what this person typed; saving again now deliberately replaces the other version.
             form.version.data = customer.version
-    status = 409 if conflict is not None else 422 if form.errors else 200
+    status = 409 if conflict is not None else 422 if form.errors or custom_errors else 200
     user_names = {u.id: u.name for u in db.session.query(User.id, User.name)}
     return render_page("customers/form.html", "customers/_form.html", form=form, customer=customer,
-                       conflict=conflict, user_names=user_names, status=status)
+                       conflict=conflict, user_names=user_names, custom_fields=fields, custom=custom,
+                       custom_errors=custom_errors, status=status)
 
 
 def _set_archived(customer_id, archived):

@@ -14,7 +14,7 @@ from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
 from sales.accounts.rules import WEB_FORM_KEY
 from sales.csv_export import csv_response
 from sales.leads import bp, rules
-from sales.leads.forms import SOURCE_NAMES, WebLeadForm
+from sales.leads.forms import WebLeadForm
 from sales.leads.stages import start_in_stage
 from sales.leads.views import _filters
 from sales.policy import public, require
@@ -141,13 +141,10 @@ def allow_embedding_the_web_form(response):
 @require("leads.view")
 def export():
     filters = _filters()
+    from sales.exports import deal_rows
+
     statement = rules.lead_statement(current_user, **filters, include_closed=True)
+    # In the columns the import reads, so the file can come back in (here or in another shop) as it left.
     # Read before streaming: the database session ends with the request, the download may outlive it.
-    leads = db.session.scalars(statement).all()
-    header = [_("Title"), _("Customer"), _("Email"), _("Phone"), _("Stage"), _("Source"), _("Estimated value"),
-              _("Expected close date"), _("Seller"), _("Priority"), _("Qualification"), _("Created")]
-    rows = [(lead.title, lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
-             lead.stage.name, SOURCE_NAMES.get(lead.source, lead.source), lead.estimated_value,
-             lead.expected_close_date, lead.seller.name if lead.seller else "", lead.priority, lead.qualification,
-             lead.created_at.date()) for lead in leads]
+    header, rows = deal_rows(statement)
     return csv_response("leads.csv", header, rows)

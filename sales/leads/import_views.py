@@ -1,4 +1,5 @@
-"""Screens of the CSV import: upload, map the columns, watch the check, import the good rows."""
+"""Screens of the deal import: upload (and pick a sheet), match the columns, match the values, watch the check,
+watch the import. Every step is a page of its own that works without JavaScript; htmx only follows the chunks."""
 import json
 
 from flask import abort, flash, redirect, request, url_for
@@ -10,110 +11,271 @@ from models import ImportJob, utcnow
 from sales.csv_export import csv_response
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
+from sales.import_files import MAX_BYTES, FileProblem, delimiter_name, read_table, read_upload
 from sales.leads import bp
 from sales.leads import imports
 from sales.leads.stages import ensure_default_stages
 from sales import records
 from sales.policy import require
 
+
 def target_labels():
     return {
-        "customer": _("Customer name"), "email": _("Email"), "phone": _("Phone"), "city": _("City"),
-        "title": _("Lead title"), "value": _("Estimated value"), "close_date": _("Expected close date"),
-        "stage": _("Stage"), "source": _("Source"), "seller": _("Seller"), "notes": _("Notes"),
+        "external_id": _("Deal ID in the file"), "customer": _("Customer name"), "email": _("Email"),
+        "phone": _("Phone"), "city": _("City"), "title": _("Lead title"), "product": _("Product(s)"),
+        "quantity": _("Quantity"), "value": _("Estimated value"), "won_amount": _("Won amount"),
+        "created_on": _("Created on / first contact"), "close_date": _("Closed on (won or lost; expected for open deals)"),
+        "stage": _("Stage"), "lost_reason": _("Lost reason"), "source": _("Source"), "seller": _("Seller"),
+        "notes": _("Notes"),
     }
 
 
+def value_target_labels():
+    return {"stage": _("Stages in the file"), "seller": _("Sellers in the file"),
+            "product": _("Products in the file"), "source": _("Sources in the file"),
+            "lost_reason": _("Lost reasons in the file")}
+
+
 def get_job_or_404(job_id):
-    return records.get_or_404(ImportJob, job_id)
+    job = records.get_or_404(ImportJob, job_id)
+    if job.kind != "leads":
+        abort(404)
+    return job
+
+
+def _upload_page(error=None, delimiter=""):
+    return render_page(None, "leads/_import_upload.html", title=_("Import leads"), form=EmptyForm(), error=error,
+                       delimiter=delimiter, max_mb=MAX_BYTES // (1024 * 1024), status=422 if error else 200)
+
+
+def _start_job(filename, text, delimiter=None):
+    """The job for a table read from an upload, ready for its mapping; FileProblem when it is no table."""
+    header, rows, delimiter = read_table(text, delimiter)
+    settings = imports.new_settings(header, rows, delimiter)
+    settings.seen_before = imports.seen_before(text)
+    job = ImportJob(user_id=current_user.id, kind="leads", filename=filename[:200], content=text,
+                    settings=settings.dump(), total_rows=len(rows), content_hash=imports.content_hash(text))
+    db.session.add(job)
+    db.session.commit()
+    return job
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @require("leads.import")
 def import_upload():
     form = EmptyForm()
+    if not form.validate_on_submit():
+        return _upload_page()
+    upload = request.files.get("file")
+    delimiter = request.form.get("delimiter", "").replace("\\t", "\t")[:1] or None
+    if not upload or not upload.filename:
+        return _upload_page(_("Choose a CSV or spreadsheet file to import."), delimiter or "")
+    try:
+        text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
+        job = _start_job(upload.filename, text, delimiter)
+    except FileProblem as problem:
+        if problem.sheets:
+            job = ImportJob(user_id=current_user.id, kind="leads", filename=upload.filename[:200],
+                            content=json.dumps(problem.sheets), status="sheet")
+            db.session.add(job)
+            db.session.commit()
+            return redirect(url_for("leads.import_sheet", job_id=job.id), 303)
+        return _upload_page(str(problem), delimiter or "")
+    return redirect(url_for("leads.import_mapping", job_id=job.id), 303)
+
+
+@bp.route("/import/<int:job_id>/sheet", methods=["GET", "POST"])
+@require("leads.import")
+def import_sheet(job_id):
+    """A workbook with several sheets holding data: which one is the list?"""
+    job = get_job_or_404(job_id)
+    if job.status != "sheet":
+        return redirect(url_for("leads.import_mapping", job_id=job.id))
+    sheets = json.loads(job.content)
     error = None
-    if form.validate_on_submit():
-        upload = request.files.get("file")
-        if not upload or not upload.filename:
-            error = _("Choose a CSV file to import.")
+    if EmptyForm().validate_on_submit():
+        chosen = request.form.get("sheet")
+        if chosen not in sheets:
+            error = _("Choose one of the sheets.")
         else:
             try:
-                text = imports.decode(upload.read(imports.MAX_BYTES + 1))
-                header, rows = imports.read_rows(text)
-            except imports.ImportError_ as problem:
+                replacement = _start_job(job.filename, sheets[chosen])
+            except FileProblem as problem:
                 error = str(problem)
             else:
-                settings = imports.Settings(mapping=imports.guess_mapping(header))
-                settings.date_format = imports.guess_date_format(
-                    imports.distinct_values(rows, settings.mapping.get("close_date"), 200))
-                settings.stage_map = {k: v for k, v in imports.guess_stage_map(
-                    imports.distinct_values(rows, settings.mapping.get("stage")), ensure_default_stages()).items()}
-                job = ImportJob(user_id=current_user.id, filename=upload.filename[:200], content=text,
-                                settings=settings.dump(), total_rows=len(rows))
-                db.session.add(job)
+                replacement.filename = f"{job.filename} · {chosen}"[:200]
+                db.session.delete(job)
                 db.session.commit()
-                return redirect(url_for("leads.import_mapping", job_id=job.id), 303)
-    return render_page(None, "leads/_import_upload.html", title=_("Import leads"), form=form, error=error,
-                       status=422 if error else 200)
+                return redirect(url_for("leads.import_mapping", job_id=replacement.id), 303)
+    return render_page(None, "leads/_import_sheet.html", title=_("Import leads"), job=job,
+                       sheets={name: text.count("\n") for name, text in sheets.items()}, error=error,
+                       form=EmptyForm(), status=422 if error else 200)
 
 
-def _settings_from_form(header, previous):
-    settings = imports.Settings(duplicates=request.form.get("duplicates", "merge"),
-                                date_format=request.form.get("date_format", previous.date_format))
-    if settings.duplicates not in ("merge", "skip"):
-        settings.duplicates = "merge"
-    if settings.date_format not in imports.DATE_FORMATS:
-        settings.date_format = "dmy"
+def _mapping_from_form(header, settings, rows):
+    duplicates = request.form.get("duplicates", settings.duplicates)
+    settings.duplicates = duplicates if duplicates in ("merge", "skip") else "merge"
+    without = request.form.get("without_customer", settings.without_customer)
+    settings.without_customer = without if without in ("skip", "prospect", "placeholder") else "skip"
+    settings.placeholder_name = request.form.get("placeholder_name", settings.placeholder_name).strip()[:160]
+    settings.import_again = request.form.get("import_again") == "1"
+    settings.mapping = {}
     for target in target_labels():
         value = request.form.get(f"map-{target}", "")
-        if value.isdigit() and int(value) < len(header):
+        if value.isdigit() and int(value) < len(header) and int(value) not in settings.mapping.values():
             settings.mapping[target] = int(value)
-    stage_ids = {s.id for s in ensure_default_stages()}
-    for key, value in request.form.items():
-        if key.startswith("stage-") and value.isdigit() and int(value) in stage_ids:
-            settings.stage_map[key[len("stage-"):]] = int(value)
-    return settings
+    imports.refresh_dates(settings, rows)
+    chosen_format = request.form.get("date_format", "")
+    if chosen_format in imports.DATE_FORMATS:
+        settings.date_format = chosen_format
+        settings.date_format_chosen = request.form.get("date_format_seen") == "1" or not settings.dates_ambiguous
+    imports.guess_value_maps(rows, settings)
+
+
+def _values_from_form(settings):
+    for target, values in settings.value_maps.items():
+        for number, value in enumerate(values, start=1):
+            choice = request.form.get(f"value-{target}-{number}")
+            if choice is not None:
+                values[value] = choice[:20]
+    # Forms from before the value step (and scripts) name stages by their value.
+    for key, choice in request.form.items():
+        if key.startswith("stage-") and key[len("stage-"):] in settings.value_maps.get("stage", {}):
+            settings.value_maps["stage"][key[len("stage-"):]] = choice[:20]
+
+
+def _mapping_problems(settings):
+    problems = []
+    missing = [t for t in imports.REQUIRED if t not in settings.mapping]
+    if missing:
+        labels = target_labels()
+        problems.append(_("Choose the columns for: %(fields)s.", fields=", ".join(labels[t] for t in missing)))
+    if settings.needs_date_choice():
+        problems.append(_("The dates in the file read both ways (day/month and month/day): say how they are "
+                          "written."))
+    if settings.seen_before and "external_id" not in settings.mapping and not settings.import_again:
+        problems.append(_("This same file was imported before. Without an ID column its deals would be added a "
+                          "second time: choose the ID column, or tick “Import it again anyway”."))
+    if settings.without_customer == "placeholder" and not settings.placeholder_name:
+        problems.append(_("Name the customer that rows without one are imported under."))
+    return problems
 
 
 @bp.route("/import/<int:job_id>", methods=["GET", "POST"])
 @require("leads.import")
 def import_mapping(job_id):
     job = get_job_or_404(job_id)
-    if job.status != "mapping":
+    if job.status == "sheet":
+        return redirect(url_for("leads.import_sheet", job_id=job.id))
+    if job.status not in ("mapping", "values"):
         return redirect(url_for("leads.import_progress", job_id=job.id))
-    header, rows = imports.read_rows(job.content)
     settings = imports.Settings.load(job.settings)
-    missing = []
+    header, rows = imports.read_rows(job.content, settings.delimiter)
+    problems = []
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        settings = _settings_from_form(header, settings)
-        missing = [t for t in imports.REQUIRED if t not in settings.mapping]
-        if request.form.get("action") == "start" and not missing:
-            job.settings = settings.dump()
-            job.status = "checking"
-            db.session.commit()
-            return redirect(url_for("leads.import_progress", job_id=job.id), 303)
-        if request.form.get("action") == "cancel":
+        action = request.form.get("action")
+        if action == "cancel":
             db.session.delete(job)
             db.session.commit()
             flash(_("Import cancelled. Nothing was imported."), "info")
             return redirect(url_for("leads.index"), 303)
+        _mapping_from_form(header, settings, rows)
+        _values_from_form(settings)
+        problems = _mapping_problems(settings)
+        job.settings = settings.dump()
+        if action in ("values", "start") and not problems:
+            job.status = "values"
+            db.session.commit()
+            if action == "start":  # straight to the check, from scripts that send the values with the columns
+                started = _start_check(job, settings)
+                if started is not None:
+                    return started
+            return redirect(url_for("leads.import_values", job_id=job.id), 303)
+        db.session.commit()
+    elif request.method == "POST":
+        abort(400)
+    return render_page(None, "leads/_import_mapping.html", title=_("Import leads"), job=job, header=header,
+                       preview=rows[:5], settings=settings, targets=target_labels(), required=imports.REQUIRED,
+                       problems=problems, delimiter_name=delimiter_name(settings.delimiter), form=EmptyForm(),
+                       status=422 if problems else 200)
+
+
+def _start_check(job, settings):
+    undecided = imports.undecided_values(settings)
+    if undecided:
+        return None
+    job.status = "checking"
+    job.checked_rows = 0
+    job.problems = "[]"
+    db.session.commit()
+    return redirect(url_for("leads.import_progress", job_id=job.id), 303)
+
+
+@bp.route("/import/<int:job_id>/values", methods=["GET", "POST"])
+@require("leads.import")
+def import_values(job_id):
+    job = get_job_or_404(job_id)
+    if job.status == "mapping":
+        return redirect(url_for("leads.import_mapping", job_id=job.id))
+    if job.status != "values":
+        return redirect(url_for("leads.import_progress", job_id=job.id))
+    settings = imports.Settings.load(job.settings)
+    header, rows = imports.read_rows(job.content, settings.delimiter)
+    undecided = {}
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        _values_from_form(settings)
         job.settings = settings.dump()
         db.session.commit()
-    stage_values = imports.distinct_values(rows, settings.mapping.get("stage"))
-    for value, stage_id in imports.guess_stage_map(stage_values, ensure_default_stages()).items():
-        settings.stage_map.setdefault(value, stage_id)
-    preview = rows[:5]
-    return render_page(None, "leads/_import_mapping.html", title=_("Import leads"), job=job, header=header,
-                       preview=preview, settings=settings, targets=target_labels(), required=imports.REQUIRED,
-                       stage_values=stage_values, stages=ensure_default_stages(), missing=missing,
-                       form=EmptyForm(), status=422 if missing else 200)
+        if request.form.get("action") == "back":
+            job.status = "mapping"
+            db.session.commit()
+            return redirect(url_for("leads.import_mapping", job_id=job.id), 303)
+        if request.form.get("action") == "start":
+            started = _start_check(job, settings)
+            if started is not None:
+                return started
+            undecided = imports.undecided_values(settings)
+    sections = []
+    for target, label in value_target_labels().items():
+        if target not in settings.mapping:
+            continue
+        counts = imports.file_values(rows, settings, target)
+        if counts:
+            sections.append({"target": target, "label": label, "column": header[settings.mapping[target]],
+                             "values": counts, "options": _value_options(target),
+                             "new_count": sum(1 for v, _c in counts if settings.choice(target, v) == imports.NEW)})
+    return render_page(None, "leads/_import_values.html", title=_("Import leads"), job=job, settings=settings,
+                       sections=sections, undecided=undecided, form=EmptyForm(), NEW=imports.NEW, NONE=imports.NONE,
+                       status=422 if undecided else 200)
+
+
+def _value_options(target):
+    """[(key, label)] a value of the file may be matched to, besides “create” and “none” where they apply."""
+    if target == "stage":
+        return [(str(s.id), s.name) for s in ensure_default_stages()]
+    if target == "seller":
+        from sales.management.metrics import sellers
+        return [(str(u.id), u.name) for u in sellers(active_only=False)]
+    if target == "product":
+        from sqlalchemy import select
+
+        from models import Product
+        return [(str(p.id), p.name) for p in db.session.scalars(select(Product).order_by(Product.name))]
+    if target == "source":
+        from sales.leads.forms import SOURCE_CHOICES
+        return [(code, str(label)) for code, label in SOURCE_CHOICES]
+    from sales.negotiation.forms import LOST_REASON_CHOICES
+    return [(code, str(label)) for code, label in LOST_REASON_CHOICES]
 
 
 @bp.route("/import/<int:job_id>/progress")
 @require("leads.import")
 def import_progress(job_id):
     job = get_job_or_404(job_id)
+    if job.status in ("sheet", "mapping", "values"):
+        return redirect(url_for("leads.import_mapping", job_id=job.id))
     return _progress_page(job)
 
 
@@ -128,7 +290,7 @@ def _progress_page(job):
 @bp.route("/import/<int:job_id>/step", methods=["POST"])
 @require("leads.import")
 def import_step(job_id):
-    """Do the next piece of work: check a chunk of rows, or (once asked) import the good ones."""
+    """Do the next piece of work: check a chunk of rows, or (once asked) import the next chunk of good ones."""
     job = get_job_or_404(job_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -142,16 +304,47 @@ def import_step(job_id):
             job.status = "checked"
         db.session.commit()
     elif job.status == "checked" and request.form.get("action") == "import":
+        settings = imports.Settings.load(job.settings)
+        imports.create_new_choices(settings, current_user)
+        job.settings = settings.dump()
         job.status = "importing"
-        counts = imports.import_rows(job, imports.file_rows(job), current_user)
-        job.status = "done"
-        job.result = json.dumps(counts)
-        job.finished_at = utcnow()
-        job.content = ""  # the file is no longer needed once imported
+        job.imported_rows = 0
+        job.result = imports.Counts().dump()
         db.session.commit()
+    elif job.status == "importing":
+        _import_next_chunk(job)
     if wants_fragment():
         return _progress_page(job)
     return redirect(url_for("leads.import_progress", job_id=job.id), 303)
+
+
+def _import_next_chunk(job):
+    from sqlalchemy import update
+
+    rows = imports.file_rows(job)
+    start = job.imported_rows
+    end = min(start + imports.CHUNK, len(rows))
+    # Claim the chunk first: a second tab (or a double tap) asking for the same one finds it taken and waits.
+    claimed = db.session.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.imported_rows == start)
+                                 .values(imported_rows=end)).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(job)
+        return
+    counts = imports.Counts.load(job.result)
+    imports.import_chunk(job, rows, start, end, current_user, counts)
+    job.imported_rows = end
+    problems = json.loads(job.problems or "[]")
+    if end >= len(rows):
+        job.status = "done"
+        job.finished_at = utcnow()
+        job.content = ""  # the file is no longer needed once imported; its hash stays for the next time
+        result = json.loads(counts.dump(len({line for line, _f, _m in problems})))
+        result.pop("customer_ids")
+        job.result = json.dumps(result)
+    else:
+        job.result = counts.dump(len({line for line, _f, _m in problems}))
+    db.session.commit()
 
 
 @bp.route("/import/<int:job_id>/problems.csv")

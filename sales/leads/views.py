@@ -125,7 +125,8 @@ def new():
         matches = _customer_matches(form.customer_q.data)
         return render_page("leads/form.html", "leads/_form.html", form=form, lead=None, customer=customer,
                            matches=matches, searched=True)
-    if form.validate_on_submit():
+    fields, custom, custom_errors = _custom_values()
+    if form.validate_on_submit() and not custom_errors:
         prospect = None
         if customer is None:
             name = (form.prospect_name.data or "").strip()
@@ -145,7 +146,7 @@ def new():
                     db.session.add(prospect)
                     customer = prospect
         if customer is not None:
-            lead = Lead(customer=customer)
+            lead = Lead(customer=customer, custom=custom or None)
             _apply(form, lead)
             start_in_stage(lead, user_id=current_user.id)
             db.session.add(lead)
@@ -154,10 +155,21 @@ def new():
             db.session.commit()
             flash(_("Lead “%(title)s” is saved.", title=lead.title), "success")
             return redirect(url_for("leads.show", lead_id=lead.id), 303)
-    if form.errors:
+    if form.errors or custom_errors:
         status = 422
     return render_page("leads/form.html", "leads/_form.html", form=form, lead=None, customer=customer,
-                       matches=_customer_matches(form.customer_q.data) if not customer else [], status=status)
+                       matches=_customer_matches(form.customer_q.data) if not customer else [],
+                       custom_fields=fields, custom=custom, custom_errors=custom_errors, status=status)
+
+
+def _custom_values(lead=None):
+    """The owner's own fields of leads, with what the form sent (or the lead's values) and their errors."""
+    from sales import custom_fields
+
+    fields = custom_fields.active_fields("lead")
+    if request.method != "POST":
+        return fields, dict((lead.custom if lead else None) or {}), {}
+    return (fields, *custom_fields.read_form(fields, request.form, lead.custom if lead else None))
 
 
 def _apply(form, lead):
@@ -201,7 +213,7 @@ def show(lead_id):
     return render_page("leads/show.html", "leads/_detail.html", lead=lead, stages=stages, history=history,
                        contacts=contacts, inquiries=inquiries, quotes=quotes_of_lead(lead), reasons=reasons_of(lead), move_form=move_form,
                        qualification_form=qualification_form, may_work=rules.may_work(current_user, lead),
-                       today=date.today())
+                       custom_fields=_custom_values(lead)[0], today=date.today())
 
 
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
@@ -210,12 +222,14 @@ def edit(lead_id):
     lead = get_lead_or_404(lead_id, work=True)
     form = _lead_form(lead)
     conflict = False
-    if form.validate_on_submit():
+    fields, custom, custom_errors = _custom_values(lead)
+    if form.validate_on_submit() and not custom_errors:
         if form.loaded_version() != lead.version:
             conflict = True
         else:
             try:
                 _apply(form, lead)
+                lead.custom = custom or None
                 # The priority reads the lead's history: that query flushes the change, so it may be the
                 # statement that finds the lead changed meanwhile.
                 rules.refresh_priority(lead)
@@ -229,9 +243,10 @@ def edit(lead_id):
                 return redirect(url_for("leads.show", lead_id=lead.id), 303)
         if conflict:
             form.version.data = lead.version
-    status = 409 if conflict else 422 if form.errors else 200
+    status = 409 if conflict else 422 if form.errors or custom_errors else 200
     return render_page("leads/form.html", "leads/_form.html", form=form, lead=lead, customer=lead.customer,
-                       matches=[], conflict=conflict, status=status)
+                       matches=[], conflict=conflict, custom_fields=fields, custom=custom,
+                       custom_errors=custom_errors, status=status)
 
 
 @bp.route("/<int:lead_id>/move")

@@ -108,6 +108,8 @@ def send_password_link(user_id):
     _check_form()
     if not user.active:
         flash(_("Activate the account first."), "error")
+    elif not user.email:
+        flash(_("Add their email first: they sign in with it."), "error")
     else:
         send_now(emails.password_email(user, password_link(user), current_user.id))
     return redirect(url_for("users.show", user_id=user.id), 303)

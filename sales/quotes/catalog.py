@@ -14,7 +14,8 @@ from sales.backup.shop_export import export_kind
 from sales.csv_export import csv_response
 from sales.forms import parse_local_decimal
 from sales.htmx import render_page
-from sales.leads.imports import ImportError_, decode, read_rows
+from sales.import_files import FileProblem as ImportError_
+from sales.import_files import read_table, read_upload
 from sales.pagination import page_number, paginate
 from sales.policy import require
 from sales.quotes import catalog_bp as bp
@@ -115,11 +116,9 @@ def export():
 @export_kind("products", default=True)
 def catalog_table():
     """The catalog as (header, rows), in the columns its import reads."""
-    products = db.session.scalars(select(Product).order_by(Product.code)).all()
-    rows = [(p.code, p.name, p.category, p.unit, p.unit_price, p.tax_rate, p.warranty_months, p.stock_on_hand,
-             "1" if p.active else "0", p.description) for p in products]
-    return ["code", "name", "category", "unit", "unit_price", "tax_rate", "warranty_months", "stock", "active",
-            "description"], rows
+    from sales.exports import product_rows
+
+    return product_rows()
 
 
 def _slug(text):
@@ -191,7 +190,8 @@ def import_csv():
         try:
             if not upload or not upload.filename:
                 raise ImportError_(_("Choose a CSV file to import."))
-            header, rows = read_rows(decode(upload.read()))
+            text, _sheets = read_upload(upload.filename, upload.read())
+            header, rows, _delimiter = read_table(text)
             result = import_products(header, rows)
             db.session.commit()
         except ImportError_ as problem:

@@ -7,6 +7,8 @@ from models import User, normalise_email
 
 
 def email_taken(email, except_id=None):
+    if not (email or "").strip():
+        return False
     query = select(User.id).where(func.lower(User.email) == normalise_email(email))
     if except_id is not None:
         query = query.where(User.id != except_id)
@@ -27,7 +29,7 @@ def change_problem(user, new_role, new_active):
 
 def apply_user_form(user, form):
     user.name = form.name.data.strip()
-    user.email = normalise_email(form.email.data)
+    user.email = normalise_email(form.email.data) or None
     user.role = form.role.data
     user.language = form.language.data or None
     if user.active and not form.active.data:

@@ -37,7 +37,7 @@ def new():
         if rules.email_taken(form.email.data):
             form.email.errors.append(_("Another user already has this email."))
         else:
-            user = User(name="", email=form.email.data)
+            user = User(name="", email=form.email.data or None)
             rules.apply_user_form(user, form)
             db.session.add(user)
             db.session.commit()
@@ -94,6 +94,9 @@ def new_password_link(user_id):
     if not user.active:
         flash(_("Activate the account first."), "error")
         return redirect(url_for("users.show", user_id=user.id), 303)
+    if not user.email:
+        flash(_("Add their email first: they sign in with it."), "error")
+        return redirect(url_for("users.show", user_id=user.id), 303)
     # A new link makes the older ones useless, and signs the user out everywhere.
     user.rotate_session_token()
     db.session.commit()
@@ -126,3 +129,35 @@ def end_all_sessions(user_id):
     flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", count,
                    name=user.name), "success")
     return redirect(url_for("users.show", user_id=user.id, _anchor="sessions"), 303)
+@bp.route("/import", methods=["GET", "POST"])
+@require("users.manage")
+def import_users():
+    """The staff list from a CSV or spreadsheet: name, and optionally email and role."""
+    from sales.import_files import MAX_BYTES, FileProblem, read_upload
+    from sales.users.imports import import_users as import_rows
+
+    form = EmptyForm()
+    result = error = None
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        try:
+            if not upload or not upload.filename:
+                raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
+            text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
+            result = import_rows(text)
+            db.session.commit()
+        except FileProblem as problem:
+            db.session.rollback()
+            error = str(problem)
+    return render_page("users/import.html", "users/_import.html", form=form, result=result, error=error,
+                       status=422 if error else 200)
+
+
+@bp.route("/export.csv")
+@require("users.manage")
+def export_users():
+    from sales.csv_export import csv_response
+    from sales.exports import user_rows
+
+    header, rows = user_rows()
+    return csv_response("users.csv", header, rows)

@@ -1,0 +1,153 @@
+"""Screens around the customer list: the owner's custom fields, the customer import and the export."""
+import json
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from extensions import db
+from models import CustomField, ImportJob
+from sales import custom_fields
+from sales.csv_export import csv_response
+from sales.customers import bp
+from sales.customers import imports
+from sales.forms import EmptyForm
+from sales.htmx import render_page
+from sales.import_files import MAX_BYTES, FileProblem, read_table, read_upload
+from sales.policy import require
+
+
+# --- Custom fields -----------------------------------------------------------------------------------------------
+
+def get_custom_field_or_404(field_id):
+    return db.session.get(CustomField, field_id) or abort(404)
+
+
+@bp.route("/fields", methods=["GET", "POST"])
+@require("custom_fields.manage")
+def fields():
+    """The owner's own fields: add one, see them all (customers' and leads')."""
+    errors, typed = {}, {}
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        typed = {name: request.form.get(name, "").strip() for name in ("label", "kind", "entity", "choices")}
+        kinds = dict(custom_fields.KIND_CHOICES)
+        if not typed["label"]:
+            errors["label"] = _("Name the field.")
+        if typed["kind"] not in kinds:
+            errors["kind"] = _("Choose what kind of value it holds.")
+        if typed["entity"] not in dict(custom_fields.ENTITY_CHOICES):
+            errors["entity"] = _("Choose whether it is for customers or leads.")
+        choices = [line.strip() for line in typed["choices"].splitlines() if line.strip()]
+        if typed["kind"] == "choice" and not choices:
+            errors["choices"] = _("Write the choices, one per line.")
+        if not errors:
+            field = custom_fields.define(typed["entity"], typed["label"], typed["kind"], choices)
+            db.session.commit()
+            flash(_("The field “%(label)s” is added.", label=field.label), "success")
+            return redirect(url_for("customers.fields"), 303)
+    return render_page(None, "customers/_fields.html", title=_("Custom fields"),
+                       customer_fields=custom_fields.all_fields("customer"),
+                       lead_fields=custom_fields.all_fields("lead"), kinds=custom_fields.KIND_CHOICES,
+                       entities=custom_fields.ENTITY_CHOICES, errors=errors, typed=typed, form=EmptyForm(),
+                       status=422 if errors else 200)
+
+
+@bp.route("/fields/<int:field_id>/active", methods=["POST"])
+@require("custom_fields.manage")
+def toggle_field(field_id):
+    """Retire a field (its values stay on the records, hidden) or bring it back."""
+    field = get_custom_field_or_404(field_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    field.active = not field.active
+    db.session.commit()
+    return redirect(url_for("customers.fields"), 303)
+
+
+# --- Import ------------------------------------------------------------------------------------------------------
+
+def get_import_or_404(job_id):
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != "customers" or (job.user_id != current_user.id and current_user.role != "owner"):
+        abort(404)
+    return job
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("customers.import")
+def import_upload():
+    error = None
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        try:
+            if not upload or not upload.filename:
+                raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
+            text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1), request.form.get("sheet") or None)
+            header, rows, delimiter = read_table(text)
+        except FileProblem as problem:
+            error = str(problem)
+            if problem.sheets:
+                error += " " + _("Sheets: %(names)s. Type the one to import below and upload the file again.",
+                                 names=", ".join(problem.sheets))
+        else:
+            settings = imports.Settings(mapping={str(i): t for i, t in imports.guess_mapping(header).items()},
+                                        delimiter=delimiter)
+            job = ImportJob(user_id=current_user.id, kind="customers", filename=upload.filename[:200],
+                            content=text, settings=settings.dump(), total_rows=len(rows))
+            db.session.add(job)
+            db.session.commit()
+            return redirect(url_for("customers.import_mapping", job_id=job.id), 303)
+    return render_page(None, "customers/_import_upload.html", title=_("Import customers"), form=EmptyForm(), error=error,
+                       max_mb=MAX_BYTES // (1024 * 1024), status=422 if error else 200)
+
+
+@bp.route("/import/<int:job_id>", methods=["GET", "POST"])
+@require("customers.import")
+def import_mapping(job_id):
+    job = get_import_or_404(job_id)
+    if job.status == "done":
+        return render_page(None, "customers/_import_done.html", title=_("Import customers"), job=job,
+                           result=json.loads(job.result))
+    settings = imports.Settings.load(job.settings)
+    header, rows, _delimiter = read_table(job.content, settings.delimiter)
+    problem = None
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        allowed = {value for value, _label in imports.target_choices()} | {imports.NEW_FIELD, imports.SKIP}
+        for index in range(len(header)):
+            chosen = request.form.get(f"column-{index}", settings.mapping.get(str(index), ""))
+            settings.mapping[str(index)] = chosen if chosen in allowed else ""
+        settings.duplicates = "skip" if request.form.get("duplicates") == "skip" else "merge"
+        settings.kind = "company" if request.form.get("kind") == "company" else "person"
+        job.settings = settings.dump()
+        names = [t for t in settings.mapping.values() if t and not t.startswith("cf:") and t != imports.NEW_FIELD]
+        if "name" not in names:
+            problem = _("Choose the column with the customers' names.")
+        elif len(names) != len(set(names)):
+            problem = _("Two columns are matched to the same field: each field takes one column.")
+        elif request.form.get("action") == "import":
+            result = imports.import_customers(job.content, settings, current_user)
+            job.settings = settings.dump()
+            job.status, job.result, job.content = "done", json.dumps(result), ""
+            db.session.commit()
+            return redirect(url_for("customers.import_mapping", job_id=job.id), 303)
+        db.session.commit()
+    return render_page(None, "customers/_import_mapping.html", title=_("Import customers"), job=job, header=header,
+                       preview=rows[:5], settings=settings, choices=imports.target_choices(), problem=problem,
+                       NEW=imports.NEW_FIELD, form=EmptyForm(), status=422 if problem else 200)
+
+
+# --- Export ------------------------------------------------------------------------------------------------------
+
+@bp.route("/export.csv")
+@require("customers.view")
+def export():
+    from sales.exports import customer_rows
+
+    header, rows = customer_rows()
+    return csv_response("customers.csv", header, rows)

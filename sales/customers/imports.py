@@ -1,0 +1,190 @@
+"""Customer import: accounts from a spreadsheet or another CRM, with every column it has.
+
+Columns are matched to the customer's own fields; any other column becomes one of the owner's custom fields
+(an existing one with the same name, or a new one whose kind — number, date, yes/no, choice or text — is read from
+its values). A customer already on file (same ID from an earlier import, email, phone or name) is merged — its
+blanks filled, never what the shop already knows overwritten — or the row is skipped, as the person chooses.
+"""
+import json
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from extensions import db
+from models import Customer, CustomField
+from sales import custom_fields
+from sales.import_files import read_table
+from sales.matching import match_key
+
+# Customer fields and the header words that suggest them (English and Spanish, other CRMs' names).
+TARGETS = (
+    ("external_id", ("customer id", "id del cliente", "account id", "account_id", "id", "ref", "código cliente")),
+    ("name", ("name", "nombre", "account", "cuenta", "customer", "cliente", "company", "empresa", "razón social")),
+    ("kind", ("kind", "tipo", "type")),
+    ("contact_person", ("contact person", "persona de contacto", "contact", "contacto")),
+    ("tax_id", ("tax id", "nif/cif", "nif", "cif", "vat", "vat number")),
+    ("email", ("email", "e-mail", "correo", "mail")),
+    ("phone", ("phone", "teléfono", "telefono", "tel")),
+    ("mobile", ("mobile", "móvil", "movil", "cell")),
+    ("street", ("street", "calle", "address", "dirección", "direccion")),
+    ("postal_code", ("postal code", "código postal", "codigo postal", "zip", "cp")),
+    ("city", ("city", "ciudad", "localidad", "town")),
+    ("region", ("region", "provincia", "state")),
+    ("country", ("country", "país", "pais")),
+    ("notes", ("notes", "notas", "comments")),
+)
+LENGTHS = {"external_id": 80, "name": 160, "contact_person": 160, "tax_id": 40, "email": 254, "phone": 40,
+           "mobile": 40, "street": 200, "postal_code": 20, "city": 100, "region": 100, "country": 100}
+NEW_FIELD = "new"
+SKIP = ""
+
+
+def guess_mapping(header):
+    """{column index: target}: customer fields by their names, custom fields by label, the rest new fields."""
+    mapping, used = {}, set()
+    for target, words in TARGETS:
+        for index, name in enumerate(header):
+            if index not in mapping and target not in used and match_key(name) in {match_key(w) for w in words}:
+                mapping[index] = target
+                used.add(target)
+                break
+    existing = {match_key(f.label): f for f in custom_fields.all_fields("customer")}
+    for index, name in enumerate(header):
+        if index not in mapping and name.strip():
+            found = existing.get(match_key(name))
+            mapping[index] = f"cf:{found.key}" if found else NEW_FIELD
+    return mapping
+
+
+@dataclass
+class Settings:
+    mapping: dict = field(default_factory=dict)    # column index (as text) -> target, "cf:<key>", "new" or ""
+    delimiter: str = ","
+    duplicates: str = "merge"
+    kind: str = "person"                           # what the rows are when no column says: person or company
+
+    @classmethod
+    def load(cls, text):
+        return cls(**json.loads(text)) if text else cls()
+
+    def dump(self):
+        return json.dumps(self.__dict__)
+
+
+def create_new_fields(header, rows, settings):
+    """Make the custom fields the mapping asks for, their kinds read from the column's values."""
+    for index, target in list(settings.mapping.items()):
+        if target == NEW_FIELD:
+            column = int(index)
+            values = [row[column] for row in rows if column < len(row)]
+            kind, choices = custom_fields.guess_kind(values)
+            created = custom_fields.define("customer", header[column], kind, choices)
+            settings.mapping[index] = f"cf:{created.key}"
+
+
+def import_customers(text, settings, importer):
+    """Import every good row; returns {created, merged, skipped, problems: [(line, field, message)]}."""
+    header, rows, _delimiter = read_table(text, settings.delimiter)
+    create_new_fields(header, rows, settings)
+    fields = {f.key: f for f in custom_fields.all_fields("customer")}
+    existing = _index(db.session.scalars(select(Customer).where(Customer.archived_at.is_(None))))
+    result = {"created": 0, "merged": 0, "skipped": 0, "problems": []}
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values, custom, problems = _read_row(line, row, settings, fields, header)
+        if not values.get("name"):
+            problems.append((line, _("name"), _("No customer name.")))
+        if problems:
+            result["problems"] += problems
+            continue
+        customer = _find(existing, values)
+        if customer is not None and settings.duplicates == "skip":
+            result["skipped"] += 1
+            continue
+        if customer is None:
+            customer = Customer(**{k: v for k, v in values.items()}, custom=custom or None,
+                                owner_id=importer.id if importer.role == "seller" else None)
+            db.session.add(customer)
+            result["created"] += 1
+        else:
+            for attr, value in values.items():
+                if not getattr(customer, attr):
+                    setattr(customer, attr, value)
+            merged = dict(customer.custom or {})
+            for key, value in custom.items():
+                merged.setdefault(key, value)
+            customer.custom = merged or None
+            result["merged"] += 1
+        customer.refresh_phone_digits()
+        _remember(existing, customer)
+    return result
+
+
+def _read_row(line, row, settings, fields, header):
+    values, custom, problems = {}, {}, []
+    for index, target in settings.mapping.items():
+        column = int(index)
+        cell = row[column].strip() if column < len(row) else ""
+        if not cell or not target:
+            continue
+        if target.startswith("cf:"):
+            field_ = fields.get(target[3:])
+            if field_ is None:
+                continue
+            stored, problem = custom_fields.parse(field_, cell)
+            if problem:
+                problems.append((line, header[column], problem))
+            else:
+                custom[field_.key] = stored
+        elif target == "kind":
+            values["kind"] = "company" if match_key(cell) in ("company", "empresa", "business") else "person"
+        elif target == "email":
+            email = cell.lower()
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                problems.append((line, header[column], _("“%(value)s” is not an email address.", value=cell)))
+            values["email"] = email
+        elif target in LENGTHS or target == "notes":
+            values[target] = cell[:LENGTHS.get(target, 5000)]
+    values.setdefault("kind", settings.kind)
+    return values, custom, problems
+
+
+def _index(customers):
+    index = {"external_id": {}, "email": {}, "phone": {}, "name": {}}
+    for customer in customers:
+        _remember(index, customer)
+    return index
+
+
+def _remember(index, customer):
+    if customer.external_id:
+        index["external_id"].setdefault(customer.external_id, customer)
+    if customer.email:
+        index["email"].setdefault(customer.email.lower(), customer)
+    for digits in (customer.phone_digits or "").split():
+        index["phone"].setdefault(digits, customer)
+    index["name"].setdefault(customer.name.lower(), customer)
+
+
+def _find(index, values):
+    digits = [re.sub(r"\D", "", values.get(attr) or "") for attr in ("phone", "mobile")]
+    return ((values.get("external_id") and index["external_id"].get(values["external_id"]))
+            or (values.get("email") and index["email"].get(values["email"]))
+            or next((index["phone"][d] for d in digits if len(d) >= 6 and d in index["phone"]), None)
+            or index["name"].get(values["name"].lower()))
+
+
+def target_choices():
+    """[(value, label)] of what a column can be: the customer's fields, the custom fields, a new one, nothing."""
+    labels = {"external_id": _("Customer ID in the file"), "name": _("Name"), "kind": _("Type (person or company)"),
+              "contact_person": _("Contact person"), "tax_id": _("Tax ID"), "email": _("Email"),
+              "phone": _("Phone"), "mobile": _("Mobile"), "street": _("Street and number"),
+              "postal_code": _("Postal code"), "city": _("City"), "region": _("Region"), "country": _("Country"),
+              "notes": _("Notes")}
+    choices = [(target, labels[target]) for target, _words in TARGETS]
+    choices += [(f"cf:{f.key}", _("Custom field: %(label)s", label=f.label))
+                for f in custom_fields.all_fields("customer")]
+    return choices

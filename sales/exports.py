@@ -1,0 +1,71 @@
+"""What the shop holds, as tables in the columns its imports read: export one shop, import into another, and every
+report shows the same figures. One plain function per kind, each returning (header, rows) — the CSV downloads
+use them, and so can a whole-shop export.
+
+Dates are ISO (2017-03-01), so they never read two ways; amounts are plain decimals; stages, sellers, products,
+sources and lost reasons are named as the value mapping matches them.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Customer, Lead, LeadProduct, Product, User
+from sales.negotiation.forms import LOST_REASON_NAMES
+
+
+def deal_id(lead):
+    """The deal's ID in an export: the one it was imported with, else one made from its own number."""
+    return lead.external_id or f"mostrador-{lead.id}"
+
+
+def deal_rows(statement=None):
+    """(header, rows) of deals with their dates, products, stage, amounts and seller."""
+    statement = statement if statement is not None else select(Lead).order_by(Lead.id)
+    leads = db.session.scalars(statement.options(
+        selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage),
+        selectinload(Lead.products).selectinload(LeadProduct.product))).all()
+    header = [_("Deal ID"), _("Customer"), _("Email"), _("Phone"), _("City"), _("Title"), _("Products"),
+              _("Quantity"), _("Estimated value"), _("Won amount"), _("Created on"), _("Closed on"), _("Stage"),
+              _("Lost reason"), _("Source"), _("Seller"), _("Notes")]
+    rows = []
+    for lead in leads:
+        quantities = {str(p.quantity.normalize()) for p in lead.products}
+        closed = lead.closed_at.date() if lead.closed_at else None
+        rows.append((deal_id(lead), lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
+                     lead.customer.city, lead.title, "; ".join(p.product.name for p in lead.products),
+                     quantities.pop() if len(quantities) == 1 else "", lead.estimated_value, lead.won_amount,
+                     lead.created_at.date(), closed or lead.expected_close_date, lead.stage.name,
+                     str(LOST_REASON_NAMES.get(lead.lost_reason, "")) if lead.lost_reason else "",
+                     lead.source, lead.seller.name if lead.seller else "", lead.description))
+    return header, rows
+
+
+def user_rows():
+    """(header, rows) of the staff: name, email (may be empty), role, in the columns the user import reads."""
+    users = db.session.scalars(select(User).order_by(User.name, User.id)).all()
+    return [_("Name"), _("Email"), _("Role")], [(u.name, u.email or "", u.role) for u in users]
+
+
+def product_rows():
+    """(header, rows) of the catalog, in the columns the catalog import reads."""
+    products = db.session.scalars(select(Product).order_by(Product.code)).all()
+    header = ["code", "name", "category", "unit", "unit_price", "tax_rate", "warranty_months", "stock", "active",
+              "description"]
+    return header, [(p.code, p.name, p.category, p.unit, p.unit_price, p.tax_rate, p.warranty_months,
+                     p.stock_on_hand, "1" if p.active else "0", p.description) for p in products]
+
+
+def customer_rows():
+    """(header, rows) of the customers with their contact details and the owner's custom fields (one column
+    each, named by its label, values as the import reads them)."""
+    from sales.custom_fields import all_fields
+
+    customers = db.session.scalars(select(Customer).order_by(Customer.id)).all()
+    fields = all_fields("customer")
+    header = [_("Customer ID"), _("Name"), _("Kind"), _("Contact person"), _("Tax ID"), _("Email"), _("Phone"),
+              _("Mobile"), _("Street"), _("Postal code"), _("City"), _("Region"), _("Country"), _("Notes")]
+    header += [f.label for f in fields]
+    return header, [(c.external_id or f"mostrador-{c.id}", c.name, c.kind, c.contact_person, c.tax_id, c.email,
+                     c.phone, c.mobile, c.street, c.postal_code, c.city, c.region, c.country, c.notes,
+                     *[(c.custom or {}).get(f.key, "") for f in fields]) for c in customers]
