@@ -1,7 +1,6 @@
 """Mostrador's data model: typed SQLAlchemy 2.0 mappings with their small domain methods."""
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
+from sales import phones
 from sales.clock import utcnow  # noqa: F401 (the default of every created/updated time; others import it here)
 
 
@@ -204,8 +204,9 @@ class Customer(TrackedMixin, db.Model):
         return [tag.name for tag in self.tags]
 
     def refresh_phone_digits(self) -> None:
-        digits = [re.sub(r"\D", "", number or "") for number in (self.phone, self.mobile)]
-        self.phone_digits = " ".join(d for d in digits if d) or None
+        """After a phone changes: store both numbers in E.164 when valid, and the digits search looks in."""
+        self.phone, self.mobile = phones.stored_form(self.phone), phones.stored_form(self.mobile)
+        self.phone_digits = phones.search_digits(self.phone, self.mobile)
 
     def __repr__(self):
         return f"<Customer {self.id} {self.name!r}>"

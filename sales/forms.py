@@ -5,11 +5,12 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, HiddenField
+from wtforms import DateTimeLocalField, DecimalField, HiddenField, StringField, ValidationError
 from wtforms.widgets import TextInput
 
 from sales.clock import from_shop_time, to_shop_time
 from sales.numbers import AmountError, example, parse_amount
+from sales.phones import PhoneError, display, normalise
 
 
 class EmptyForm(FlaskForm):
@@ -104,3 +105,21 @@ class ShopDateTimeField(DateTimeLocalField):
         if self.raw_data:
             return " ".join(self.raw_data)
         return to_shop_time(self.data).strftime(self.format[0]) if self.data else ""
+
+
+def phone_number(form, field):
+    """Validator: a valid phone number of the shop's country, or one with its international prefix."""
+    try:
+        normalise(field.data)
+    except PhoneError:
+        raise ValidationError(gettext("This is not a valid phone number. Write it like 612 345 678, or with "
+                                      "the country's prefix: +44 20 7946 0018.")) from None
+
+
+class PhoneField(StringField):
+    """A phone number box: a stored number (E.164) shows in the shop's national format, as people write it."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return display(self.data) if self.data else ""

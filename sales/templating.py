@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import ShopSetting
+from sales import phones
 from sales.policy import can
 
 # (endpoint, label): the parts of the sales cycle, in the order a sale runs.
@@ -73,6 +74,16 @@ def register(app):
         if value is None:
             return "—"
         return format_percent(value)
+
+    @app.template_filter("phone")
+    def _phone(value):
+        """A stored phone number as the shop reads it: 911 49 19 78, or +44 20 7946 0018 from abroad."""
+        return phones.display(value)
+
+    @app.template_filter("tel")
+    def _tel(value):
+        """A stored phone number for a tel: link."""
+        return phones.dial(value)
 
     @app.template_filter("date")
     def _date(value, format="medium"):

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer, Tag, User, customer_tags, utcnow
+from sales import phones
 from sales.customers.forms import split_tags
 from sales.search import contains
 
@@ -29,7 +30,7 @@ def search_statement(text="", tag="", show="active"):
             contains(Customer.email, text),
             Customer.id.in_(_customers_tagged(text.lower())),
         ]
-        digits = re.sub(r"\D", "", text)
+        digits = phones.digits_to_search(text)
         if len(digits) >= 3 and not re.search(r"[^\d\s+()./-]", text):
             conditions.append(Customer.phone_digits.like(f"%{digits}%"))
         statement = statement.where(or_(*conditions))

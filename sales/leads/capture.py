@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
+from sales import phones
 from sales.clock import shop_date
 from sales.csv_export import csv_response
 from sales.leads import bp, rules
@@ -93,7 +94,8 @@ def export():
     leads = db.session.scalars(statement).all()
     header = [_("Title"), _("Customer"), _("Email"), _("Phone"), _("Stage"), _("Source"), _("Estimated value"),
               _("Expected close date"), _("Seller"), _("Priority"), _("Qualification"), _("Created")]
-    rows = [(lead.title, lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
+    rows = [(lead.title, lead.customer.name, lead.customer.email,
+             phones.display(lead.customer.mobile or lead.customer.phone),
              lead.stage.name, SOURCE_NAMES.get(lead.source, lead.source), lead.estimated_value,
              lead.expected_close_date, lead.seller.name if lead.seller else "", lead.priority, lead.qualification,
              shop_date(lead.created_at)) for lead in leads]

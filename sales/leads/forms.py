@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from flask_wtf import FlaskForm
 
 from sales.clock import shop_today
-from sales.forms import LocalDecimalField, ShopDateTimeField, VersionedForm
+from sales.forms import LocalDecimalField, ShopDateTimeField, VersionedForm, phone_number
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
@@ -47,7 +47,7 @@ class LeadForm(VersionedForm):
                              description=_l("Type a name, email or phone and choose the customer."))
     prospect_name = StringField(_l("Name"), validators=[Optional(), Length(max=160)])
     prospect_email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
 
     title = StringField(_l("What do they want?"), validators=[
         DataRequired(message=_l("Say in a few words what the customer wants.")), Length(max=200)],
@@ -148,7 +148,7 @@ class WebLeadForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please tell us your name.")),
                                                      Length(max=160)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
     interest = StringField(_l("What are you interested in?"), validators=[
         DataRequired(message=_l("Tell us briefly what you are looking for.")), Length(max=200)])
     message = TextAreaField(_l("Anything else we should know?"), validators=[Optional(), Length(max=3000)])

@@ -12,16 +12,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, StageChange, User, utcnow
+from sales import phones
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
-from sales.numbers import parse_amount
+from sales.numbers import parse_amount, shop_file_locale
 
 MAX_BYTES = 8 * 1024 * 1024
 CHUNK = 2000
@@ -193,7 +193,7 @@ def check_row(line, row, settings, sellers, problems):
     value = None
     if cell("value"):
         try:
-            value = parse_amount(cell("value"), get_locale())
+            value = parse_amount(cell("value"), shop_file_locale())
             if value < 0 or value > 10_000_000:
                 raise ValueError
         except ValueError:
@@ -210,6 +210,8 @@ def check_row(line, row, settings, sellers, problems):
         stage_id = settings.stage_map.get(cell("stage"))
         if not stage_id:
             problems.append((line, _("stage"), _("“%(value)s” is not matched to a stage.", value=cell("stage"))))
+    if cell("phone") and phones.match_key(cell("phone")) is None:
+        problems.append((line, _("phone"), _("“%(value)s” is not a phone number.", value=cell("phone"))))
     source = SOURCE_WORDS.get(cell("source").lower(), "csv_import") if cell("source") else "csv_import"
     seller_id = sellers.get(cell("seller").lower()) if cell("seller") else None
     if len(problems) > before:
@@ -302,7 +304,7 @@ def _existing_customers():
 
 
 def _lookup(index, checked):
-    digits = re.sub(r"\D", "", checked.phone or "")
+    digits = phones.match_digits(checked.phone)
     return ((checked.email and index["email"].get(checked.email))
             or (len(digits) >= 6 and index["phone"].get(digits))
             or index["name"].get(checked.customer.lower()))

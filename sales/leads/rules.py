@@ -6,6 +6,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
+from sales import phones
 from sales.clock import shop_today
 from sales.search import contains
 from sales.leads.priority import LeadFacts, priority_of
@@ -175,12 +176,10 @@ def sellers():
 
 def find_customer_by_contact(email=None, phone=None):
     """An existing customer with this email or phone number: the duplicate check for new prospects."""
-    import re
-
     conditions = []
     if email:
         conditions.append(func.lower(Customer.email) == email.strip().lower())
-    digits = re.sub(r"\D", "", phone or "")
+    digits = phones.match_digits(phone)
     if len(digits) >= 6:
         conditions.append(Customer.phone_digits.like(f"%{digits}%"))
     if not conditions:

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, Product, Segment, Tag, customer_tags
+from sales import phones
 from sales.clock import shop_today
 
 TEXT_FILTERS = ("source", "tag", "city", "bought_category", "not_bought_category")
@@ -138,7 +139,7 @@ def export_rows(segment_or_filters, today=None):
         .order_by(Customer.name, Customer.id))
     for name, email, phone, city, orders, spent, last in db.session.execute(
             statement.execution_options(yield_per=500)):
-        yield name, email, phone, city, orders or 0, spent or 0, last or ""
+        yield name, email, phones.display(phone), city, orders or 0, spent or 0, last or ""
 
 
 def save(name: str, filters: dict, segment: Optional[Segment] = None) -> Segment:
