@@ -990,6 +990,7 @@ class TicketCharge(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")   # the shop's when it was charged
 
     ticket: Mapped[Ticket] = relationship(back_populates="charges")
     product: Mapped[Optional[Product]] = relationship()

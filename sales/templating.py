@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from models import ShopSetting
 from sales import phones
+from sales.money import shop_currency
 from sales.policy import can
 
 # (endpoint, label): the parts of the sales cycle, in the order a sale runs.
@@ -44,11 +45,12 @@ def register(app):
         return format_datetime(value, format) if value else ""
 
     @app.template_filter("money")
-    def _money(value):
+    def _money(value, currency=None):
+        """An amount in its document's currency (`revision.total|money(revision.currency)`); without one, in
+        the shop's currency."""
         if value in (None, ""):
             return ""
-        currency = ShopSetting.get("currency", "EUR")
-        return format_currency(Decimal(str(value)), currency)
+        return format_currency(Decimal(str(value)), currency or shop_currency())
 
     @app.template_filter("number")
     def _number(value, places=None):

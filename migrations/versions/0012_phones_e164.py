@@ -1,8 +1,8 @@
 """phones: customers' numbers in E.164 (the shop's country for numbers without prefix), and the digits phone
 search looks in (E.164 and national), so "+34 91 149 19 78" and "91 149 19 78" are one number
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 00:30:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 from sales import phones
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

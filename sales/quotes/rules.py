@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import (Lead, Order, OrderLine, Product, Quote, QuoteLine, QuoteRevision, ShopSetting, utcnow)
 from sales.clock import shop_today
+from sales.money import shop_currency
 from sales.numbering import next_number
 from sales.quotes.totals import document_totals, line_amounts
 
@@ -28,7 +29,7 @@ def new_quote(customer, seller_id, lead=None, inquiry=None, today=None):
     today = today or shop_today()
     quote = Quote(number=next_number("quote", "Q", today.year), customer=customer, seller_id=seller_id,
                   lead=lead, inquiry_id=inquiry.id if inquiry else None)
-    revision = QuoteRevision(quote=quote, number=1, status="draft", currency=ShopSetting.get("currency", "EUR"),
+    revision = QuoteRevision(quote=quote, number=1, status="draft", currency=shop_currency(),
                              valid_until=today + timedelta(days=default_validity_days()),
                              terms=ShopSetting.get("quote_terms"))
     db.session.add(quote)

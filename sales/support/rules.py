@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from sales.clock import shop_date
+from sales.money import totals_by_currency
 from sales.search import contains
 from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Customer, MaintenancePlan, Order,
                     OrderLine, Product, Promise, ShopSetting, Survey, Ticket, TicketMessage, User, utcnow)
@@ -298,6 +299,11 @@ def quote_lines_for(ticket: Ticket) -> list[dict]:
 
 def charges_total(ticket: Ticket) -> Decimal:
     return sum((charge.total for charge in ticket.charges), Decimal("0.00"))
+
+
+def charges_totals(ticket: Ticket) -> list[tuple[str, Decimal]]:
+    """[(currency, total)] of a ticket's charges: one line, unless the shop changed currency in between."""
+    return totals_by_currency((charge.currency, charge.total) for charge in ticket.charges)
 
 
 # --- Photos ------------------------------------------------------------------------------------------------
