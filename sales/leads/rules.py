@@ -8,9 +8,9 @@ from extensions import db
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
 from sales import phones
 from sales.clock import shop_today
-from sales.search import contains
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import ensure_default_stages
+from sales.search_index import matching
 
 PRIORITY_BANDS = {"high": (70, 101), "medium": (40, 70), "low": (0, 40)}
 SELLERS_SEE_ALL = "sellers_see_all_leads"
@@ -45,11 +45,10 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
         .options(selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage))
         .where(visible_to(user))
     )
-    text = (text or "").strip()
-    if text:
+    leads, customers = matching("lead", text), matching("customer", text)
+    if leads is not None:
         # Matching customers first, once, rather than joining every lead to its customer.
-        matching_customers = select(Customer.id).where(contains(Customer.name, text))
-        statement = statement.where(or_(contains(Lead.title, text), Lead.customer_id.in_(matching_customers)))
+        statement = statement.where(or_(Lead.id.in_(leads), Lead.customer_id.in_(customers)))
     if stage_id:
         statement = statement.where(Lead.stage_id == stage_id)
     elif not include_closed:

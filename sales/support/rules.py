@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from sales.clock import shop_date
 from sales.money import totals_by_currency
-from sales.search import contains
+from sales.search_index import matching
 from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Customer, MaintenancePlan, Order,
                     OrderLine, Product, Promise, ShopSetting, Survey, Ticket, TicketMessage, User, utcnow)
 
@@ -185,14 +185,10 @@ def ticket_statement(user, view="open", kind=None, text="", now=None):
         statement = statement.where(Ticket.status.in_(("resolved", "closed")))
     if kind:
         statement = statement.where(Ticket.kind == kind)
-    text = (text or "").strip()
-    if text:
-        conditions = [contains(Customer.name, text), contains(Ticket.title, text),
-                      contains(Ticket.serial_number, text)]
-        digits = text.upper().removeprefix("T-").lstrip("0")
-        if digits.isdigit():
-            conditions.append(Ticket.id == int(digits))
-        statement = statement.where(or_(*conditions))
+    tickets, customers = matching("ticket", text), matching("customer", text)
+    if tickets is not None:
+        # Number ("T-00042" or 42), title, serial number, or the customer's name.
+        statement = statement.where(or_(Ticket.id.in_(tickets), Ticket.customer_id.in_(customers)))
     statement = visible_tickets(user, statement)
     late_first = case((overdue_condition(now), 0), else_=1)
     if view == "closed":
