@@ -1,6 +1,8 @@
 """What every template may use: the permission check, the shop's name, the navigation."""
 from decimal import Decimal
 
+from babel import numbers as babel_numbers
+
 from flask import request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
@@ -71,10 +73,14 @@ def register(app):
         return format_decimal(Decimal(str(value)), format=f"+{digits};−{digits}")
 
     @app.template_filter("percent")
-    def _percent(value):
-        """A share (0.67) as the reader writes a percentage: 67 % or 67%."""
+    def _percent(value, points=False):
+        """A share (0.67) as the reader writes a percentage: 67 % or 67%. With points=True the value is already
+        in percent (a tax rate of 21, a discount of 7.5), shown with its decimals: 21 %, 7,5 %."""
         if value is None:
             return "—"
+        if points:
+            return babel_numbers.format_percent(Decimal(str(value)) / 100, locale=get_locale(),
+                                                decimal_quantization=False)
         return format_percent(value)
 
     @app.template_filter("phone")

@@ -192,3 +192,13 @@ def test_more_decimals_than_the_column_keeps_are_refused(client, number_form):
     url, data, field, _read = number_form("quote line", "es")
     response = client.post(url, data={**data, field: "12,555"})
     assert response.status_code == 422 and "Usa como mucho 2 decimales." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, shown", [("en", "10.5%"), ("es", "10,5\u00a0%")])
+def test_percentages_in_pages_follow_the_readers_notation(app, client, make_user, language, shown):
+    login(client, make_user("owner", language=language))
+    with app.app_context():
+        db.session.add(Product(code="EB1", name="E-bike", unit_price=Decimal("2199"), tax_rate=Decimal("10.5")))
+        db.session.commit()
+    html = client.get("/catalog/").get_data(as_text=True)
+    assert shown in html and "10,5 %" not in html.replace(shown, "")
