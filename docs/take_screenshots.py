@@ -116,6 +116,7 @@ def main():
         support_screenshots(browser, base, app)
         management_screenshots(browser, base)
         messaging_screenshots(browser, base, app)
+        search_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -234,8 +235,23 @@ def management_screenshots(browser, base):
         context.close()
 
 
-def messaging_only():
-    """Only this part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`."""
+def search_screenshots(browser, base, app=None):
+    """The search page, reached from the header's box, as a seller: accents and capitals aside."""
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, "owner@ruedalibre.example")
+        page.fill("#global-q", "GARCIA")
+        page.press("#global-q", "Enter")
+        page.wait_for_selector(".search-group")
+        page.screenshot(path=OUT / f"search-{size}.png", full_page=True)
+        context.close()
+
+
+def one_part(shoot):
+    """Only one part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`
+    (or `search`)."""
     workdir = tempfile.mkdtemp()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
     upgrade_schema(app)
@@ -246,10 +262,11 @@ def messaging_only():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
                                     args=["--disable-background-networking", "--no-first-run"])
-        messaging_screenshots(browser, base, app)
+        shoot(browser, base, app)
         browser.close()
     server.shutdown()
 
 
 if __name__ == "__main__":
-    messaging_only() if sys.argv[1:] == ["mail"] else main()
+    parts = {"mail": messaging_screenshots, "search": search_screenshots}
+    one_part(parts[sys.argv[1]]) if sys.argv[1:2] and sys.argv[1] in parts else main()
