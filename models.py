@@ -1,9 +1,8 @@
 """Mostrador's data model: typed SQLAlchemy 2.0 mappings with their small domain methods."""
 from __future__ import annotations
 
-import re
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
@@ -29,10 +28,8 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from sales import phones
+from sales.clock import utcnow  # noqa: F401 (the default of every created/updated time; others import it here)
 
 
 ROLES = ("owner", "seller", "support")
@@ -236,8 +233,9 @@ class Customer(TrackedMixin, db.Model):
         return [tag.name for tag in self.tags]
 
     def refresh_phone_digits(self) -> None:
-        digits = [re.sub(r"\D", "", number or "") for number in (self.phone, self.mobile)]
-        self.phone_digits = " ".join(d for d in digits if d) or None
+        """After a phone changes: store both numbers in E.164 when valid, and the digits search looks in."""
+        self.phone, self.mobile = phones.stored_form(self.phone), phones.stored_form(self.mobile)
+        self.phone_digits = phones.search_digits(self.phone, self.mobile)
 
     def __repr__(self):
         return f"<Customer {self.id} {self.name!r}>"
@@ -1099,6 +1097,7 @@ class TicketCharge(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")   # the shop's when it was charged
 
     ticket: Mapped[Ticket] = relationship(back_populates="charges")
     product: Mapped[Optional[Product]] = relationship()

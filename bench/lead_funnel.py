@@ -89,6 +89,11 @@ def fill(app):
         if rows:
             db.session.execute(insert(ContactLog), rows)
         db.session.commit()
+        # Bulk inserts skip the write path that keeps the search index current: build it as migration 0014 does.
+        from sales.search_index import rebuild
+
+        rebuild(db.session.connection())
+        db.session.commit()
         db.session.execute(text("ANALYZE"))
         return seller_ids[0]
 

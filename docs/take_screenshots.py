@@ -120,6 +120,7 @@ def main():
         connect_screenshots(browser, base, app)
         shop_data_screenshots(browser, base, app)
         shopfloor_screenshots(browser, base, app)
+        search_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -335,7 +336,21 @@ def connect_screenshots(browser, base, app):
 
 
 # `python docs/take_screenshots.py PART` retakes only that part's screenshots.
-PARTS = {"mail": (messaging_screenshots, connect_screenshots), "shopfloor": (shopfloor_screenshots,)}
+def search_screenshots(browser, base, app=None):
+    """The search page, reached from the header's box, as a seller: accents and capitals aside."""
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, "owner@ruedalibre.example")
+        page.fill("#global-q", "GARCIA")
+        page.press("#global-q", "Enter")
+        page.wait_for_selector(".search-group")
+        page.screenshot(path=OUT / f"search-{size}.png", full_page=True)
+        context.close()
+
+
+PARTS = {"search": (search_screenshots,), "mail": (messaging_screenshots, connect_screenshots), "shopfloor": (shopfloor_screenshots,)}
 
 
 def only(part):

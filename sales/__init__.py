@@ -1,5 +1,5 @@
 """Mostrador's blueprints, one per part of the sales cycle, plus accounts and the shop's own pages."""
-from sales import policy, security
+from sales import policy, search_index, security
 
 
 def register_blueprints(app):
@@ -10,6 +10,7 @@ def register_blueprints(app):
     from sales.connect import hooks_bp
     from sales.customers import bp as customers_bp
     from sales.drafts import bp as drafts_bp
+    from sales.global_search import bp as search_bp
     from sales.health import bp as health_bp
     from sales.leads import bp as leads_bp
     from sales.management import bp as management_bp
@@ -25,8 +26,9 @@ def register_blueprints(app):
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
                management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp,
-               offline_bp, backup_bp, drafts_bp):
+               offline_bp, backup_bp, drafts_bp, search_bp):
         app.register_blueprint(bp)
+    search_index.register(app)   # keeps the search index current on every write
     # Token-authenticated: no cookie, so no cross-site request to forge.
     from extensions import csrf
 

@@ -1,12 +1,16 @@
 """What every template may use: the permission check, the shop's name, the navigation."""
 from decimal import Decimal
 
+from babel import numbers as babel_numbers
+
 from flask import request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import ShopSetting
+from sales import phones
+from sales.money import shop_currency
 from sales.policy import can
 
 # (endpoint, label): the parts of the sales cycle, in the order a sale runs.
@@ -43,11 +47,12 @@ def register(app):
         return format_datetime(value, format) if value else ""
 
     @app.template_filter("money")
-    def _money(value):
+    def _money(value, currency=None):
+        """An amount in its document's currency (`revision.total|money(revision.currency)`); without one, in
+        the shop's currency."""
         if value in (None, ""):
             return ""
-        currency = ShopSetting.get("currency", "EUR")
-        return format_currency(Decimal(str(value)), currency)
+        return format_currency(Decimal(str(value)), currency or shop_currency())
 
     @app.template_filter("number")
     def _number(value, places=None):
@@ -68,11 +73,25 @@ def register(app):
         return format_decimal(Decimal(str(value)), format=f"+{digits};−{digits}")
 
     @app.template_filter("percent")
-    def _percent(value):
-        """A share (0.67) as the reader writes a percentage: 67 % or 67%."""
+    def _percent(value, points=False):
+        """A share (0.67) as the reader writes a percentage: 67 % or 67%. With points=True the value is already
+        in percent (a tax rate of 21, a discount of 7.5), shown with its decimals: 21 %, 7,5 %."""
         if value is None:
             return "—"
+        if points:
+            return babel_numbers.format_percent(Decimal(str(value)) / 100, locale=get_locale(),
+                                                decimal_quantization=False)
         return format_percent(value)
+
+    @app.template_filter("phone")
+    def _phone(value):
+        """A stored phone number as the shop reads it: 911 49 19 78, or +44 20 7946 0018 from abroad."""
+        return phones.display(value)
+
+    @app.template_filter("tel")
+    def _tel(value):
+        """A stored phone number for a tel: link."""
+        return phones.dial(value)
 
     @app.template_filter("date")
     def _date(value, format="medium"):

@@ -306,3 +306,17 @@ def test_the_send_mail_cron_finishes_a_campaign_whose_page_was_closed(as_owner, 
     # Those sent by the cron carry a working unsubscribe link too, on the address the campaign was started from.
     assert all(re.search(r"Unsubscribe: http://localhost/p/unsubscribe/\S+", body) for body in bodies)
     assert "All sent" in text_of(as_owner.get(f"/mail/campaigns/{campaign_id}"))
+
+
+def test_results_in_two_currencies_are_not_added_up(as_seller, audience, app):
+    campaign_id = new_campaign(as_seller, city="Toledo", follow_days="10")
+    as_seller.post(f"/mail/campaigns/{campaign_id}/send")
+    with app.app_context():
+        db.session.add_all([
+            Order(number="O-1", customer_id=audience["luis"].id, ordered_on=date.today(), total=Decimal("120")),
+            Order(number="O-2", customer_id=audience["ana"].id, ordered_on=date.today(), total=Decimal("80"),
+                  currency="USD"),
+        ])
+        db.session.commit()
+    page = text_of(as_seller.get(f"/mail/campaigns/{campaign_id}"))
+    assert "Sales within 10 days 2 · €120.00 · $80.00 (in 2 currencies, not added up)" in page

@@ -58,7 +58,7 @@ def test_every_phone_number_on_the_customer_page_offers_a_whatsapp_chat(as_selle
     ana = make_customer("Ana García", mobile="600 123 456", phone="+44 20 7946 0958")
     html = as_seller.get(f"/customers/{ana.id}").get_data(as_text=True)
     assert 'href="https://wa.me/34600123456"' in html and 'href="https://wa.me/442079460958"' in html
-    assert 'href="tel:600123456"' in html
+    assert 'href="tel:+34600123456"' in html and "600 12 34 56" in html   # E.164 to dial, national to read
 
 
 def test_meta_verifies_the_url_with_the_verify_token(client, whatsapp_on):

@@ -1,21 +1,10 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from sales.forms import SingleLine, VersionedForm
+from sales.forms import PhoneField, SingleLine, VersionedForm, phone_number
 
 KIND_CHOICES = [("person", _l("Person")), ("company", _l("Company"))]
-PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*$")
-
-
-def phone_number(form, field):
-    value = (field.data or "").strip()
-    if not value:
-        return
-    if not PHONE_CHARS.match(value) or len(re.sub(r"\D", "", value)) < 6:
-        raise ValidationError(_l("Write a phone number with at least 6 digits, e.g. 612 345 678."))
 
 
 def tag_list(form, field):
@@ -43,8 +32,8 @@ class CustomerForm(VersionedForm):
     email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("This email address does not look "
                                                                            "right, e.g. ana@example.com.")),
                                                 Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
-    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=40), phone_number])
+    phone = PhoneField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
+    mobile = PhoneField(_l("Mobile"), validators=[Optional(), Length(max=40), phone_number])
     tax_id = StringField(_l("Tax ID"), validators=[Optional(), Length(max=40)])
     street = StringField(_l("Street and number"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])

@@ -6,8 +6,9 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer, Tag, User, customer_tags, utcnow
+from sales import phones
 from sales.customers.forms import split_tags
-from sales.search import contains
+from sales.search_index import matching
 
 EDITABLE_FIELDS = ("kind", "name", "contact_person", "email", "phone", "mobile", "tax_id", "street",
                    "postal_code", "city", "region", "country", "owner_id", "notes")
@@ -23,13 +24,11 @@ def search_statement(text="", tag="", show="active"):
         statement = statement.where(Customer.archived_at.is_not(None))
     text = (text or "").strip()
     if text:
-        conditions = [
-            contains(Customer.name, text),
-            contains(Customer.contact_person, text),
-            contains(Customer.email, text),
-            Customer.id.in_(_customers_tagged(text.lower())),
-        ]
-        digits = re.sub(r"\D", "", text)
+        conditions = [Customer.id.in_(_customers_tagged(text.lower()))]
+        found = matching("customer", text)
+        if found is not None:
+            conditions.append(Customer.id.in_(found))
+        digits = phones.digits_to_search(text)
         if len(digits) >= 3 and not re.search(r"[^\d\s+()./-]", text):
             conditions.append(Customer.phone_digits.like(f"%{digits}%"))
         statement = statement.where(or_(*conditions))

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from extensions import csrf, db
 from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
 from sales.accounts.rules import WEB_FORM_KEY
+from sales import phones
+from sales.clock import shop_date
 from sales.csv_export import csv_response
 from sales.leads import bp, rules
 from sales.leads.forms import WebLeadForm

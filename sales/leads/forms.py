@@ -1,5 +1,3 @@
-from datetime import date, timedelta
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField,
                      RadioField, SelectField, StringField, TextAreaField)
@@ -7,7 +5,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from flask_wtf import FlaskForm
 
-from sales.forms import IntegerField, LocalDecimalField, SingleLine, VersionedForm
+from sales.clock import shop_today
+from sales.forms import IntegerField, LocalDecimalField, ShopDateTimeField, SingleLine, VersionedForm, phone_number
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
@@ -33,7 +32,7 @@ INQUIRY_KIND_NAMES = dict(INQUIRY_KIND_CHOICES)
 
 
 def not_in_the_past(form, field):
-    if field.data and field.data < date.today() - timedelta(days=1):
+    if field.data and field.data < shop_today():
         raise ValidationError(_l("This date is in the past."))
 
 
@@ -48,7 +47,7 @@ class LeadForm(VersionedForm):
                              description=_l("Type a name, email or phone and choose the customer."))
     prospect_name = StringField(_l("Name"), validators=[SingleLine(), Optional(), Length(max=160)])
     prospect_email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    prospect_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
 
     title = StringField(_l("What do they want?"), validators=[
         DataRequired(message=_l("Say in a few words what the customer wants.")), Length(max=200)],
@@ -101,8 +100,7 @@ class MoveForm(FlaskForm):
 
 class ContactForm(FlaskForm):
     channel = SelectField(_l("Kind of contact"), choices=CHANNEL_CHOICES, default="call")
-    happened_at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                     validators=[InputRequired(message=_l("Say when it happened."))])
+    happened_at = ShopDateTimeField(_l("When"), validators=[InputRequired(message=_l("Say when it happened."))])
     lead_id = SelectField(_l("About the lead"), coerce=int, validate_choice=True)
     goal = StringField(_l("Goal"), validators=[
         DataRequired(message=_l("Write what you want from this contact.")), Length(max=300)],
@@ -157,7 +155,7 @@ class WebLeadForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[SingleLine(), DataRequired(message=_l("Please tell us your name.")),
                                                      Length(max=160)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
     interest = StringField(_l("What are you interested in?"), validators=[
         DataRequired(message=_l("Tell us briefly what you are looking for.")), Length(max=200)])
     message = TextAreaField(_l("Anything else we should know?"), validators=[Optional(), Length(max=3000)])

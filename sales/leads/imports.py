@@ -32,6 +32,8 @@ from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
 from sales.matching import auto_match, match_key, value_counts
+from sales import phones
+from sales.numbers import parse_amount, shop_file_locale
 
 CHUNK = 2000
 # Older names kept for the catalog import, which reads its files the same way.
@@ -754,7 +756,7 @@ def _existing_customers():
 
 
 def _lookup(index, checked):
-    digits = re.sub(r"\D", "", checked.phone or "")
+    digits = phones.match_digits(checked.phone)
     return ((checked.email and index["email"].get(checked.email))
             or (len(digits) >= 6 and index["phone"].get(digits))
             or index["name"].get(checked.customer.lower()))

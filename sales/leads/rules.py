@@ -1,5 +1,4 @@
 """Lead rules: who sees which leads, searching and filtering, priority upkeep, the board's numbers."""
-from datetime import date
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -8,9 +7,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from extensions import db
 from sales import records
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
-from sales.search import contains
+from sales import phones
+from sales.clock import shop_today
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import ensure_default_stages
+from sales.search_index import matching
 
 PRIORITY_BANDS = {"high": (70, 101), "medium": (40, 70), "low": (0, 40)}
 SELLERS_SEE_ALL = "sellers_see_all_leads"
@@ -41,11 +42,10 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
         .options(selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage))
         .where(visible_to(user))
     )
-    text = (text or "").strip()
-    if text:
+    leads, customers = matching("lead", text), matching("customer", text)
+    if leads is not None:
         # Matching customers first, once, rather than joining every lead to its customer.
-        matching_customers = select(Customer.id).where(contains(Customer.name, text))
-        statement = statement.where(or_(contains(Lead.title, text), Lead.customer_id.in_(matching_customers)))
+        statement = statement.where(or_(Lead.id.in_(leads), Lead.customer_id.in_(customers)))
     if stage_id:
         statement = statement.where(Lead.stage_id == stage_id)
     elif not include_closed:
@@ -84,7 +84,7 @@ def facts_for(lead, today=None):
         deadline=min(deadlines) if deadlines else None,
         qualification=lead.qualification or "pending",
         closed=bool(lead.stage and lead.stage.kind != "open"),
-        today=today or date.today(),
+        today=today or shop_today(),
     )
 
 
@@ -184,12 +184,10 @@ def sellers():
 
 def find_customer_by_contact(email=None, phone=None):
     """An existing customer with this email or phone number: the duplicate check for new prospects."""
-    import re
-
     conditions = []
     if email:
         conditions.append(func.lower(Customer.email) == email.strip().lower())
-    digits = re.sub(r"\D", "", phone or "")
+    digits = phones.match_digits(phone)
     if len(digits) >= 6:
         conditions.append(Customer.phone_digits.like(f"%{digits}%"))
     if not conditions:

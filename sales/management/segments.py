@@ -25,6 +25,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, Product, Segment, Tag, customer_tags
+from sales import phones
+from sales.clock import shop_today
 
 TEXT_FILTERS = ("source", "tag", "city", "bought_category", "not_bought_category")
 AMOUNT_FILTERS = ("min_spent", "max_spent")
@@ -79,7 +81,7 @@ def customers_in(segment_or_filters: Union[Segment, dict, str, None], today: Opt
     Each filter is an `id IN (…)` over an indexed column, so counting a segment stays one query.
     """
     filters = filters_of(segment_or_filters)
-    today = today or date.today()
+    today = today or shop_today()
     statement = select(Customer.id).where(Customer.archived_at.is_(None))
     if "source" in filters:
         statement = statement.where(Customer.id.in_(select(Lead.customer_id).where(Lead.source == filters["source"])))
@@ -137,7 +139,7 @@ def export_rows(segment_or_filters, today=None):
         .order_by(Customer.name, Customer.id))
     for name, email, phone, city, orders, spent, last in db.session.execute(
             statement.execution_options(yield_per=500)):
-        yield name, email, phone, city, orders or 0, spent or 0, last or ""
+        yield name, email, phones.display(phone), city, orders or 0, spent or 0, last or ""
 
 
 def save(name: str, filters: dict, segment: Optional[Segment] = None) -> Segment:

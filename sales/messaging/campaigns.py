@@ -10,6 +10,8 @@ from sqlalchemy import and_, exists, false, func, select, update
 from extensions import db
 from models import (Campaign, CampaignRecipient, Customer, Lead, Order, OrderLine, OutgoingEmail, Product, Segment,
                     ShopSetting, Tag, customer_tags, utcnow)
+from sales.clock import shop_date
+from sales.money import totals_by_currency
 from sales.management.segments import customers_in
 from sales.claims import claim
 from sales.messaging.outbox import deliver, enqueue
@@ -202,7 +204,7 @@ def results(campaign: Campaign) -> dict:
                                         .where(OutgoingEmail.campaign_id == campaign.id)
                                         .group_by(OutgoingEmail.status)).all())
     out = {"sent": by_status.get("sent", 0), "bounced": by_status.get("failed", 0),
-           "queued": by_status.get("queued", 0), "leads": 0, "sales": 0, "sales_total": 0}
+           "queued": by_status.get("queued", 0), "leads": 0, "sales": 0, "sales_totals": []}
     done, total = progress(campaign)
     out["recipients"] = total
     if campaign.started_at is None:
@@ -211,10 +213,12 @@ def results(campaign: Campaign) -> dict:
     recipients = select(CampaignRecipient.customer_id).where(CampaignRecipient.campaign_id == campaign.id)
     out["leads"] = db.session.scalar(select(func.count()).select_from(Lead).where(
         Lead.customer_id.in_(recipients), Lead.created_at >= start_at, Lead.created_at < end_at))
-    sales, amount = db.session.execute(select(func.count(), func.coalesce(func.sum(Order.total), 0)).where(
-        Order.customer_id.in_(recipients), Order.ordered_on >= start_at.date(),
-        Order.ordered_on <= end_at.date())).one()
-    out["sales"], out["sales_total"] = sales, amount
+    # Orders made in different currencies are not added up together: one total per currency.
+    by_currency = db.session.execute(select(Order.currency, func.count(), func.sum(Order.total)).where(
+        Order.customer_id.in_(recipients), Order.ordered_on >= shop_date(start_at),
+        Order.ordered_on <= shop_date(end_at)).group_by(Order.currency)).all()
+    out["sales"] = sum(count for _currency, count, _total in by_currency)
+    out["sales_totals"] = totals_by_currency((currency, total) for currency, _count, total in by_currency)
     return out
 
 

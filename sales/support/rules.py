@@ -5,33 +5,23 @@ Plain functions with no request in sight; the views read input, call these, and 
 import calendar
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from sales import records
 from sales.search import contains
+from sales.clock import shop_date
+from sales.money import totals_by_currency
+from sales.search_index import matching
 from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Customer, MaintenancePlan, Order,
                     OrderLine, Product, Promise, ShopSetting, Survey, Ticket, TicketMessage, User, utcnow)
-
-# --- Time in the shop --------------------------------------------------------------------------------------
-
-
-def shop_date(moment: datetime) -> date:
-    """The shop's calendar day of a UTC time (a ticket opened at 00:30 in Madrid is that day, not yesterday)."""
-    return to_user_timezone(moment.replace(tzinfo=timezone.utc)).date()
-
-
-def shop_today() -> date:
-    return shop_date(utcnow())
-
 
 # --- Warranty ----------------------------------------------------------------------------------------------
 
@@ -189,14 +179,10 @@ def ticket_statement(user, view="open", kind=None, text="", now=None):
         statement = statement.where(Ticket.status.in_(("resolved", "closed")))
     if kind:
         statement = statement.where(Ticket.kind == kind)
-    text = (text or "").strip()
-    if text:
-        conditions = [contains(Customer.name, text), contains(Ticket.title, text),
-                      contains(Ticket.serial_number, text)]
-        digits = text.upper().removeprefix("T-").lstrip("0")
-        if digits.isdigit():
-            conditions.append(Ticket.id == int(digits))
-        statement = statement.where(or_(*conditions))
+    tickets, customers = matching("ticket", text), matching("customer", text)
+    if tickets is not None:
+        # Number ("T-00042" or 42), title, serial number, or the customer's name.
+        statement = statement.where(or_(Ticket.id.in_(tickets), Ticket.customer_id.in_(customers)))
     statement = visible_tickets(user, statement)
     late_first = case((overdue_condition(now), 0), else_=1)
     if view == "closed":
@@ -303,6 +289,11 @@ def quote_lines_for(ticket: Ticket) -> list[dict]:
 
 def charges_total(ticket: Ticket) -> Decimal:
     return sum((charge.total for charge in ticket.charges), Decimal("0.00"))
+
+
+def charges_totals(ticket: Ticket) -> list[tuple[str, Decimal]]:
+    """[(currency, total)] of a ticket's charges: one line, unless the shop changed currency in between."""
+    return totals_by_currency((charge.currency, charge.total) for charge in ticket.charges)
 
 
 # --- Photos ------------------------------------------------------------------------------------------------

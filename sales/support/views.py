@@ -16,6 +16,7 @@ from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.ids import record_id
+from sales.money import shop_currency
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.support import bp, rules
@@ -106,7 +107,7 @@ def _show(ticket, status=200, **forms):
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         photo_form=forms.get("photo_form") or PhotoForm(formdata=None),
         charge_form=forms.get("charge_form") or ChargeForm(formdata=None),
-        charges_total=rules.charges_total(ticket), survey=survey, action_form=EmptyForm(),
+        charges_totals=rules.charges_totals(ticket), survey=survey, action_form=EmptyForm(),
         public_url=url_for("support.customer_ticket", token=ticket.public_token, _external=True)
         if can_see_public_link else None,
         survey_url=url_for("support.survey", token=survey.token, _external=True) if survey and
@@ -244,7 +245,8 @@ def add_charge(ticket_id):
     if not form.validate_on_submit():
         return _show(ticket, 422, charge_form=form)
     db.session.add(TicketCharge(ticket=ticket, kind=form.kind.data, description=form.description.data.strip(),
-                                quantity=form.quantity.data, unit_price=form.unit_price.data))
+                                quantity=form.quantity.data, unit_price=form.unit_price.data,
+                                currency=shop_currency()))
     db.session.commit()
     flash(_("Line added to the billable work."), "success")
     return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="charges"), 303)

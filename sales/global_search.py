@@ -1,0 +1,132 @@
+"""The search box in the header: /search?q= finds customers, leads, quotes and orders, tickets and products,
+grouped by kind, each result one tap from its page, and only what the user may see.
+
+`search_everything(user, typed)` runs one query per group (five in all), each the index's `matching()` joined
+to the records and to the user's visibility rules (`visible`, below: the one place that decides it here).
+"""
+from dataclasses import dataclass
+
+from flask import Blueprint, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import literal, or_, select, union_all
+
+from extensions import db
+from models import Customer, Lead, Order, Product, Quote, Ticket
+from sales.htmx import render_page
+from sales.policy import can
+from sales.search_index import matching, words_of
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+PER_GROUP = 8
+GROUPS = (("customers", _l("Customers")), ("leads", _l("Leads")), ("documents", _l("Quotes and orders")),
+          ("tickets", _l("Tickets")), ("products", _l("Products")))
+
+
+@dataclass
+class Hit:
+    label: str
+    detail: str
+    url: str
+
+
+def visible(kind, user, statement):
+    """The records of `kind` the user may see, as the rest of the app decides it (sales/leads/rules.py,
+    sales/support/rules.py, the quote and order lists). None when the user may see none of that kind."""
+    from sales.leads.rules import visible_to
+    from sales.support.rules import visible_tickets
+
+    if kind == "customer":
+        return statement if can(user, "customers.view") else None
+    if kind == "lead":
+        return statement.where(visible_to(user)) if can(user, "leads.view") else None
+    if kind in ("quote", "order"):
+        if not can(user, "quotes.view"):
+            return None
+        owner_column = Quote.seller_id if kind == "quote" else Order.seller_id
+        return statement.where(owner_column == user.id) if user.role == "seller" else statement
+    if kind == "ticket":
+        return visible_tickets(user, statement) if can(user, "tickets.view") else None
+    if kind == "product":
+        return statement.where(Product.active) if can(user, "quotes.view") else None
+    raise ValueError(kind)
+
+
+def _customers(user, typed):
+    ids = matching("customer", typed)
+    statement = visible("customer", user, select(Customer).where(Customer.id.in_(ids)))
+    if statement is None:
+        return []
+    rows = db.session.scalars(statement.order_by(Customer.archived_at.is_not(None), Customer.name)
+                              .limit(PER_GROUP)).all()
+    from sales.phones import display
+
+    return [Hit(c.name, " · ".join(x for x in (c.contact_person, c.email, display(c.mobile or c.phone), c.city)
+                                   if x), url_for("customers.show", customer_id=c.id)) for c in rows]
+
+
+def _leads(user, typed):
+    statement = visible("lead", user, select(Lead.id, Lead.title, Customer.name).join(Customer)
+                        .where(Lead.id.in_(matching("lead", typed))))
+    if statement is None:
+        return []
+    rows = db.session.execute(statement.order_by(Lead.priority.desc(), Lead.id.desc()).limit(PER_GROUP)).all()
+    return [Hit(title, name, url_for("leads.show", lead_id=lead_id)) for lead_id, title, name in rows]
+
+
+def _documents(user, typed):
+    """Quotes and orders by their number, or by their customer's name: one query for both."""
+    customers = matching("customer", typed)
+    quotes = visible("quote", user, select(literal("quote").label("kind"), Quote.id, Quote.number,
+                                           Customer.name.label("customer")).join(Customer, Customer.id == Quote.customer_id)
+                     .where(or_(Quote.id.in_(matching("quote", typed)), Quote.customer_id.in_(customers))))
+    orders = visible("order", user, select(literal("order").label("kind"), Order.id, Order.number,
+                                           Customer.name.label("customer")).join(Customer, Customer.id == Order.customer_id)
+                     .where(or_(Order.id.in_(matching("order", typed)), Order.customer_id.in_(customers))))
+    parts = [part for part in (quotes, orders) if part is not None]
+    if not parts:
+        return []
+    both = union_all(*parts).subquery()
+    rows = db.session.execute(select(both).order_by(both.c.number.desc()).limit(PER_GROUP)).all()
+    return [Hit(number, customer, url_for("quotes.show", quote_id=record_id) if kind == "quote"
+                else url_for("quotes.order", order_id=record_id)) for kind, record_id, number, customer in rows]
+
+
+def _tickets(user, typed):
+    statement = visible("ticket", user, select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
+                        .add_columns(Customer.name).where(Ticket.id.in_(matching("ticket", typed))))
+    if statement is None:
+        return []
+    rows = db.session.execute(statement.order_by(Ticket.id.desc()).limit(PER_GROUP)).all()
+    return [Hit(f"{ticket.number} · {ticket.title}", name, url_for("support.show", ticket_id=ticket.id))
+            for ticket, name in rows]
+
+
+def _products(user, typed):
+    statement = visible("product", user, select(Product).where(Product.id.in_(matching("product", typed))))
+    if statement is None:
+        return []
+    rows = db.session.scalars(statement.order_by(Product.name).limit(PER_GROUP)).all()
+    return [Hit(p.name, p.code, url_for("catalog.edit", product_id=p.id) if can(user, "catalog.edit")
+                else url_for("catalog.index", q=p.code)) for p in rows]
+
+
+FINDERS = {"customers": _customers, "leads": _leads, "documents": _documents, "tickets": _tickets,
+           "products": _products}
+
+
+def search_everything(user, typed):
+    """[(group name, [Hit])] for the groups that found something, in the order of GROUPS."""
+    if not words_of(typed):
+        return []
+    found = [(label, FINDERS[name](user, typed)) for name, label in GROUPS]
+    return [(label, hits) for label, hits in found if hits]
+
+
+@bp.route("")
+def page():
+    typed = request.args.get("q", "").strip()[:200]
+    groups = search_everything(current_user, typed)
+    return render_page("search/page.html", "search/_results.html", q=typed, groups=groups,
+                       searched=bool(words_of(typed)))

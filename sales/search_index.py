@@ -1,0 +1,208 @@
+"""The search index: one accent- and case-blind search for customers, leads, quotes, orders, tickets and products.
+
+Every record that can be searched has one entry: its key (the kind's code × 2⁴⁰ + the record's id, so one kind
+is a key range) and its text. `matching(kind, text)` is THE search: a select of the ids of one kind whose words
+start with every word typed ("garc lop" finds "García López"); the global search and the customer, lead and
+ticket lists all use it.
+
+- SQLite: an FTS5 table with the unicode61 tokenizer and `remove_diacritics 2` ("dominguez" = "Domínguez").
+- PostgreSQL: a table whose text is stored folded by `unaccent` and lower(), word separators made spaces and a
+  leading space, so a word prefix is `LIKE '% garc%'`, served by a pg_trgm GIN index.
+
+Kept current by the write path: after every flush, new and changed records get their entry rewritten and
+deleted ones lose it (`register`). Migration 0014 builds the index for the records already there; the command
+`flask search-reindex` rebuilds it.
+"""
+import re
+
+from sqlalchemy import and_, event, func, literal_column, or_, select, text
+
+from extensions import db
+
+SHIFT = 2 ** 40
+KIND_CODES = {"customer": 1, "lead": 2, "quote": 3, "order": 4, "ticket": 5, "product": 6}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PHONE_LIKE = re.compile(r"^[\d\s+()./-]+$")
+
+
+# --- What each record is found by ---------------------------------------------------------------------------
+
+def _join(*parts):
+    return " ".join(str(part) for part in parts if part)
+
+
+def customer_text(c):
+    return _join(c.name, c.contact_person, c.email, c.phone_digits, c.city, c.tax_id)
+
+
+def lead_text(lead):
+    return _join(lead.title)
+
+
+def quote_text(quote):
+    return _join(quote.number)
+
+
+def order_text(order):
+    return _join(order.number)
+
+
+def ticket_text(ticket):
+    # "T-00042" (Ticket.number) is found as typed and as 42.
+    return _join(f"T-{ticket.id:05d}", ticket.id, ticket.title, ticket.serial_number)
+
+
+def product_text(product):
+    return _join(product.code, product.name, product.category)
+
+
+def _indexed_models():
+    from models import Customer, Lead, Order, Product, Quote, Ticket
+
+    return {Customer: ("customer", customer_text), Lead: ("lead", lead_text), Quote: ("quote", quote_text),
+            Order: ("order", order_text), Ticket: ("ticket", ticket_text), Product: ("product", product_text)}
+
+
+# The columns each text is made of: what a rebuild reads (only these, so it works at any later schema too).
+COLUMNS = {"customer": ("name", "contact_person", "email", "phone_digits", "city", "tax_id"),
+           "lead": ("title",), "quote": ("number",), "order": ("number",),
+           "ticket": ("title", "serial_number"), "product": ("code", "name", "category")}
+
+
+def key_of(kind, record_id):
+    return KIND_CODES[kind] * SHIFT + record_id
+
+
+def _bounds(kind):
+    return KIND_CODES[kind] * SHIFT, (KIND_CODES[kind] + 1) * SHIFT
+
+
+# --- Writing entries ----------------------------------------------------------------------------------------
+
+def _is_postgresql(connection):
+    return connection.dialect.name == "postgresql"
+
+
+def write_entries(connection, entries):
+    """Set the text of [(key, text)] entries, replacing what they had."""
+    if not entries:
+        return
+    rows = [{"key": key, "body": body} for key, body in entries]
+    if _is_postgresql(connection):
+        connection.execute(text(
+            "INSERT INTO search_index (key, body) VALUES (:key, ' ' || search_fold(:body)) "
+            "ON CONFLICT (key) DO UPDATE SET body = excluded.body"), rows)
+    else:
+        connection.execute(text("DELETE FROM search_index WHERE rowid = :key"), rows)
+        connection.execute(text("INSERT INTO search_index (rowid, body) VALUES (:key, :body)"), rows)
+
+
+def delete_entries(connection, keys):
+    if keys:
+        column = "key" if _is_postgresql(connection) else "rowid"
+        connection.execute(text(f"DELETE FROM search_index WHERE {column} = :key"), [{"key": k} for k in keys])
+
+
+def _after_flush(session, _context):
+    models = _indexed_models()
+    changed, removed = {}, set()
+    for obj in list(session.new) + list(session.dirty):
+        found = models.get(type(obj))
+        if found and obj.id is not None and obj not in session.deleted:
+            kind, text_of = found
+            changed[key_of(kind, obj.id)] = text_of(obj)
+    for obj in session.deleted:
+        found = models.get(type(obj))
+        if found and obj.id is not None:
+            removed.add(key_of(found[0], obj.id))
+    if changed or removed:
+        connection = session.connection()
+        delete_entries(connection, sorted(removed))
+        write_entries(connection, sorted(changed.items()))
+
+
+def register(app):
+    """Keep the index current from the write path, and add `flask search-reindex`."""
+    if not event.contains(db.session, "after_flush", _after_flush):   # several apps in one process (tests)
+        event.listen(db.session, "after_flush", _after_flush)
+
+    @app.cli.command("search-reindex")
+    def reindex_command():
+        """Rebuild the search index from the records (after restoring a backup made by hand, say)."""
+        with db.engine.begin() as connection:
+            count = rebuild(connection)
+        print(f"{count} records indexed.")
+
+
+def rebuild(connection, batch=5000):
+    """Empty the index and index every record again, in batches (used by migration 0014 and the command)."""
+    connection.execute(text("DELETE FROM search_index"))
+    count = 0
+    for model, (kind, text_of) in _indexed_models().items():
+        columns = [model.__table__.c.id] + [model.__table__.c[name] for name in COLUMNS[kind]]
+        last_id = 0
+        while True:
+            rows = connection.execute(select(*columns).where(model.__table__.c.id > last_id)
+                                      .order_by(model.__table__.c.id).limit(batch)).all()
+            if not rows:
+                break
+            write_entries(connection, [(key_of(kind, row.id), text_of(row)) for row in rows])
+            count += len(rows)
+            last_id = rows[-1].id
+    return count
+
+
+# --- Searching ----------------------------------------------------------------------------------------------
+
+def words_of(typed):
+    return _WORD.findall((typed or "").strip())
+
+
+def _digits_term(typed):
+    """A phone or a number typed with spaces or dashes ("+34 91 149", "2026-0001") is also one run of digits."""
+    from sales.phones import digits_to_search
+
+    if typed and _PHONE_LIKE.match(typed.strip()) and len(words_of(typed)) > 1:
+        return digits_to_search(typed)
+    return None
+
+
+def _fts_query(typed):
+    def all_words(words):
+        return " AND ".join('"' + word.replace('"', '') + '"*' for word in words)
+
+    words = words_of(typed)
+    query = f"({all_words(words)})"
+    digits = _digits_term(typed)
+    return f"{query} OR ({all_words([digits])})" if digits else query
+
+
+def matching(kind, typed, limit=None):
+    """A select of the ids of `kind` ("customer", "lead"…) whose words start with every word typed, accents
+    and case aside ("garc lop" finds "García López"); a phone or number typed in pieces ("+34 91 149") is also
+    looked for as one run of digits. None when nothing searchable was typed."""
+    words = words_of(typed)
+    if not words:
+        return None
+    low, high = _bounds(kind)
+    if db.engine.dialect.name == "postgresql":
+        key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
+        statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
+    else:
+        key = literal_column("search_index.rowid")
+        statement = (select((key - low).label("record_id")).select_from(text("search_index"))
+                     .where(literal_column("search_index").op("MATCH")(_fts_query(typed))))
+    statement = statement.where(key >= low, key < high)
+    return statement.limit(limit) if limit else statement
+
+
+def _postgresql_condition(typed, words):
+    body = literal_column("search_index.body")
+
+    def word_prefix(word):
+        # The stored text is folded and starts with a space: a word that starts with `word` follows a space.
+        return body.like(func.concat("% ", func.search_fold(word), "%"))
+
+    every_word = and_(*[word_prefix(word) for word in words])
+    digits = _digits_term(typed)
+    return or_(every_word, word_prefix(digits)) if digits else every_word

@@ -1,0 +1,164 @@
+"""Accent- and case-blind search: the header's search page and the customer, lead and ticket lists."""
+from datetime import date
+
+import pytest
+
+from extensions import db
+from models import Customer, Order, Product, Quote
+from sales.global_search import search_everything
+from sales.leads.rules import SELLERS_SEE_ALL
+from sales.support import rules as support_rules
+from tests.conftest import login, text_of
+
+DOMINGUEZ = ["Lucía Domínguez", "DOMÍNGUEZ Hermanos S.L.", "Pedro Domínguez Ruiz", "Talleres Domínguez",
+             "Ana María Domínguez", "José DOMÍNGUEZ", "Bicis Domínguez-Sanz"]
+LOPEZ = ["Marta López", "López y Cía", "Juan LÓPEZ"]
+
+
+@pytest.fixture
+def shop(app, owner, seller, make_user, make_customer, make_lead):
+    """Customers, leads, a quote, an order, a ticket and a product, as a shop would have them."""
+    other = make_user("seller", name="Otra Vendedora")
+    customers = {name: make_customer(name) for name in DOMINGUEZ + LOPEZ}
+    customers["gutierrez"] = make_customer("Gutiérrez Bicicletas", phone="91 149 19 78")
+    customers["plain"] = make_customer("Rafael Gutierrez", mobile="612 345 678")
+    make_customer("Eva Pardo", email="eva@pardo.example")
+    mine = make_lead(customers["Marta López"], seller, title="Bici eléctrica de paseo")
+    theirs = make_lead(customers["Juan LÓPEZ"], other, title="Eléctrica de carga, privada")
+    with app.app_context():
+        quote = Quote(number="Q-2026-0042", customer_id=customers["gutierrez"].id, seller_id=seller.id)
+        order = Order(number="O-2026-0007", customer_id=customers["plain"].id, seller_id=seller.id,
+                      ordered_on=date(2026, 3, 1))
+        product = Product(code="EBK-CITY", name="E-bike Urbana Eléctrica", unit_price=2199)
+        db.session.add_all([quote, order, product])
+        ticket = support_rules.open_ticket(db.session.get(Customer, customers["Lucía Domínguez"].id),
+                                           title="Freno que chirría")
+        db.session.commit()
+        ids = {"quote": quote.id, "order": order.id, "ticket": ticket.id, "ticket_number": ticket.number,
+               "product": product.id}
+    return {"customers": customers, "mine": mine, "theirs": theirs, "other": other, **ids}
+
+
+def _found(client, typed):
+    return text_of(client.get("/search", query_string={"q": typed}))
+
+
+@pytest.mark.parametrize("typed", ["dominguez", "DOMINGUEZ", "Domínguez", "domínguez"])
+def test_dominguez_finds_all_seven_whatever_the_accents_and_capitals(client, owner, shop, typed):
+    login(client, owner)
+    page = _found(client, typed)
+    assert all(name in page for name in DOMINGUEZ)
+
+
+@pytest.mark.parametrize("typed", ["gutierrez", "GUTIÉRREZ", "Gutiérrez", "gutiérrez"])
+def test_gutierrez_with_or_without_the_accent(client, owner, shop, typed):
+    login(client, owner)
+    page = _found(client, typed)
+    assert "Gutiérrez Bicicletas" in page and "Rafael Gutierrez" in page
+
+
+def test_lopez_finds_the_three_lopez(client, owner, shop):
+    login(client, owner)
+    page = _found(client, "lopez")
+    assert all(name in page for name in LOPEZ) and "Eva Pardo" not in page
+
+
+def test_electrica_finds_the_lead_and_the_product(client, owner, shop):
+    login(client, owner)
+    page = _found(client, "electrica")
+    assert "Bici eléctrica de paseo" in page and "E-bike Urbana Eléctrica" in page
+
+
+@pytest.mark.parametrize("typed", ["91 149", "911 49 19", "+34 91 149", "0034 911491", "34911"])
+def test_part_of_a_phone_with_or_without_the_prefix(client, owner, shop, typed):
+    login(client, owner)
+    page = _found(client, typed)
+    assert "Gutiérrez Bicicletas" in page and "Rafael Gutierrez" not in page
+
+
+def test_quote_and_order_numbers_and_customers(client, owner, shop):
+    login(client, owner)
+    page = client.get("/search", query_string={"q": "Q-2026-0042"}).get_data(as_text=True)
+    assert f'href="/quotes/{shop["quote"]}"' in page
+    assert "O-2026-0007" in _found(client, "O-2026-0007")
+    by_customer = _found(client, "rafael gutierrez")         # the order of that customer
+    assert "O-2026-0007" in by_customer
+
+
+@pytest.mark.parametrize("typed", ["ticket_number", "id", "chirria"])
+def test_a_ticket_by_number_or_title(client, owner, shop, typed):
+    login(client, owner)
+    words = {"ticket_number": shop["ticket_number"], "id": str(shop["ticket"]), "chirria": "chirría"}[typed]
+    page = client.get("/search", query_string={"q": words}).get_data(as_text=True)
+    assert f'href="/support/tickets/{shop["ticket"]}"' in page and "Freno que chirría" in page
+
+
+def test_a_seller_does_not_find_another_sellers_private_lead(client, app, seller, shop):
+    with app.app_context():
+        from models import ShopSetting
+
+        ShopSetting.put(SELLERS_SEE_ALL, "0")
+        db.session.commit()
+    login(client, seller)
+    page = _found(client, "electrica")
+    assert "Bici eléctrica de paseo" in page and "Eléctrica de carga, privada" not in page
+    assert "Eléctrica de carga, privada" not in text_of(client.get("/leads/", query_string={"q": "electrica"}))
+
+
+def test_support_finds_customers_and_tickets_but_no_leads(client, support, shop):
+    login(client, support)
+    page = _found(client, "lopez")
+    assert "Marta López" in page and "Bici eléctrica" not in page
+
+
+def test_the_index_follows_every_change(client, app, owner, shop):
+    login(client, owner)
+    with app.app_context():
+        customer = db.session.query(Customer).filter_by(name="Talleres Domínguez").one()
+        customer.name = "Talleres Núñez"
+        db.session.commit()
+    assert "Talleres Núñez" in _found(client, "nunez")
+    assert "Talleres" not in _found(client, "talleres dominguez")
+    with app.app_context():
+        db.session.delete(db.session.query(Customer).filter_by(name="Talleres Núñez").one())
+        db.session.commit()
+    assert "Talleres" not in _found(client, "nunez")
+
+
+def test_the_lists_search_the_same_way(client, owner, shop):
+    login(client, owner)
+    customers = text_of(client.get("/customers/", query_string={"q": "DOMINGUEZ"}))
+    assert all(name in customers for name in DOMINGUEZ)
+    leads = text_of(client.get("/leads/", query_string={"q": "electrica"}))
+    assert "Bici eléctrica de paseo" in leads
+    tickets = text_of(client.get("/support/", query_string={"q": "chirria", "view": "all"}))
+    assert "Freno que chirría" in tickets
+
+
+def test_search_page_works_without_javascript_and_as_a_fragment(client, owner, shop):
+    login(client, owner)
+    plain = client.get("/search?q=lopez")
+    html = plain.get_data(as_text=True)
+    assert plain.status_code == 200 and "<html" in html and 'action="/search"' in html
+    assert "Customers" in text_of(plain) and "Leads" in text_of(plain)
+    fragment = client.get("/search?q=lopez", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "Marta López" in fragment
+    empty = text_of(client.get("/search?q=zzzzqx"))
+    assert "Nothing found for “zzzzqx”." in empty
+
+
+def test_the_header_has_the_search_box(client, owner):
+    login(client, owner)
+    html = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in html and 'action="/search"' in html
+
+
+def test_one_search_costs_at_most_five_queries(app, owner, shop, count_queries):
+    from flask_login import login_user
+
+    with app.test_request_context():
+        login_user(db.session.get(type(owner), owner.id))
+        user = db.session.get(type(owner), owner.id)
+        with count_queries() as queries:
+            groups = search_everything(user, "gutierrez")
+        assert groups and len(queries) <= 5, queries
