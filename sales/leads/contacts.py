@@ -83,15 +83,16 @@ def log_contact(customer_id):
                        status=422 if form.errors else 200)
 
 
-def due_steps(user_id, today):
-    """Open next steps of a user due today or earlier, oldest first, with customer and lead loaded."""
+def due_steps(user_id, today, limit=None):
+    """Open next steps of a user due today or earlier, oldest first, with customer and lead loaded (all of
+    them, or the oldest `limit`)."""
     return db.session.scalars(
         select(ContactLog)
         .options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due <= today)
         .order_by(ContactLog.next_step_due, ContactLog.id)
-        .limit(100)
+        .limit(limit)
     ).all()
 
 

@@ -15,8 +15,9 @@ def _template_names(state):
     from datetime import date
 
     from sales.management.forms import METRIC_NAMES
-    from sales.management.periods import period_of
+    from sales.management.periods import choices, period_of
 
     state.app.jinja_env.globals.update(goal_metric_names=METRIC_NAMES,
                                        periods_of=lambda kind: period_of(kind, date.today()),
+                                       period_choices=lambda period: choices(period, date.today()),
                                        whole_days=lambda value: None if value is None else round(float(value)))

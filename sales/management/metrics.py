@@ -194,8 +194,9 @@ def goal_progress(period: Period, people) -> list[SellerGoals]:
     return board
 
 
-def shop_goal_progress(board: list[SellerGoals]) -> list[GoalProgress]:
-    """The shop's goal per metric: its sellers' goals and results added up (only sellers with that goal)."""
+def shop_goal_progress(board: list[SellerGoals], shop: Performance) -> list[GoalProgress]:
+    """The shop's goal per metric: its sellers' targets added up (only sellers with that goal), against what
+    the whole shop did (`shop`, the Performance report's whole-shop row: every seller and deals with none)."""
     from models import GOAL_METRICS
 
     totals = []
@@ -203,7 +204,7 @@ def shop_goal_progress(board: list[SellerGoals]) -> list[GoalProgress]:
         entries = [g for person in board for g in person.goals if g.metric == metric]
         if entries:
             totals.append(GoalProgress(metric, sum((g.target for g in entries), ZERO),
-                                       sum((g.actual for g in entries), ZERO)))
+                                       Decimal(str(shop.value(metric)))))
     return totals
 
 
