@@ -38,6 +38,7 @@ class Column:
     label: str
     kind: str = "text"
     places: Optional[int] = None   # decimals shown (number, signed, percent); None: as many as needed
+    coloured: bool = False         # signed figures shown red below zero, green above (a satisfaction gap)
 
     @property
     def csv_label(self) -> str:

@@ -17,7 +17,8 @@ from typing import Optional
 from sqlalchemy import func, select
 
 from extensions import db
-from models import CommissionRule, Order, OrderLine, Product
+from models import CommissionRule, Lead, Order, OrderLine, Product
+from sales import figures
 from sales.management.periods import Period, parse
 from sales.management.sql import month_of
 
@@ -87,12 +88,14 @@ def calculate(seller_id: int, sales: dict[Optional[str], Decimal], rules) -> Com
 def sales_by_month(period: Period, seller_ids) -> dict[int, dict[str, dict[Optional[str], Decimal]]]:
     """{seller id: {"2026-03": {category: sold before tax}}} in the period: one GROUP BY over order lines."""
     month = month_of(Order.ordered_on)
+    seller = figures.order_seller().label("credited")
     rows = db.session.execute(
-        select(Order.seller_id, month, Product.category, func.sum(OrderLine.line_total))
+        select(seller, month, Product.category, func.sum(OrderLine.line_total))
         .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Lead, Lead.id == Order.lead_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, Order.seller_id.in_(seller_ids))
-        .group_by(Order.seller_id, month, Product.category))
+        .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, seller.in_(seller_ids))
+        .group_by(seller, month, Product.category))
     result: dict[int, dict] = {seller_id: {} for seller_id in seller_ids}
     for seller_id, month_key, category, total in rows:
         result[seller_id].setdefault(month_key, {})[category] = Decimal(str(total or 0)).quantize(CENT)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
-from sales.leads.contacts import due_steps
+from sales.agenda import agenda, by_person
 from sales.leads.rules import stage_totals, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
@@ -20,18 +20,11 @@ SATISFACTION_DAYS = 90
 
 
 def follow_ups(user, today: date) -> dict:
-    """The user's own next steps due by today (the count is every one of them, the list the oldest eight);
-    for the owner also how many each person has due."""
-    mine = due_steps(user.id, today, limit=8)
-    count = db.session.scalar(select(func.count()).select_from(ContactLog).where(
-        ContactLog.user_id == user.id, ContactLog.next_step_done_at.is_(None), ContactLog.next_step_due <= today))
-    by_person = []
-    if user.is_owner:
-        by_person = db.session.execute(
-            select(User.name, func.count()).select_from(ContactLog).join(User, User.id == ContactLog.user_id)
-            .where(ContactLog.next_step_done_at.is_(None), ContactLog.next_step_due <= today)
-            .group_by(User.id, User.name).order_by(func.count().desc(), User.name)).all()
-    return {"mine": mine, "mine_count": count, "by_person": by_person}
+    """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
+    owner how much each person has due, each a link to that person's My day."""
+    day = agenda(db.session.get(User, user.id), today)
+    return {"day": day, "mine": day.steps[:8], "mine_count": day.total,
+            "by_person": by_person(today) if user.is_owner else []}
 
 
 def pipeline(user, period) -> list[dict]:

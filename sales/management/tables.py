@@ -22,8 +22,8 @@ def performance_table(period, rows, total, no_seller=None) -> Table:
         Column(_("Seller")), Column(_("New leads"), "count"), Column(_("Contacts made"), "count"),
         Column(_("Deals won"), "count"), Column(_("Deals lost"), "count"), Column(_("Win rate"), "percent"),
         Column(_("Revenue"), "money"), Column(_("Average deal"), "money"),
-        Column(_("Sales cycle (days)"), "number", places=1), Column(_("Satisfaction gap"), "signed", places=2),
-        Column(_("Surveys"), "count")], f"performance-{period.key}")
+        Column(_("Sales cycle (days)"), "number", places=1),
+        Column(_("Satisfaction gap"), "signed", places=2, coloured=True), Column(_("Surveys"), "count")], f"performance-{period.key}")
 
     def values(label, p):
         return [label, p.new_leads, p.contacts, p.won, p.lost, p.win_rate, p.revenue, p.average_deal,

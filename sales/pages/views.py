@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import redirect, url_for
 from flask_login import current_user
 
@@ -9,6 +7,7 @@ from sales.report_tables import report_page
 from sales.management.dashboard import dashboard
 from sales.pages import bp
 from sales.policy import public
+from sales.support.rules import shop_today
 
 
 @bp.route("/")
@@ -20,6 +19,6 @@ def home():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     # The dashboard: the owner sees the shop, a seller their own, support their tickets and follow-ups.
-    context = dashboard(current_user, date.today())
+    context = dashboard(current_user, shop_today())
     tables = [context["pipeline_table"]] if "pipeline_table" in context else []
     return report_page("management/dashboard.html", "management/_dashboard.html", tables, **context)

@@ -18,7 +18,7 @@ def gap_table(period, group, rows, totals) -> Table:
     group_label = {"product": _("Product"), "seller": _("Seller"), "kind": _("Ticket type")}[group]
     table = Table("gap", _("Satisfaction gap"), [
         Column(group_label), Column(_("Answers"), "count"), Column(_("Expected"), "number", places=2),
-        Column(_("Got"), "number", places=2), Column(_("Gap"), "signed", places=2),
+        Column(_("Got"), "number", places=2), Column(_("Gap"), "signed", places=2, coloured=True),
         Column(_("CSAT"), "number", places=2), Column(_("NPS"), "signed", places=0)],
         f"satisfaction-by-{group}-{period.key}", empty=_("No surveys answered in this period yet."))
     for r in rows:
@@ -26,8 +26,7 @@ def gap_table(period, group, rows, totals) -> Table:
             label = str(TICKET_KIND_NAMES.get(r["key"], r["key"])) if r["key"] else _("After a delivery")
         else:
             label = r["label"] or _("Not recorded")
-        css = "gap-negative" if r["gap"] is not None and r["gap"] < 0 else ""
-        table.add(label, r["answers"], r["expectation"], r["experience"], r["gap"], r["csat"], r["nps"], css=css)
+        table.add(label, r["answers"], r["expectation"], r["experience"], r["gap"], r["csat"], r["nps"])
     if rows:
         table.total(_("All answered surveys"), totals["answers"], totals["expectation"], totals["experience"],
                     totals["gap"], totals["csat"], totals["nps"])

@@ -407,15 +407,6 @@ def maintenance_due_soon(today: date, days: int = 30, limit: int = 200) -> list[
 # --- Follow-up promises ------------------------------------------------------------------------------------
 
 
-def overdue_promises_for(user_id: int, today: date) -> list[Promise]:
-    """FOR MY DAY: a seller's promises not kept by their date (due yesterday or earlier), oldest first."""
-    return db.session.scalars(
-        select(Promise).options(selectinload(Promise.order).selectinload(Order.customer))
-        .where(Promise.seller_id == user_id, Promise.done_at.is_(None), Promise.due_on < today)
-        .order_by(Promise.due_on, Promise.id).limit(200)
-    ).all()
-
-
 def open_promises(user, limit: int = 200) -> list[Promise]:
     statement = (select(Promise).options(selectinload(Promise.order).selectinload(Order.customer),
                                          selectinload(Promise.seller))
