@@ -137,3 +137,52 @@ def test_only_the_owner_opens_someone_elses_day(client, make_user, busy_day):
     assert client.get(f"/leads/my-day?person={busy_day.id}").status_code == 403
     assert client.get("/leads/my-day?person=999999").status_code == 404
     assert client.get("/leads/my-day?person=abc").status_code == 404
+
+
+def test_a_new_ticket_starts_with_no_product_chosen(client, app, make_user, make_customer):
+    seller = make_user("seller")
+    customer = make_customer(owner_id=seller.id)
+    with app.app_context():
+        order = Order(number="O-7", customer_id=customer.id, seller_id=seller.id, ordered_on=date.today())
+        order.lines.append(OrderLine(position=0, description="E-City bike", quantity=1, unit_price=Decimal("1"),
+                                     line_total=Decimal("1"), warranty_months=24))
+        db.session.add(order)
+        db.session.commit()
+    login(client, seller)
+    form = client.get(f"/support/tickets/new?customer_id={customer.id}").get_data(as_text=True)
+    assert "E-City bike" in form and '<option selected value="0">' in form.replace('value="0" selected', 'selected value="0"')
+
+
+def test_make_a_quote_from_an_open_inquiry(client, app, owner, make_customer):
+    from models import Inquiry
+
+    customer = make_customer()
+    with app.app_context():
+        inquiry = Inquiry(customer_id=customer.id, kind="price", question="¿Cuánto cuesta la Gravel?")
+        db.session.add(inquiry)
+        db.session.commit()
+        inquiry_id = inquiry.id
+    login(client, owner)
+    page = client.get(f"/leads/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert f'href="/quotes/new?inquiry_id={inquiry_id}"' in page and "Save answer and close" in page
+
+
+def test_a_deal_closed_as_it_was_created_has_a_cycle_of_zero_days(app, make_user, make_customer):
+    from sales.management.metrics import performance
+    from sales.management.periods import period_of
+
+    seller = make_user("seller")
+    customer = make_customer()
+    with app.test_request_context():
+        from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
+
+        stages = ensure_default_stages()
+        now = utcnow()
+        lead = Lead(customer_id=customer.id, title="Al momento", seller_id=seller.id, created_at=now)
+        db.session.add(lead)
+        start_in_stage(lead, stages[0], when=now)
+        db.session.flush()
+        move_to_stage(lead, next(s for s in stages if s.kind == "won"), when=now - timedelta(microseconds=300))
+        db.session.commit()
+        numbers = performance(period_of("month", now.date()), [seller.id])[seller.id]
+    assert numbers.won == 1 and numbers.cycle_days == 0

@@ -90,12 +90,15 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
         row(user_id).contacts = count
     won = figures.is_won()
     credited = figures.deal_seller().label("credited")
+    # A deal created and closed in one request may close a few microseconds "before" it was created: never < 0.
+    days = days_between(Lead.created_at, Lead.closed_at)
+    cycle = case((days < 0, 0), else_=days)
     closed = db.session.execute(only(credited, select(
         credited,
         func.sum(case((won, 1), else_=0)),
         func.sum(case((won, 0), else_=1)),
         func.sum(case((won, figures.deal_revenue()), else_=0)),
-        func.sum(case((won, days_between(Lead.created_at, Lead.closed_at)), else_=0)),
+        func.sum(case((won, cycle), else_=0)),
     ).join(PipelineStage, PipelineStage.id == Lead.stage_id)
         .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(credited)))
     for seller_id, won_count, lost_count, revenue, cycle_days in closed:
