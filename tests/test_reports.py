@@ -239,9 +239,8 @@ def test_the_dashboard_counts_every_follow_up_and_says_what_each_stage_value_is(
     html, parser = walk(client, "/")
     assert steps > 100 and f"<strong>{due}</strong><span>things due today or late" in html
     counted = [row[3][1] for row in parser.tables["pipeline"]["rows"]]
-    assert counted[0] == "estimated value of the open deals"
-    assert any(text.startswith("amounts won in ") for text in counted)
-    assert any(text.startswith("estimated value of the deals lost in ") for text in counted)
+    assert counted[0] == "estimate, open now" and "amount won" in counted and "estimate, lost" in counted
+    assert "Won and lost: the deals closed in " in html
 
 
 def test_periods_reach_every_year_with_data_all_time_and_free_ranges(app, client, demo):

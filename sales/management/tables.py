@@ -189,9 +189,8 @@ def pipeline_table(period, rows) -> Table:
     table = Table("pipeline", _("Pipeline value by stage"), [
         Column(_("Stage")), Column(_("Deals"), "count"), Column(_("Value"), "money"), Column(_("Counted as"))],
         f"pipeline-{period.key}")
-    counted = {"open": _("estimated value of the open deals"),
-               "won": _("amounts won in %(period)s", period=period.label),
-               "lost": _("estimated value of the deals lost in %(period)s", period=period.label)}
+    # Short, the table sits in a dashboard card: the sentence above it says which period won and lost cover.
+    counted = {"open": _("estimate, open now"), "won": _("amount won"), "lost": _("estimate, lost")}
     for row in rows:
         table.add(Link(row["stage"].name, url_for("leads.index", stage=row["stage"].id)), row["count"],
                   row["value"], counted[row["stage"].kind])
