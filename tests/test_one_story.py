@@ -1,6 +1,7 @@
 """One story everywhere: each figure is defined once (sales.figures) and every page that shows it says the same
 number — who a sale is credited to, what a contact is, what is due today — and My day is what the dashboard
 counts."""
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -186,3 +187,39 @@ def test_a_deal_closed_as_it_was_created_has_a_cycle_of_zero_days(app, make_user
         db.session.commit()
         numbers = performance(period_of("month", now.date()), [seller.id])[seller.id]
     assert numbers.won == 1 and numbers.cycle_days == 0
+
+
+def test_a_disqualified_lead_leaves_the_open_board_and_list_and_a_filter_shows_it(client, owner, make_customer,
+                                                                                  make_lead, app):
+    kept = make_lead(make_customer("Clienta Tres"), owner, title="Bici urbana")
+    gone = make_lead(make_customer("Cliente Cuatro"), owner, title="Bici que no era")
+    with app.app_context():
+        lead = db.session.get(Lead, gone.id)
+        lead.qualification, lead.qualification_reason = "disqualified", "Buscaba alquiler, no compra"
+        db.session.commit()
+    login(client, owner)
+    board = text_of(client.get("/leads/board"))
+    assert "Bici urbana" in board and "Bici que no era" not in board
+    listing = text_of(client.get("/leads/"))
+    assert "Bici urbana" in listing and "Bici que no era" not in listing
+    shown = text_of(client.get("/leads/?outcome=disqualified"))
+    assert "Bici que no era" in shown and "Bici urbana" not in shown
+
+
+def test_lost_from_the_board_asks_for_the_reason(client, owner, make_customer, make_lead, app):
+    from models import PipelineStage
+
+    lead = make_lead(make_customer("Clienta Cinco"), owner, title="Tándem", stage="Negotiation")
+    with app.app_context():
+        lost = db.session.scalar(db.select(PipelineStage).where(PipelineStage.kind == "lost"))
+        lost_id = lost.id
+    login(client, owner)
+    response = client.post(f"/leads/{lead.id}/move", data={"stage_id": lost_id, "back": "board"})
+    assert response.status_code == 303 and response.location.startswith(f"/negotiation/lead/{lead.id}?outcome=lost")
+    with app.app_context():
+        assert db.session.get(Lead, lead.id).stage.kind == "open"   # not lost until a reason is given
+    page = client.get(response.location).get_data(as_text=True)
+    assert "was lost to close it" in page and re.search(r'<input checked[^>]*value="lost"', page)
+    htmx = client.post(f"/leads/{lead.id}/move", data={"stage_id": lost_id, "back": "board"},
+                       headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"].startswith(f"/negotiation/lead/{lead.id}?outcome=lost")
