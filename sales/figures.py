@@ -9,7 +9,7 @@ SQL expression or condition, so every report aggregates it in its own GROUP BY a
   is paperwork, not a contact.
 - **A win / a loss**: a deal in a won / lost stage, counted in the period its stage was reached (closed_at).
 - **Revenue**: what won deals brought in — the amount recorded when closing, or the estimate when none was.
-- **An open deal**: a deal in an open stage (not won, not lost), valued at its estimate.
+- **An open deal**: a deal in an open stage (not won, not lost) and not disqualified, valued at its estimate.
 - **Due today / overdue**: an open next step or promise whose date is today / before today in the shop's
   calendar; "due" means either. A ticket is due today when it will be past its response time before the day
   ends (sales.support.rules.overdue_condition), overdue when it already is.
@@ -36,7 +36,7 @@ def is_lost():
 
 
 def is_open_deal():
-    return PipelineStage.kind == "open"
+    return and_(PipelineStage.kind == "open", Lead.qualification != "disqualified")
 
 
 def deal_revenue():
