@@ -1,5 +1,5 @@
 """What every template may use: the permission check, the shop's name, the navigation."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import numbers as babel_numbers
 
@@ -22,6 +22,11 @@ NAVIGATION = (
     ("support.index", _l("Support")),
     ("messaging.campaigns_index", _l("Campaigns")),
 )
+
+
+def _half_up(value: Decimal, places: int) -> Decimal:
+    """Rounded to `places` decimals half up (2,345 → 2,35), the way people and spreadsheets round."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _has_logo():
@@ -52,7 +57,7 @@ def register(app):
         the shop's currency."""
         if value in (None, ""):
             return ""
-        return format_currency(Decimal(str(value)), currency or shop_currency())
+        return format_currency(_half_up(Decimal(str(value)), 2), currency or shop_currency())
 
     @app.template_filter("number")
     def _number(value, places=None):
@@ -61,7 +66,7 @@ def register(app):
         if value in (None, ""):
             return ""
         if places:
-            return format_decimal(Decimal(str(value)), format="#,##0." + "0" * places)
+            return format_decimal(_half_up(Decimal(str(value)), places), format="#,##0." + "0" * places)
         return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
 
     @app.template_filter("signed")
@@ -70,18 +75,25 @@ def register(app):
         if value is None:
             return "—"
         digits = "#,##0" + ("." + "0" * places if places else "")
-        return format_decimal(Decimal(str(value)), format=f"+{digits};−{digits}")
+        return format_decimal(_half_up(Decimal(str(value)), places), format=f"+{digits};−{digits}")
 
     @app.template_filter("percent")
-    def _percent(value, points=False):
-        """A share (0.67) as the reader writes a percentage: 67 % or 67%. With points=True the value is already
-        in percent (a tax rate of 21, a discount of 7.5), shown with its decimals: 21 %, 7,5 %."""
+    def _percent(value, places=None, points=False):
+        """A share (0.67) as the reader writes a percentage: 67 % or 67%; with `places` decimals, 5,4 %. With
+        points=True the value is already in percent (a tax rate of 21, a discount of 7.5), shown with its
+        decimals: 21 %, 7,5 %."""
         if value is None:
             return "—"
         if points:
             return babel_numbers.format_percent(Decimal(str(value)) / 100, locale=get_locale(),
                                                 decimal_quantization=False)
-        return format_percent(value)
+        # Rounded half up first, as a spreadsheet does (Babel alone rounds half to even: 62,5 % → 62 %).
+        share = _half_up(Decimal(str(value)) * 100, places or 0) / 100
+        if not places:
+            return format_percent(share)
+        pattern = get_locale().percent_formats[None].pattern.split(";")[0]
+        whole, _zero, rest = pattern.rpartition("0")
+        return format_percent(share, format=f"{whole}0.{'0' * places}{rest}")
 
     @app.template_filter("phone")
     def _phone(value):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from extensions import db
-from models import CommissionRule, Customer, Order, OrderLine, Product
+from models import CommissionRule, Customer, Order, OrderLine, Product, User
 from tests.conftest import login, text_of
 
 D = Decimal
@@ -86,24 +86,47 @@ def sales(app, make_user):
     return {"ana": ana, "ben": ben}
 
 
-def test_sales_are_summed_per_seller_and_category_in_the_period(app, sales):
-    from sales.management.commissions import sales_by_category
+def test_sales_are_summed_per_seller_month_and_category_in_the_period(app, sales):
+    from sales.management.commissions import sales_by_month
     from sales.management.periods import parse
 
     with app.app_context():
-        march = sales_by_category(parse("2026-03"), [sales["ana"].id, sales["ben"].id])
-    assert march == {sales["ana"].id: {"Bikes": D("1000.00"), "Parts": D("200.00")}, sales["ben"].id: {}}
+        march = sales_by_month(parse("2026-03"), [sales["ana"].id, sales["ben"].id])
+        spring = sales_by_month(parse("2026-Q2"), [sales["ana"].id])
+    assert march == {sales["ana"].id: {"2026-03": {"Bikes": D("1000.00"), "Parts": D("200.00")}}, sales["ben"].id: {}}
+    assert spring == {sales["ana"].id: {"2026-04": {"Bikes": D("500.00")}}}
+
+
+def test_a_threshold_applies_to_each_month_so_a_year_is_the_sum_of_its_months(app, sales):
+    """Ana sold 1 200 in March and 500 in April; over 600 a month at 10 %: March earns 60, April nothing."""
+    from sales.management.commissions import commissions, save_rule
+    from sales.management.periods import parse
+
+    with app.test_request_context():
+        db.session.query(CommissionRule).delete()
+        save_rule(None, None, D("10"), D("600"))
+        db.session.commit()
+        ana = db.session.get(User, sales["ana"].id)
+        by_month = {key: commissions(parse(key), [ana])[0][1].total for key in ("2026-03", "2026-04", "2026-05")}
+        year = commissions(parse("2026"), [ana])[0][1]
+        free_range = commissions(parse("2026-03-01..2026-04-30"), [ana])[0][1]
+    assert by_month == {"2026-03": D("60.00"), "2026-04": D("0.00"), "2026-05": D("0")}
+    assert year.total == sum(by_month.values()) == free_range.total
+    assert [(month.key, c.total) for month, c in year.months] == [("2026-03", D("60.00")), ("2026-04", D("0.00"))]
+    assert year.sold == D("1700.00") and year.lines[0].base == D("600.00")
 
 
 def test_owner_sees_each_calculation(client, owner, sales):
     login(client, owner)
     page = text_of(client.get("/manage/commissions?period=2026-03"))
-    assert "Ana Alba: €70.00" in page
-    assert "Parts €200.00 × 10% €20.00" in page
-    assert "All other categories €1,000.00 × 5% €50.00" in page
-    assert "Ben Brea: €0.00" in page
+    assert "€70.00 Ana Alba · sold €1,200.00 before tax" in page
+    assert "Ana Alba Parts shop-wide rule €200.00 — €200.00 10 €20.00" in page
+    assert "Ana Alba All other categories shop-wide rule €1,000.00 — €1,000.00 5 €50.00" in page
+    assert "Ana Alba: total — — €1,200.00 — — — €70.00" in page
+    assert "€0.00 Ben Brea" in page and "Whole shop — — €1,200.00 — — — €70.00" in page
     csv = client.get("/manage/commissions.csv?period=2026-03").get_data(as_text=True)
-    assert "Ana Alba,2026-03,Parts,200.00,,200.00,10.00,20.00" in csv
+    assert "Ana Alba,Parts,shop-wide rule,200.00,,200.00,10,20.00" in csv
+    assert csv.strip().splitlines()[-1] == "Whole shop,,,1200.00,,,,70.00"
     assert client.get("/manage/commissions?period=2026-01", headers={"HX-Request": "true"}).status_code == 200
 
 
@@ -113,7 +136,8 @@ def test_owner_adds_changes_and_removes_a_rule(client, owner, sales, app):
                                                                 "percent": "8", "threshold": "600"})
     assert response.status_code == 303
     page = text_of(client.get("/manage/commissions?period=2026-03"))
-    assert "Bikes own rule (€1,000.00 − €600.00) × 8% €32.00" in page
+    assert "Ana Alba Bikes own rule €1,000.00 €600.00 €400.00 8 €32.00" in page
+    assert "The thresholds apply to the sales of March 2026." in page
     client.post("/manage/commissions/rules", data={"seller_id": sales["ana"].id, "category": "Bikes", "percent": "9"})
     with app.app_context():
         own = db.session.query(CommissionRule).filter_by(seller_id=sales["ana"].id).all()
@@ -133,7 +157,7 @@ def test_rule_form_errors_are_shown_next_to_the_field(client, owner, sales):
 def test_seller_sees_only_their_commission_and_cannot_change_rules(client, sales):
     login(client, sales["ben"])
     page = text_of(client.get("/manage/commissions?period=2026-03"))
-    assert "Ben Brea: €0.00" in page and "Ana Alba" not in page and "Save rule" not in page
+    assert "€0.00 Ben Brea" in page and "Ana Alba" not in page and "Save rule" not in page
     assert client.get(f"/manage/commissions?seller={sales['ana'].id}").status_code == 403
     assert client.get(f"/manage/commissions.csv?seller={sales['ana'].id}").status_code == 403
     assert client.post("/manage/commissions/rules", data={"seller_id": "0", "percent": "50"}).status_code == 403

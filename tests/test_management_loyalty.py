@@ -64,14 +64,36 @@ def test_lapsed_customers(app, shop):
     assert [(r["name"], r["spent"]) for r in rows] == [("Bruno", Decimal("1000.00")), ("Carla", Decimal("50.00"))]
 
 
-def test_best_customers_by_rfm_quintiles(app, shop):
+def _dense_band_scores(values):
+    """The documented tie rule, by hand: dense rank among the distinct values, ⌈5 × rank / distinct⌉."""
+    distinct = sorted(set(values.values()))
+    return {name: -(-5 * (distinct.index(value) + 1) // len(distinct)) for name, value in values.items()}
+
+
+def test_best_customers_by_rfm_dense_bands(app, shop):
     from sales.management.loyalty import best_customers
 
     with app.app_context():
         rows = best_customers(AS_OF)
-    assert [(r["name"], r["recency"], r["frequency"], r["amount"], r["score"]) for r in rows] == [
-        ("Fede", 5, 4, 3, 12), ("Dani", 3, 1, 5, 9), ("Ana", 2, 5, 2, 9), ("Eva", 4, 3, 1, 8),
-        ("Bruno", 1, 2, 4, 7), ("Carla", 1, 1, 1, 3)]
+    bought = {name: [o for o in orders if date(*o[0]) <= AS_OF] for name, orders in HISTORY.items()}
+    recency = _dense_band_scores({name: max(date(*o[0]) for o in orders) for name, orders in bought.items()})
+    frequency = _dense_band_scores({name: len(orders) for name, orders in bought.items()})
+    amount = _dense_band_scores({name: sum(o[1] for o in orders) for name, orders in bought.items()})
+    assert {r["name"]: (r["recency"], r["frequency"], r["amount"]) for r in rows} == {
+        name: (recency[name], frequency[name], amount[name]) for name in HISTORY}
+    assert [(r["name"], r["score"]) for r in rows] == [
+        ("Fede", 13), ("Dani", 11), ("Ana", 11), ("Eva", 11), ("Bruno", 10), ("Carla", 5)]
+
+
+def test_rfm_ties_get_the_same_score_whatever_the_customer_id(app, shop):
+    """Bruno, Eva and Fede have two orders each; Dani and Carla one each: equal values, equal scores."""
+    from sales.management.loyalty import best_customers
+
+    with app.app_context():
+        scores = {r["name"]: r for r in best_customers(AS_OF)}
+    assert scores["Bruno"]["frequency"] == scores["Eva"]["frequency"] == scores["Fede"]["frequency"] == 4
+    assert scores["Dani"]["frequency"] == scores["Carla"]["frequency"] == 2
+    assert scores["Ana"]["frequency"] == 5   # the most orders: the top band
 
 
 def test_cross_sell_bought_one_category_never_the_other(app, shop):
@@ -94,13 +116,13 @@ def test_loyalty_lists_and_csv(client, owner, shop):
     login(client, owner)
     due = text_of(client.get("/manage/loyalty?period=2026-06"))
     assert "As things stood on Jun 30, 2026." in due
-    assert "Eva 2 10 days Jun 11, 2026 €200.00 Ana 3 60 days May 1, 2026 €300.00" in due
+    assert "Eva — 2 Jun 11, 2026 €200.00 10 19 Ana — 3 May 1, 2026 €300.00 60 60" in due
     lapsed = text_of(client.get("/manage/loyalty?period=2026-06&list=lapsed"))
-    assert "Bruno 2 €1,000.00 Mar 2, 2025 Carla 1 €50.00 May 1, 2025" in lapsed
+    assert "Bruno — 2 Mar 2, 2025 €1,000.00 60 485 Carla — 1 May 1, 2025 €50.00 — 425" in lapsed
     best = text_of(client.get("/manage/loyalty?period=2026-06&list=best"))
-    assert "Fede 2 €800.00 Jun 20, 2026 5 · 4 · 3 12" in best
+    assert "Fede — 2 Jun 20, 2026 €800.00 5 4 4 13" in best
     cross = text_of(client.get("/manage/loyalty?list=cross_sell&bought=Bikes&never=Parts"))
-    assert "Dani 2 €2,500.00" in cross and "Bruno" in cross and "Ana" not in cross
+    assert "Dani — 2 Jul 5, 2026 €2,500.00" in cross and "Bruno" in cross and "Ana" not in cross
     assert "Pick two product categories." in text_of(client.get("/manage/loyalty?list=cross_sell"))
     assert "Due to buy again" in text_of(client.get("/manage/loyalty?list=nonsense"))
     lines = client.get("/manage/loyalty/due.csv?period=2026-06").get_data(as_text=True).lstrip("\ufeff").splitlines()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import (Attachment, MaintenancePlan, Order, OrderLine, Product, Promise, ShopSetting, Survey, Ticket,
-                    TicketCharge, TicketMessage, utcnow)
+                    TicketCharge, TicketMessage, User, utcnow)
 from sales.support import rules
 from tests.conftest import login, text_of
 
@@ -525,7 +525,7 @@ def test_planning_maintenance_from_the_customer(as_owner, app, make_customer, ma
 
 # --- Follow-up promises ------------------------------------------------------------------------------------
 
-def test_overdue_promises_for_my_day(app, make_user, make_customer, make_sale):
+def test_promises_due_today_or_late_are_on_my_day(app, make_user, make_customer, make_sale):
     seller, other = make_user("seller"), make_user("seller")
     customer = make_customer()
     make_sale(customer, seller=seller)
@@ -542,9 +542,12 @@ def test_overdue_promises_for_my_day(app, make_user, make_customer, make_sale):
             Promise(order=order, seller_id=seller.id, kind="other", description="Last week", due_on=today - timedelta(days=7)),
         ])
         db.session.commit()
-        overdue = rules.overdue_promises_for(seller.id, today)
-        assert [p.description for p in overdue] == ["Last week", "Yesterday"]
-        assert overdue[0].order.customer.name == customer.name
+        from sales.agenda import agenda, due_counts
+
+        day = agenda(db.session.get(User, seller.id), today)
+        assert [p.description for p in day.promises] == ["Last week", "Yesterday", "Today"]
+        assert day.promises[0].order.customer.name == customer.name
+        assert due_counts(today)[seller.id]["promises"] == 3 and due_counts(today)[other.id]["promises"] == 1
 
 
 def test_seller_records_and_keeps_a_promise(client, app, make_user, make_customer, make_sale):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import ContactLog, Customer, Lead, PipelineStage, utcnow
+from models import ContactLog, Customer, Lead, PipelineStage, User, utcnow
 from sales import idempotency
 from sales.clock import shop_today
 from sales.forms import EmptyForm
@@ -98,15 +98,16 @@ def _contact_logged(contact):
     return redirect(url_for("customers.show", customer_id=contact.customer_id), 303)
 
 
-def due_steps(user_id, today):
-    """Open next steps of a user due today or earlier, oldest first, with customer and lead loaded."""
+def due_steps(user_id, today, limit=None):
+    """Open next steps of a user due today or earlier, oldest first, with customer and lead loaded (all of
+    them, or the oldest `limit`)."""
     return db.session.scalars(
         select(ContactLog)
         .options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due <= today)
         .order_by(ContactLog.next_step_due, ContactLog.id)
-        .limit(100)
+        .limit(limit)
     ).all()
 
 
@@ -121,24 +122,35 @@ def upcoming_steps(user_id, today, days=7):
     ).all()
 
 
-def extra_my_day_sections(user_id, today):
-    """Due items from other parts of the sales cycle: after-sale promises not kept by their date."""
-    from sales.support.rules import overdue_promises_for
-
-    promises = overdue_promises_for(user_id, today)
-    return [{"template": "leads/_my_day_promises.html", "promises": promises}] if promises else []
-
-
 @bp.route("/my-day")
 @require("contacts.log")
 def my_day():
+    """Everything due today or late for the person (sales.agenda); the owner may open anyone's day."""
+    from sales.agenda import agenda, by_person, people_with_a_day
+
     today = shop_today()
-    steps = due_steps(current_user.id, today)
-    return render_page("leads/my_day.html", "leads/_my_day.html", today=today,
-                       overdue=[s for s in steps if s.next_step_due < today],
-                       due_today=[s for s in steps if s.next_step_due == today],
-                       upcoming=upcoming_steps(current_user.id, today),
-                       extra_sections=extra_my_day_sections(current_user.id, today), done_form=EmptyForm())
+    person = _day_person(request.args.get("person"))
+    people, counts = [], {}
+    if current_user.is_owner:
+        people = people_with_a_day()
+        counts = {p.id: n for p, n in by_person(today)}
+    return render_page("leads/my_day.html", "leads/_my_day.html", today=today, now=utcnow(), person=person,
+                       day=agenda(person, today), upcoming=upcoming_steps(person.id, today), people=people,
+                       counts=counts, done_form=EmptyForm())
+
+
+def _day_person(raw):
+    """?person=<id>: the owner looks at anyone's day; everyone else sees only their own."""
+    if not raw:
+        return db.session.get(User, current_user.id)
+    if not str(raw).isdigit():
+        abort(404)
+    person = db.session.get(User, int(raw))
+    if person is None:
+        abort(404)
+    if person.id != current_user.id and not current_user.is_owner:
+        abort(403)
+    return person
 
 
 @bp.route("/steps/<int:step_id>/done", methods=["POST"])

@@ -80,7 +80,7 @@ def show_inquiry(inquiry_id):
                        status=422 if form.errors else 200)
 
 
-# Other blueprints offer next steps for an answered inquiry (e.g. "Make a quote"): f(inquiry) -> [Link].
+# Other blueprints offer next steps for an inquiry, open or answered (e.g. "Make a quote"): f(inquiry) -> [Link].
 INQUIRY_ACTIONS = []
 
 

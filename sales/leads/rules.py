@@ -35,7 +35,18 @@ def may_work(user, lead):
     return records.may_change(user, lead)
 
 
-def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, band=None, include_closed=True):
+OUTCOMES = ("disqualified", "won", "lost", "all")
+
+
+def not_disqualified():
+    """A disqualified lead has left the pipeline: it is shown on no open board or list (a filter finds it)."""
+    return Lead.qualification != "disqualified"
+
+
+def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, band=None, include_closed=True,
+                   outcome=None):
+    """The leads `user` sees, filtered. Without a stage or an outcome (and include_closed=False): the open
+    ones — in an open stage and not disqualified. `outcome`: disqualified, won, lost or all."""
     # Joins only when a filter needs them: the COUNT of a big list stays an index walk.
     statement = (
         select(Lead)
@@ -48,8 +59,13 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
         statement = statement.where(or_(Lead.id.in_(leads), Lead.customer_id.in_(customers)))
     if stage_id:
         statement = statement.where(Lead.stage_id == stage_id)
-    elif not include_closed:
-        statement = statement.where(Lead.stage_id.in_(select(PipelineStage.id).where(PipelineStage.kind == "open")))
+    elif outcome == "disqualified":
+        statement = statement.where(Lead.qualification == "disqualified")
+    elif outcome in ("won", "lost"):
+        statement = statement.where(Lead.stage_id.in_(select(PipelineStage.id).where(PipelineStage.kind == outcome)))
+    elif not include_closed and outcome != "all":
+        statement = statement.where(Lead.stage_id.in_(select(PipelineStage.id).where(PipelineStage.kind == "open")),
+                                    not_disqualified())
     if seller_id:
         statement = statement.where(Lead.seller_id == seller_id)
     if source:
@@ -122,7 +138,7 @@ def board(user, seller_id=None, cards_per_stage=20):
     of queries follows the number of stages, never the number of leads.
     """
     stages = ensure_default_stages()
-    condition = [visible_to(user)]
+    condition = [visible_to(user), not_disqualified()]
     if seller_id:
         condition.append(Lead.seller_id == seller_id)
     totals = stage_totals(user, seller_id)
@@ -152,8 +168,9 @@ def board(user, seller_id=None, cards_per_stage=20):
 
 
 def stage_totals(user, seller_id=None):
-    """{stage id: (lead count, total estimated value)} of the leads `user` sees, from one GROUP BY."""
-    condition = [visible_to(user)]
+    """{stage id: (lead count, total estimated value)} of the leads `user` sees (disqualified ones have left the
+    pipeline), from one GROUP BY."""
+    condition = [visible_to(user), not_disqualified()]
     if seller_id:
         condition.append(Lead.seller_id == seller_id)
     return {

@@ -1,5 +1,5 @@
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -32,6 +32,7 @@ def _filters():
         "seller_id": seller_id,
         "source": args.get("source") if args.get("source") in dict(SOURCE_CHOICES) else None,
         "band": args.get("priority") if args.get("priority") in rules.PRIORITY_BANDS else None,
+        "outcome": args.get("outcome") if args.get("outcome") in rules.OUTCOMES else None,
     }
 
 
@@ -265,6 +266,15 @@ def move(lead_id):
     stage = db.session.get(PipelineStage, request.form.get("stage_id", type=record_id) or 0)
     if not EmptyForm().validate_on_submit() or stage is None or not stage.active:
         abort(400)
+    if stage.kind == "lost" and lead.stage_id != stage.id:
+        # Losing a deal asks why, wherever it is done: the closing form of the negotiation page does.
+        flash(_("Say why “%(title)s” was lost to close it.", title=lead.title), "warning")
+        target = url_for("negotiation.deal", lead_id=lead.id, outcome="lost", _anchor="closing")
+        if request.headers.get("HX-Request") == "true":
+            response = make_response("", 200)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
     change = move_to_stage(lead, stage, user_id=current_user.id)
     rules.refresh_priority(lead)
     db.session.commit()

@@ -1,20 +1,26 @@
 """Commissions: what each seller earns from the rules the owner sets, with the calculation spelled out.
 
-Sales are order lines (their total before tax) of orders the seller made, dated in the period. A rule is a
-percentage for one seller or everyone, one product category or all of them, optionally only on the part of
-the period's sales above a threshold. For each seller and category the most specific rule applies: a seller's
-own rule over the shop-wide one, a category's rule over the "all categories" one, which covers whatever no
-category rule covers (including lines without a category).
+Sales are order lines (their total before tax) of orders credited to the seller (sales.management.figures),
+dated in the period. A rule is a percentage for one seller or everyone, one product category or all of them,
+optionally only on the part of a month's sales above a threshold. For each seller and category the most
+specific rule applies: a seller's own rule over the shop-wide one, a category's rule over the "all categories"
+one, which covers whatever no category rule covers (including lines without a category).
+
+The threshold is a monthly one, so commissions are worked out month by month and a quarter, a year or any
+range is the sum of its months: a year's commission is exactly its twelve months added up. (In a free range
+that starts or ends in the middle of a month, that month counts with the part of its sales inside the range.)
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
 from sqlalchemy import func, select
 
 from extensions import db
-from models import CommissionRule, Order, OrderLine, Product
-from sales.management.periods import Period
+from models import CommissionRule, Lead, Order, OrderLine, Product
+from sales import figures
+from sales.management.periods import Period, parse
+from sales.management.sql import month_of
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -27,13 +33,18 @@ class CommissionLine:
     percent: Decimal
     threshold: Optional[Decimal]
     seller_rule: bool              # the seller's own rule (True) or the shop-wide one
+    monthly: list["CommissionLine"] = field(default_factory=list)   # several months: the line of each month
 
     @property
     def base(self) -> Decimal:
+        if self.monthly:
+            return sum((line.base for line in self.monthly), ZERO)
         return max(ZERO, self.sold - (self.threshold or ZERO))
 
     @property
     def amount(self) -> Decimal:
+        if self.monthly:
+            return sum((line.amount for line in self.monthly), ZERO)
         return (self.base * self.percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -42,6 +53,7 @@ class Commission:
     seller_id: int
     lines: list[CommissionLine]
     sold: Decimal                  # everything the seller sold in the period, covered by a rule or not
+    months: list[tuple] = field(default_factory=list)   # [(month Period, Commission)] with sales, oldest first
 
     @property
     def total(self) -> Decimal:
@@ -73,18 +85,34 @@ def calculate(seller_id: int, sales: dict[Optional[str], Decimal], rules) -> Com
     return Commission(seller_id, lines, sum(sales.values(), ZERO))
 
 
-def sales_by_category(period: Period, seller_ids) -> dict[int, dict[Optional[str], Decimal]]:
-    """{seller id: {category: sold before tax}} in the period: one GROUP BY over order lines."""
+def sales_by_month(period: Period, seller_ids) -> dict[int, dict[str, dict[Optional[str], Decimal]]]:
+    """{seller id: {"2026-03": {category: sold before tax}}} in the period: one GROUP BY over order lines."""
+    month = month_of(Order.ordered_on)
+    seller = figures.order_seller().label("credited")
     rows = db.session.execute(
-        select(Order.seller_id, Product.category, func.sum(OrderLine.line_total))
+        select(seller, month, Product.category, func.sum(OrderLine.line_total))
         .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Lead, Lead.id == Order.lead_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, Order.seller_id.in_(seller_ids))
-        .group_by(Order.seller_id, Product.category))
-    result: dict[int, dict[Optional[str], Decimal]] = {seller_id: {} for seller_id in seller_ids}
-    for seller_id, category, total in rows:
-        result[seller_id][category] = Decimal(str(total or 0)).quantize(CENT)
+        .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, seller.in_(seller_ids))
+        .group_by(seller, month, Product.category))
+    result: dict[int, dict] = {seller_id: {} for seller_id in seller_ids}
+    for seller_id, month_key, category, total in rows:
+        result[seller_id].setdefault(month_key, {})[category] = Decimal(str(total or 0)).quantize(CENT)
     return result
+
+
+def over_months(seller_id: int, sales_per_month: dict[str, dict], rules) -> Commission:
+    """A seller's commission over several months: each month on its own (its threshold), then added up."""
+    months = [(parse(key), calculate(seller_id, sales, rules)) for key, sales in sorted(sales_per_month.items())]
+    whole = calculate(seller_id, {}, rules)
+    for line in whole.lines:
+        line.monthly = [month_line for _month, commission in months for month_line in commission.lines
+                        if month_line.category == line.category]
+        line.sold = sum((month_line.sold for month_line in line.monthly), ZERO)
+    whole.sold = sum((commission.sold for _month, commission in months), ZERO)
+    whole.months = months
+    return whole
 
 
 def all_rules():
@@ -94,11 +122,11 @@ def all_rules():
 
 
 def commissions(period: Period, people) -> list[tuple]:
-    """[(person, Commission)] for the period: two queries whatever the number of sales."""
+    """[(person, Commission)] for the period, month by month: two queries whatever the number of sales."""
     ids = [person.id for person in people]
-    sales = sales_by_category(period, ids) if ids else {}
+    sales = sales_by_month(period, ids) if ids else {}
     rules = all_rules()
-    return [(person, calculate(person.id, sales.get(person.id, {}), rules)) for person in people]
+    return [(person, over_months(person.id, sales.get(person.id, {}), rules)) for person in people]
 
 
 def categories() -> list[str]:

@@ -1,40 +1,55 @@
 """The home page's numbers: today's follow-ups, the pipeline by stage, this month against its goals, overdue
 tickets and the latest satisfaction. The owner sees the shop; a seller sees their own; support sees theirs."""
 from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import ContactLog, Survey, Ticket, User, utcnow
-from sales.leads.contacts import due_steps
-from sales.leads.rules import stage_totals
+from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
+from sales.agenda import agenda, by_person
+from sales.leads.rules import stage_totals, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
 from sales.management.periods import period_of
+from sales.management.tables import pipeline_table
 from sales.support.rules import gap_totals, overdue_condition, visible_tickets
 
 SATISFACTION_DAYS = 90
 
 
 def follow_ups(user, today: date) -> dict:
-    """The user's own next steps due by today; for the owner also how many each person has due."""
-    mine = due_steps(user.id, today)
-    by_person = []
-    if user.is_owner:
-        by_person = db.session.execute(
-            select(User.name, func.count()).select_from(ContactLog).join(User, User.id == ContactLog.user_id)
-            .where(ContactLog.next_step_done_at.is_(None), ContactLog.next_step_due <= today)
-            .group_by(User.id, User.name).order_by(func.count().desc(), User.name)).all()
-    return {"mine": mine[:8], "mine_count": len(mine), "by_person": by_person}
+    """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
+    owner how much each person has due, each a link to that person's My day."""
+    day = agenda(db.session.get(User, user.id), today)
+    return {"day": day, "mine": day.steps[:8], "mine_count": day.total,
+            "by_person": by_person(today) if user.is_owner else []}
 
 
-def pipeline(user) -> list[dict]:
-    """Open and closed stages with their deal count and value: the owner's whole shop, a seller's own."""
+def pipeline(user, period) -> list[dict]:
+    """Every stage with its deals and their value: the owner's whole shop, a seller's own.
+
+    Open stages hold the deals in them now, valued at their estimate. Won and lost stages hold the deals closed
+    in `period` (not every deal ever closed): won ones at the amount won (the estimate when none was recorded,
+    as in Performance), lost ones at their estimate.
+    """
     seller_id = None if user.is_owner else user.id
     totals = stage_totals(user, seller_id)
-    return [{"stage": stage, "count": totals.get(stage.id, (0, 0))[0], "value": totals.get(stage.id, (0, 0))[1]}
-            for stage in ensure_default_stages()]
+    conditions = [visible_to(user), Lead.closed_at >= period.starts_at, Lead.closed_at < period.ends_at]
+    if seller_id:
+        conditions.append(Lead.seller_id == seller_id)
+    won = PipelineStage.kind == "won"
+    closed = {stage_id: (count, value or 0) for stage_id, count, value in db.session.execute(
+        select(Lead.stage_id, func.count(),
+               func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)), else_=Lead.estimated_value)))
+        .join(PipelineStage, PipelineStage.id == Lead.stage_id)
+        .where(PipelineStage.kind != "open", *conditions).group_by(Lead.stage_id))}
+    rows = []
+    for stage in ensure_default_stages():
+        count, value = (totals if stage.kind == "open" else closed).get(stage.id, (0, 0))
+        rows.append({"stage": stage, "count": count, "value": Decimal(str(value or 0)).quantize(Decimal("0.01"))})
+    return rows
 
 
 def overdue_tickets(user, now, limit=5) -> dict:
@@ -67,7 +82,10 @@ def dashboard(user, today: date) -> dict:
         board = metrics.goal_progress(period, people)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
-        context.update(period=period, pipeline=pipeline(user), goals=board,
-                       shop_goals=metrics.shop_goal_progress(board) if user.is_owner else [],
+        shop_goals = []
+        if user.is_owner:
+            shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
+        stages = pipeline(user, period)
+        context.update(period=period, pipeline=stages, pipeline_table=pipeline_table(period, stages), goals=board, shop_goals=shop_goals,
                        expected_share=period.elapsed_share(today))
     return context

@@ -25,7 +25,7 @@ class CommissionRuleForm(FlaskForm):
     percent = LocalDecimalField(_l("Commission (%)"), validators=[InputRequired(message=_l("Give a percentage.")),
                                                                   NumberRange(min=0, max=100)])
     threshold = LocalDecimalField(_l("Only on sales above"), validators=[Optional(), NumberRange(min=0)],
-                                  description=_l("Per period, before tax. Leave empty to pay on every sale."))
+                                  description=_l("A month's sales, before tax. Leave empty to pay on every sale."))
 
 
 class SegmentForm(FlaskForm):

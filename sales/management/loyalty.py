@@ -8,7 +8,11 @@ the best customers by recency, frequency and amount (RFM), and cross-sell lists.
 - Lapsed: late by more than one interval (no purchase for over twice their interval), or a single purchase
   more than ONE_TIME_LAPSE_DAYS ago.
 - RFM: each customer with orders gets 1–5 for recency (5: bought most recently), frequency (number of orders)
-  and amount (total spent), by quintiles; the best have the highest sum.
+  and amount (total spent); the best have the highest sum. Ties are fair: the distinct values are put in order
+  (dense ranking: equal values share one rank, the next value takes the next rank) and the ranks are cut in five
+  equal bands, the highest band scoring 5: score = ⌈5 × rank / number of distinct values⌉. Customers with the
+  same number of orders, the same last purchase day or the same amount always get the same score, whatever
+  their id.
 """
 from datetime import date
 
@@ -70,14 +74,25 @@ def lapsed(as_of: date, limit=50):
     return _rows(_listing(rhythm, condition, (rhythm.c.spent.desc(),)), limit)
 
 
+def band(rank, distinct, bands=5):
+    """⌈bands × rank / distinct⌉ in whole numbers (SQLite and PostgreSQL divide integers the same way)."""
+    return (rank * bands + distinct - 1) // distinct
+
+
 def best_customers(as_of: date, limit=20):
-    """RFM scores 1–5 by quintile over every customer with orders; the highest total first."""
+    """RFM scores 1–5 by dense-ranked bands over every customer with orders; the highest total first."""
     history = _history(as_of)
-    scored = select(
+    ranked = select(
         history.c.customer_id, history.c.orders, history.c.last, history.c.spent,
-        func.ntile(5).over(order_by=(history.c.last, history.c.customer_id)).label("recency"),
-        func.ntile(5).over(order_by=(history.c.orders, history.c.customer_id)).label("frequency"),
-        func.ntile(5).over(order_by=(history.c.spent, history.c.customer_id)).label("amount"),
+        func.dense_rank().over(order_by=history.c.last).label("r_rank"),
+        func.dense_rank().over(order_by=history.c.orders).label("f_rank"),
+        func.dense_rank().over(order_by=history.c.spent).label("a_rank"),
+    ).subquery()
+    scored = select(
+        ranked.c.customer_id, ranked.c.orders, ranked.c.last, ranked.c.spent,
+        band(ranked.c.r_rank, func.max(ranked.c.r_rank).over()).label("recency"),
+        band(ranked.c.f_rank, func.max(ranked.c.f_rank).over()).label("frequency"),
+        band(ranked.c.a_rank, func.max(ranked.c.a_rank).over()).label("amount"),
     ).subquery()
     score = (scored.c.recency + scored.c.frequency + scored.c.amount).label("score")
     # Ranked and cut before the join, so only the customers shown are read (the archived ones come from an index).

@@ -1,8 +1,9 @@
 """Seller performance and goal progress: plain functions over a Period, each metric one GROUP BY in SQL.
 
-Definitions (shown to the owner on the pages too):
+Definitions (shown to the owner on the pages too; the figures themselves are written once in sales.figures):
 - revenue: the amount of deals won in the period (the won amount, or the estimate when none was recorded);
-- deals won / lost: deals moved to a won / lost stage in the period; win rate = won / (won + lost);
+- deals won / lost: deals moved to a won / lost stage in the period; win rate = won / (won + lost); a deal
+  counts for the seller it is credited to — the seller of its order, or else the lead's seller;
 - average deal: revenue / deals won; sales cycle: average days from a won deal's creation to its closing;
 - new leads: leads created in the period; contacts: contacts logged in the period (not internal notes);
 - satisfaction gap: experience − expectation in surveys about the seller's sales answered in the period.
@@ -15,13 +16,12 @@ from sqlalchemy import case, func, select
 
 from extensions import db
 from models import ContactLog, Goal, Lead, PipelineStage, User
+from sales import figures
 from sales.management.periods import Period
 from sales.management.sql import days_between
 from sales.support.rules import gap_report, gap_totals
 
 ZERO = Decimal("0")
-# A note written when closing a deal is paperwork, not a contact with the customer.
-NOT_A_CONTACT = ("note",)
 
 
 @dataclass
@@ -85,19 +85,22 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
                                                     .where(_in(Lead.created_at, period)).group_by(Lead.seller_id))):
         row(seller_id).new_leads = count
     for user_id, count in db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
-                                                  .where(_in(ContactLog.happened_at, period),
-                                                         ContactLog.channel.not_in(NOT_A_CONTACT))
+                                                  .where(_in(ContactLog.happened_at, period), figures.is_contact())
                                                   .group_by(ContactLog.user_id))):
         row(user_id).contacts = count
-    won = PipelineStage.kind == "won"
-    closed = db.session.execute(only(Lead.seller_id, select(
-        Lead.seller_id,
+    won = figures.is_won()
+    credited = figures.deal_seller().label("credited")
+    # A deal created and closed in one request may close a few microseconds "before" it was created: never < 0.
+    days = days_between(Lead.created_at, Lead.closed_at)
+    cycle = case((days < 0, 0), else_=days)
+    closed = db.session.execute(only(credited, select(
+        credited,
         func.sum(case((won, 1), else_=0)),
         func.sum(case((won, 0), else_=1)),
-        func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value, 0)), else_=0)),
-        func.sum(case((won, days_between(Lead.created_at, Lead.closed_at)), else_=0)),
+        func.sum(case((won, figures.deal_revenue()), else_=0)),
+        func.sum(case((won, cycle), else_=0)),
     ).join(PipelineStage, PipelineStage.id == Lead.stage_id)
-        .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(Lead.seller_id)))
+        .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(credited)))
     for seller_id, won_count, lost_count, revenue, cycle_days in closed:
         entry = row(seller_id)
         entry.won, entry.lost = int(won_count or 0), int(lost_count or 0)
@@ -194,8 +197,9 @@ def goal_progress(period: Period, people) -> list[SellerGoals]:
     return board
 
 
-def shop_goal_progress(board: list[SellerGoals]) -> list[GoalProgress]:
-    """The shop's goal per metric: its sellers' goals and results added up (only sellers with that goal)."""
+def shop_goal_progress(board: list[SellerGoals], shop: Performance) -> list[GoalProgress]:
+    """The shop's goal per metric: its sellers' targets added up (only sellers with that goal), against what
+    the whole shop did (`shop`, the Performance report's whole-shop row: every seller and deals with none)."""
     from models import GOAL_METRICS
 
     totals = []
@@ -203,7 +207,7 @@ def shop_goal_progress(board: list[SellerGoals]) -> list[GoalProgress]:
         entries = [g for person in board for g in person.goals if g.metric == metric]
         if entries:
             totals.append(GoalProgress(metric, sum((g.target for g in entries), ZERO),
-                                       sum((g.actual for g in entries), ZERO)))
+                                       Decimal(str(shop.value(metric)))))
     return totals
 
 

@@ -1,5 +1,5 @@
 """SQL pieces the reports share that SQLite and PostgreSQL spell differently."""
-from sqlalchemy import Float
+from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -23,3 +23,23 @@ def _days_between_postgresql(element, compiler, **kw):
     start, end = list(element.clauses)
     return (f"(EXTRACT(EPOCH FROM (CAST({compiler.process(end, **kw)} AS TIMESTAMP) - "
             f"CAST({compiler.process(start, **kw)} AS TIMESTAMP))) / 86400.0)")
+
+
+class month_of(FunctionElement):
+    """The calendar month of a date as text, "2026-03": to group sales month by month."""
+
+    type = String()
+    inherit_cache = True
+    name = "month_of"
+
+
+@compiles(month_of)
+def _month_of_sqlite(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"strftime('%Y-%m', {compiler.process(day, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw):
+    (day,) = list(element.clauses)
+    return f"to_char({compiler.process(day, **kw)}, 'YYYY-MM')"

@@ -1,24 +1,25 @@
 """Management pages: each reads its period (and seller) from the query string, calls a rule, renders."""
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from extensions import db
-from models import GOAL_METRICS, CommissionRule, Product, Segment, Tag
+from models import GOAL_METRICS, CommissionRule, Product, Segment, Tag, User
 from sales.clock import shop_today
 from sales.csv_export import csv_response
 from sales.htmx import render_page
 from sales.pagination import page_number, paginate
 from sales.forms import EmptyForm
 from sales.management import bp, commissions as commission_rules, funnel as funnel_rules, metrics, periods
-from sales.management import loyalty as loyalty_rules, segments as segment_rules
+from sales.management import loyalty as loyalty_rules, segments as segment_rules, tables
 from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
 from sales import records
 from sales.policy import require
+from sales.report_tables import report_page
 
 
 def _page(template, **context):
@@ -26,17 +27,22 @@ def _page(template, **context):
     return render_page(None, f"management/{template}", active_nav="pages.home", **context)
 
 
+def _report(template, tables, endpoint=None, **context):
+    """A report page with its tables (each downloadable as CSV with ?csv=<table>)."""
+    endpoint = endpoint or request.endpoint
+    return report_page(None, f"management/{template}", tables, endpoint=endpoint, active_nav="pages.home",
+                       report_endpoint=endpoint, **context)
+
+
 def _people(seller):
     """The people a report covers: one person, or (for the owner) everyone who sells."""
     return [seller] if seller is not None else metrics.sellers()
 
 
-def _percent(value):
-    return f"{value:.1%}" if value is not None else ""
-
-
-def _number(value):
-    return "" if value is None else value
+def _csv(view, table):
+    """The CSV addresses (/manage/performance.csv …): the table the page shows, from the same view."""
+    g.report_csv = table
+    return view()
 
 
 # --- Goals -------------------------------------------------------------------------------------------------------
@@ -69,9 +75,13 @@ def _goals_page(form, status=200):
     seller = seller_from_args(request.args)
     board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller)),
                                        lambda entry: entry.seller, lambda entry: bool(entry.goals))
-    return _page("_goals.html", title=_("Goals"), period=period, seller=seller, board=board, form=form,
-                 shop_goals=metrics.shop_goal_progress(board) if seller is None else [],
-                 expected_share=period.elapsed_share(today), status=status)
+    shop_goals = []
+    if seller is None:
+        shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
+    table = tables.goals_table(period, board, shop_goals)
+    return _report("_goals.html", [table], endpoint="management.goals", title=_("Goals"), period=period,
+                   seller=seller, board=board, form=form, shop_goals=shop_goals,
+                   expected_share=period.elapsed_share(today), status=status)
 
 
 def _goal_form():
@@ -81,7 +91,7 @@ def _goal_form():
     seller = seller_from_args(request.args)
     people = metrics.sellers()
     choices = periods.goal_periods(today)
-    if period.key not in {p.key for p in choices}:
+    if period.kind in ("month", "quarter") and period.key not in {p.key for p in choices}:
         choices.append(period)
     target = seller or (people[0] if people else None)
     data = {"seller_id": target.id if target else None, "period": period.key}
@@ -97,25 +107,29 @@ def _goal_form():
 @bp.route("/goals.csv")
 @require("management.view")
 def goals_csv():
-    period = periods.from_request(request.args, shop_today())
-    board = metrics.goal_progress(period, _people(seller_from_args(request.args)))
-    rows = [(entry.seller.name, period.key, str(METRIC_NAMES[goal.metric]), goal.target, goal.actual,
-             _percent(goal.share))
-            for entry in board for goal in entry.goals]
-    return csv_response(f"goals-{period.key}.csv",
-                        [_("Seller"), _("Period"), _("Goal"), _("Target"), _("Actual"), _("Progress")], rows)
+    return _csv(goals, "goals")
 
 
 # --- Seller performance ------------------------------------------------------------------------------------------
 
 
 def _performance_rows(period, seller):
+    """The rows of the report and the whole-shop total, which is their sum: every active seller, then anyone
+    else with figures in the period (people no longer active, support staff who logged contacts) and the deals
+    with no seller, each on a row of its own, so nothing in the total is hidden."""
     if seller is not None:
         return [(seller, metrics.performance(period, [seller.id])[seller.id])], None
-    # The whole shop in one pass: every seller's row and the total come from the same four queries.
+    # The whole shop in one pass: every row and the total come from the same four queries.
     numbers = metrics.performance(period)
-    rows = [(person, numbers.get(person.id) or metrics.Performance(person.id)) for person in metrics.sellers()]
+    people = metrics.sellers()
+    listed = {person.id for person in people}
+    others = [db.session.get(User, key) for key in numbers if key is not None and key not in listed]
+    rows = [(person, numbers.get(person.id) or metrics.Performance(person.id)) for person in people]
     rows = metrics.without_idle_owner(rows, lambda row: row[0], lambda row: row[1].is_active)
+    rows += [(person, numbers[person.id]) for person in sorted(others, key=lambda p: (p.name, p.id))
+             if numbers[person.id].is_active]
+    if None in numbers and numbers[None].is_active:
+        rows.append((None, numbers[None]))
     return rows, metrics.shop_total(period, numbers)
 
 
@@ -125,28 +139,15 @@ def performance():
     period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     rows, total = _performance_rows(period, seller)
-    return _page("_performance.html", title=_("Seller performance"), period=period, seller=seller, rows=rows,
-                 total=total)
+    return _report("_performance.html", [tables.performance_table(period, rows, total)],
+                   title=_("Seller performance"), period=period, seller=seller, total=total,
+                   people=metrics.sellers() if current_user.is_owner else [])
 
 
 @bp.route("/performance.csv")
 @require("management.view")
 def performance_csv():
-    period = periods.from_request(request.args, shop_today())
-    rows, total = _performance_rows(period, seller_from_args(request.args))
-    if total is not None:
-        rows.append((None, total))
-
-    def line(person, p):
-        return (person.name if person else _("Whole shop"), period.key, p.new_leads, p.contacts, p.won, p.lost,
-                _percent(p.win_rate), p.revenue, _number(p.average_deal), _number(p.cycle_days), _number(p.gap),
-                p.gap_answers)
-
-    return csv_response(f"performance-{period.key}.csv",
-                        [_("Seller"), _("Period"), _("New leads"), _("Contacts made"), _("Deals won"),
-                         _("Deals lost"), _("Win rate"), _("Revenue"), _("Average deal"), _("Sales cycle (days)"),
-                         _("Satisfaction gap"), _("Surveys")],
-                        [line(person, p) for person, p in rows])
+    return _csv(performance, "performance")
 
 
 # --- Funnel fractures ----------------------------------------------------------------------------------------------
@@ -159,28 +160,21 @@ def funnel():
     seller = seller_from_args(request.args)
     flows = funnel_rules.funnel(period, seller.id if seller else None)
     compare = seller is None and request.args.get("compare") == "1"
-    by_seller = []
+    report = [tables.funnel_table(period, flows, seller)]
     if compare:
         matrix = funnel_rules.conversion_by_seller(period)
         by_seller = metrics.without_idle_owner([(person, matrix.get(person.id, {})) for person in metrics.sellers()],
                                                lambda row: row[0], lambda row: bool(row[1]))
-    return _page("_funnel.html", title=_("Funnel"), period=period, seller=seller, flows=flows, compare=compare,
-                 by_seller=by_seller, people=metrics.sellers() if current_user.is_owner else [],
-                 extra_args={"compare": "1"} if compare else {})
+        report.append(tables.compare_table(period, flows, by_seller))
+    return _report("_funnel.html", report, title=_("Funnel"), period=period, seller=seller, flows=flows,
+                   compare=compare, people=metrics.sellers() if current_user.is_owner else [],
+                   extra_args={"compare": "1"} if compare else {})
 
 
 @bp.route("/funnel.csv")
 @require("management.view")
 def funnel_csv():
-    period = periods.from_request(request.args, shop_today())
-    seller = seller_from_args(request.args)
-    flows = funnel_rules.funnel(period, seller.id if seller else None)
-    rows = [(f.stage.name, f.reached, f.left, f.moved_on, f.lost, f.went_back, _percent(f.conversion),
-             _number(f.median_days), _("fracture") if f.is_fracture else "", _("stall") if f.is_stall else "")
-            for f in flows]
-    return csv_response(f"funnel-{period.key}.csv",
-                        [_("Stage"), _("Reached it"), _("Left it"), _("Moved on"), _("Lost here"), _("Went back"),
-                         _("Conversion"), _("Median days in stage"), _("Fracture"), _("Stall")], rows)
+    return _csv(funnel, "funnel")
 
 
 # --- Commissions ---------------------------------------------------------------------------------------------------
@@ -198,12 +192,18 @@ def _commissions_page(form=None, status=200):
     seller = seller_from_args(request.args)
     rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller)),
                                       lambda row: row[0], lambda row: row[1].sold > 0)
+    report = [tables.commissions_table(period, rows)]
+    if period.kind != "month":
+        report.append(tables.commission_months_table(period, rows))
     rules = commission_rules.all_rules() if current_user.is_owner else []
-    if form is None and current_user.is_owner:
-        form = _rule_form()
-    return _page("_commissions.html", title=_("Commissions"), period=period, seller=seller, rows=rows,
-                 rules=rules, form=form, delete_form=EmptyForm(), status=status,
-                 people=metrics.sellers() if current_user.is_owner else [])
+    if current_user.is_owner:
+        report.append(tables.rules_table(rules))
+        if form is None:
+            form = _rule_form()
+    return _report("_commissions.html", report, endpoint="management.commissions", title=_("Commissions"),
+                   period=period, seller=seller, rows=rows, rules=rules, form=form, delete_form=EmptyForm(),
+                   status=status, notes=tables.commission_notes(period, rows),
+                   people=metrics.sellers() if current_user.is_owner else [])
 
 
 @bp.route("/commissions")
@@ -242,14 +242,7 @@ def delete_commission_rule(rule_id):
 @bp.route("/commissions.csv")
 @require("management.view")
 def commissions_csv():
-    period = periods.from_request(request.args, shop_today())
-    rows = commission_rules.commissions(period, _people(seller_from_args(request.args)))
-    lines = [(person.name, period.key, line.category or _("All other categories"), line.sold, line.threshold or "",
-              line.base, line.percent, line.amount)
-             for person, commission in rows for line in commission.lines]
-    return csv_response(f"commissions-{period.key}.csv",
-                        [_("Seller"), _("Period"), _("Category"), _("Sold"), _("Threshold"), _("Commissionable"),
-                         _("Percent"), _("Commission")], lines)
+    return _csv(commissions, "commissions")
 
 
 # --- Segments ------------------------------------------------------------------------------------------------------
@@ -402,45 +395,43 @@ LOYALTY_LISTS = ("due", "lapsed", "best", "cross_sell")
 @bp.route("/loyalty")
 @require("loyalty.view")
 def loyalty():
-    """One list at a time (due, lapsed, best, cross-sell): each is its own aggregate over every order."""
+    return _loyalty_page(request.args.get("list", "due"), request.args.get("all") == "1")
+
+
+def _loyalty_page(shown, everyone):
+    """One list at a time (due, lapsed, best, cross-sell): each is its own aggregate over every order.
+
+    The page and its CSV list the same customers: the 50 first (20 best), or every one with ?all=1."""
     context = _loyalty_context()
-    shown = request.args.get("list", "due")
     if shown not in LOYALTY_LISTS:
         shown = "due"
     as_of = context["as_of"]
+    limit = None if everyone else (20 if shown == "best" else 50)
     if shown == "cross_sell":
-        rows = loyalty_rules.cross_sell(context["bought"], context["never"]) \
+        rows = loyalty_rules.cross_sell(context["bought"], context["never"], limit=limit) \
             if context["bought"] and context["never"] else None
     else:
         rows = {"due": loyalty_rules.due_to_buy, "lapsed": loyalty_rules.lapsed,
-                "best": loyalty_rules.best_customers}[shown](as_of)
-    return _page("_loyalty.html", title=_("Loyalty"), seller=None, shown=shown, rows=rows,
-                 due_ahead=loyalty_rules.DUE_AHEAD_DAYS, **context)
+                "best": loyalty_rules.best_customers}[shown](as_of, limit=limit)
+    titles = {"due": _("Due to buy again"), "lapsed": _("Lapsed customers"), "best": _("Best customers"),
+              "cross_sell": _("Cross-sell: bought one thing, never another")}
+    table = tables.loyalty_table(shown, rows, as_of, titles[shown])
+    return _report("_loyalty.html", [table], title=_("Loyalty"), seller=None, shown=shown, rows=rows,
+                   due_ahead=loyalty_rules.DUE_AHEAD_DAYS, limited=limit is not None and rows is not None
+                   and len(rows) == limit, everyone=everyone, **context)
 
 
 @bp.route("/loyalty/<any(due, lapsed, best, cross_sell):name>.csv")
 @require("loyalty.view")
 def loyalty_csv(name):
-    context = _loyalty_context()
-    as_of = context["as_of"]
-    header = [_("Customer"), _("City"), _("Orders"), _("Last purchase"), _("Spent")]
-    if name == "best":
-        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"], r["recency"], r["frequency"], r["amount"],
-                 r["score"]) for r in loyalty_rules.best_customers(as_of, limit=None)]
-        header += [_("Recency"), _("Frequency"), _("Amount"), _("RFM score")]
-    elif name == "cross_sell":
-        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"])
-                for r in loyalty_rules.cross_sell(context["bought"], context["never"], limit=None)]
-    else:
-        found = (loyalty_rules.due_to_buy if name == "due" else loyalty_rules.lapsed)(as_of, limit=None)
-        rows = [(r["name"], r["city"], r["orders"], r["last"], r["spent"], _number(_days(r["interval"])),
-                 _days(r["since"])) for r in found]
-        header += [_("Buys every (days)"), _("Days since last purchase")]
-    return csv_response(f"loyalty-{name}-{as_of.isoformat()}.csv", header, rows)
+    g.report_csv = name.replace("_", "-")
+    return _loyalty_page(name, everyone=True)
 
 
-def _days(value):
-    return None if value is None else round(float(value))
+def _share(value):
+    from flask_babel import format_percent
+
+    return "" if value is None else format_percent(value)
 
 
 # --- Wins per product --------------------------------------------------------------------------------------------
@@ -451,7 +442,7 @@ def _days(value):
 def product_wins():
     from sales.management.product_wins import wins_per_product
 
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     products, categories = wins_per_product(period, seller.id if seller else None)
     return _page("_product_wins.html", title=_("Wins per product"), period=period, seller=seller,
@@ -463,13 +454,13 @@ def product_wins():
 def product_wins_csv():
     from sales.management.product_wins import wins_per_product
 
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     products, categories = wins_per_product(period, seller.id if seller else None)
-    rows = [(_("Product"), row.name, row.category or "", period.key, row.won, row.lost, _percent(row.win_rate),
+    rows = [(_("Product"), row.name, row.category or "", period.key, row.won, row.lost, _share(row.win_rate),
              row.value) for row in products]
     rows += [(_("Category"), row.name or _("No category"), row.name or "", period.key, row.won, row.lost,
-              _percent(row.win_rate), row.value) for row in categories]
+              _share(row.win_rate), row.value) for row in categories]
     return csv_response(f"wins-per-product-{period.key}.csv",
                         [_("Kind"), _("Name"), _("Category"), _("Period"), _("Deals won"), _("Deals lost"),
                          _("Win rate"), _("Won value")], rows)

@@ -27,8 +27,11 @@ def _forms(lead, **overrides):
         "concession": ConcessionForm(formdata=None),
         "competitor": DealCompetitorForm(formdata=None),
         "person": DecisionMakerForm(formdata=None),
+        # ?outcome=lost: sent here from the board's "Lost", the form opens on the reason.
         "close": CloseForm(formdata=None, won_amount=rules.default_won_amount(lead),
-                           follow_up_on=shop_today() + timedelta(days=7)),
+                           follow_up_on=shop_today() + timedelta(days=7),
+                           outcome=request.args.get("outcome") if request.args.get("outcome") in ("won", "lost")
+                           else None),
         "reopen": ReopenForm(formdata=None, stage_id=rules.last_open_stage(lead)),
         "action": EmptyForm(),
     }

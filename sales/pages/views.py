@@ -1,11 +1,10 @@
-
 from flask import redirect, url_for
 from flask_login import current_user
 
 from extensions import login_manager
 from sales.clock import shop_today
 from sales.accounts.rules import has_users
-from sales.htmx import render_page
+from sales.report_tables import report_page
 from sales.management.dashboard import dashboard
 from sales.pages import bp
 from sales.policy import public
@@ -20,5 +19,6 @@ def home():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     # The dashboard: the owner sees the shop, a seller their own, support their tickets and follow-ups.
-    return render_page("management/dashboard.html", "management/_dashboard.html",
-                       **dashboard(current_user, shop_today()))
+    context = dashboard(current_user, shop_today())
+    tables = [context["pipeline_table"]] if "pipeline_table" in context else []
+    return report_page("management/dashboard.html", "management/_dashboard.html", tables, **context)

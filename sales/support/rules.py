@@ -391,15 +391,6 @@ def maintenance_due_soon(today: date, days: int = 30, limit: int = 200) -> list[
 # --- Follow-up promises ------------------------------------------------------------------------------------
 
 
-def overdue_promises_for(user_id: int, today: date) -> list[Promise]:
-    """FOR MY DAY: a seller's promises not kept by their date (due yesterday or earlier), oldest first."""
-    return db.session.scalars(
-        select(Promise).options(selectinload(Promise.order).selectinload(Order.customer))
-        .where(Promise.seller_id == user_id, Promise.done_at.is_(None), Promise.due_on < today)
-        .order_by(Promise.due_on, Promise.id).limit(200)
-    ).all()
-
-
 def open_promises(user, limit: int = 200) -> list[Promise]:
     statement = (select(Promise).options(selectinload(Promise.order).selectinload(Order.customer),
                                          selectinload(Promise.seller))
@@ -512,10 +503,14 @@ def _report_row(values, key=None, label=None) -> dict:
             "gap": as_number(values["gap"]), "csat": as_number(values["csat"]), "nps": as_number(values["nps"])}
 
 
-def complaints_by_root_cause() -> list[tuple[Optional[str], int, int]]:
-    """(root cause, complaints, still open) — what keeps going wrong."""
+def complaints_by_root_cause(since: Optional[datetime] = None,
+                             until: Optional[datetime] = None) -> list[tuple[Optional[str], int, int]]:
+    """(root cause, complaints, still open) of the complaints opened in the period — what keeps going wrong."""
     still_open = func.sum(case((Ticket.status.in_(OPEN_TICKET_STATUSES), 1), else_=0))
+    statement = select(Ticket.root_cause, func.count(), still_open).where(Ticket.kind == "complaint")
+    if since:
+        statement = statement.where(Ticket.created_at >= since)
+    if until:
+        statement = statement.where(Ticket.created_at < until)
     return db.session.execute(
-        select(Ticket.root_cause, func.count(), still_open).where(Ticket.kind == "complaint")
-        .group_by(Ticket.root_cause).order_by(func.count().desc(), Ticket.root_cause)
-    ).all()
+        statement.group_by(Ticket.root_cause).order_by(func.count().desc(), Ticket.root_cause)).all()

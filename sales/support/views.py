@@ -71,7 +71,8 @@ def new():
     form.order_line_id.choices = [(0, _("None / not bought here"))] + [(line.id, _line_label(line)) for line in lines]
     form.assignee_id.choices = _assignee_choices()
     if request.method == "GET":
-        form.order_line_id.data = request.args.get("line", type=record_id) or (lines[0].id if lines else 0)
+        # No product chosen until someone chooses one: the warranty is decided from the product picked.
+        form.order_line_id.data = request.args.get("line", type=record_id) or 0
         form.assignee_id.data = current_user.id if current_user.role == "support" else 0
     if form.validate_on_submit():
         line = db.session.get(OrderLine, form.order_line_id.data) if form.order_line_id.data else None

@@ -47,6 +47,8 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     page.goto(f"{live_server}/customers/{customer.id}")
     page.get_by_role("link", name="+ Ticket").tap()
     expect(page.get_by_label("Product sold")).to_contain_text("E-City electric bike")
+    expect(page.get_by_label("Product sold")).to_have_value("0")   # nobody has chosen a product yet
+    page.get_by_label("Product sold").select_option(index=1)
     page.get_by_label("What is it about?").fill("Rear brake squeaks")
     page.get_by_role("button", name="Open the ticket").tap()
     expect(page.get_by_role("heading", name=re.compile("Rear brake squeaks"))).to_be_visible()

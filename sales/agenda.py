@@ -1,0 +1,142 @@
+"""My day, the truth about today: for one person, everything that is theirs to do today or is late —
+next steps, promises made to customers, tickets assigned to them that reach their response time before the day
+ends, and (for support and the owner) maintenance visits due and not yet opened as tickets.
+
+The dashboard's counts come from the same conditions (`due_counts`), so "3 due today" on the dashboard is the
+three things My day lists. The definitions of "due" are those of sales.figures.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import ContactLog, MaintenancePlan, Order, Promise, Ticket, User
+from sales.figures import promise_due, step_due
+from sales.support.rules import overdue_condition
+
+LIST_LIMIT = 200   # a list this long is a backlog to clear, not a day: the count still says how many there are
+
+
+def end_of_day(today: date) -> datetime:
+    """The UTC moment the shop's `today` ends (times are stored in UTC, days are the shop's)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    local = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _steps(today):
+    return step_due(today)
+
+
+def _tickets_due(today):
+    return overdue_condition(end_of_day(today))
+
+
+def _maintenance_due(today):
+    return (MaintenancePlan.active.is_(True)) & (MaintenancePlan.next_due_on <= today)
+
+
+def sees_maintenance(person: User) -> bool:
+    return person.role in ("owner", "support")
+
+
+@dataclass
+class Agenda:
+    person: User
+    today: date
+    steps: list = field(default_factory=list)
+    promises: list = field(default_factory=list)
+    tickets: list = field(default_factory=list)
+    maintenance: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def overdue_steps(self):
+        return [s for s in self.steps if s.next_step_due < self.today]
+
+    @property
+    def steps_today(self):
+        return [s for s in self.steps if s.next_step_due == self.today]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self.total
+
+
+def agenda(person: User, today: date) -> Agenda:
+    """Everything due for `person` by the end of `today`, oldest first, each list with its full count."""
+    found = Agenda(person, today)
+    steps = (select(ContactLog).options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
+             .where(ContactLog.user_id == person.id, _steps(today)))
+    found.steps = db.session.scalars(steps.order_by(ContactLog.next_step_due, ContactLog.id).limit(LIST_LIMIT)).all()
+    promises = (select(Promise).options(selectinload(Promise.order).selectinload(Order.customer))
+                .where(Promise.seller_id == person.id, promise_due(today)))
+    found.promises = db.session.scalars(promises.order_by(Promise.due_on, Promise.id).limit(LIST_LIMIT)).all()
+    tickets = (select(Ticket).options(selectinload(Ticket.customer))
+               .where(Ticket.assignee_id == person.id, _tickets_due(today)))
+    found.tickets = db.session.scalars(tickets.order_by(Ticket.due_at, Ticket.id).limit(LIST_LIMIT)).all()
+    if sees_maintenance(person):
+        plans = (select(MaintenancePlan).options(selectinload(MaintenancePlan.customer))
+                 .where(_maintenance_due(today)))
+        found.maintenance = db.session.scalars(plans.order_by(MaintenancePlan.next_due_on, MaintenancePlan.id)
+                                               .limit(LIST_LIMIT)).all()
+    counts = due_counts(today, [person])
+    found.counts = counts.get(person.id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})
+    return found
+
+
+def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str, int]]:
+    """{person id: {"steps": n, "promises": n, "tickets": n, "maintenance": n}} for everyone with something
+    due (or for `people`): the same conditions as agenda(), counted in four GROUP BYs."""
+    ids = [person.id for person in people] if people is not None else None
+    result: dict[int, dict[str, int]] = {}
+
+    def add(kind, rows):
+        for person_id, count in rows:
+            if person_id is not None:
+                result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})[kind] = count
+
+    def only(column, statement):
+        return statement.where(column.in_(ids)) if ids is not None else statement
+
+    add("steps", db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
+                                         .where(_steps(today)).group_by(ContactLog.user_id))))
+    add("promises", db.session.execute(only(Promise.seller_id, select(Promise.seller_id, func.count())
+                                            .where(promise_due(today)).group_by(Promise.seller_id))))
+    add("tickets", db.session.execute(only(Ticket.assignee_id, select(Ticket.assignee_id, func.count())
+                                           .where(_tickets_due(today)).group_by(Ticket.assignee_id))))
+    plans = db.session.scalar(select(func.count()).select_from(MaintenancePlan).where(_maintenance_due(today)))
+    if plans:
+        watchers = db.session.scalars(only(User.id, select(User.id).where(
+            User.active, User.role.in_(("owner", "support"))))).all()
+        for person_id in watchers:
+            result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})[
+                "maintenance"] = plans
+    if ids is not None:
+        for person_id in ids:
+            result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})
+    return result
+
+
+def by_person(today: date) -> list[tuple[User, int]]:
+    """Everyone with something due by the end of today, and how much: the most first."""
+    counts = due_counts(today)
+    if not counts:
+        return []
+    people = db.session.scalars(select(User).where(User.id.in_(list(counts)))).all()
+    rows = [(person, sum(counts[person.id].values())) for person in people]
+    return sorted([row for row in rows if row[1]], key=lambda row: (-row[1], row[0].name, row[0].id))
+
+
+def people_with_a_day() -> list[User]:
+    """The people whose day the owner may open: everyone active."""
+    return db.session.scalars(select(User).where(User.active).order_by(User.name, User.id)).all()
