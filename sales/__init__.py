@@ -5,6 +5,7 @@ from sales import policy, security
 def register_blueprints(app):
     from sales.accounts import bp as accounts_bp
     from sales.api import bp as api_bp
+    from sales.backup import bp as backup_bp
     from sales.connect import bp as connect_bp
     from sales.connect import hooks_bp
     from sales.customers import bp as customers_bp
@@ -21,7 +22,8 @@ def register_blueprints(app):
     from sales.users import bp as users_bp
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
-               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp):
+               management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp,
+               backup_bp):
         app.register_blueprint(bp)
     # Token-authenticated: no cookie, so no cross-site request to forge.
     from extensions import csrf
