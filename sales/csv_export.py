@@ -23,22 +23,23 @@ def _is_number(text):
         return False
 
 
+def csv_chunks(header, rows):
+    """The CSV text of `header` and `rows` (consumed as they come) in pieces of about 64 KB, BOM first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def csv_response(filename, header, rows):
     """`rows` is an iterable of sequences; it is consumed while streaming."""
-
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([safe_cell(value) for value in row])
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response = Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -1,5 +1,6 @@
 """`flask backup`, `flask verify-backup`, `flask restore`: the owner's data, safe and proven so."""
 import os
+from datetime import date
 from pathlib import Path
 
 import click
@@ -8,6 +9,7 @@ from flask import current_app
 from sales.backup import bp
 from sales.backup.archive import BackupError, default_backup_path, make_backup, verify_archive
 from sales.backup.restore import restore_backup
+from sales.backup.shop_export import write_shop_export
 
 
 @bp.cli.command("backup")
@@ -75,3 +77,24 @@ def restore_command(file, force):
 
 def _secret_from_environment():
     return bool(os.environ.get("SECRET_KEY"))
+
+
+@bp.cli.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def export_command(file):
+    """Export the whole shop as one .zip of CSV files (one per kind of record) plus the ticket photos.
+
+    FILE defaults to instance/exports/mostrador-export-<date>.zip.
+    """
+    destination = file or Path(current_app.instance_path) / "exports" / f"mostrador-export-{date.today()}.zip"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            counts = write_shop_export(out, current_app.instance_path)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"Export written: {destination}")
+    for name, rows in counts.items():
+        click.echo(f"  {name}: {rows} rows")

@@ -10,6 +10,7 @@ from models import utcnow
 from sales.backup import bp
 from sales.backup.archive import write_backup
 from sales.backup.rules import backup_files, schema_revision
+from sales.backup.shop_export import write_shop_export
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require
@@ -42,6 +43,19 @@ def download_backup():
     current_app.logger.info("backup downloaded by user %s", current_user.id)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"mostrador-{datetime.now():%Y-%m-%d-%H%M}.zip")
+
+
+@bp.route("/export", methods=["POST"])
+@require("shop.settings")
+def download_export():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    archive = tempfile.TemporaryFile(prefix="mostrador-export-")
+    write_shop_export(archive, current_app.instance_path)
+    archive.seek(0)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"mostrador-export-{datetime.now():%Y-%m-%d}.zip")
 
 
 @bp.route("/backups/<name>")
