@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from extensions import db
 from sales.policy import public
+from sales.version import VERSION
 
 bp = Blueprint("health", __name__)
 
@@ -19,5 +20,5 @@ def healthz():
         database = f"error: {exc.__class__.__name__}"
     healthy = database == "ok"
     body = {"status": "ok" if healthy else "error", "database": database,
-            "dialect": db.engine.dialect.name}
+            "dialect": db.engine.dialect.name, "version": VERSION}
     return jsonify(body), 200 if healthy else 503

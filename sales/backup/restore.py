@@ -51,7 +51,7 @@ def records_in(names=None):
     return held
 
 
-def restore_backup(path, instance_path, force=False):
+def restore_backup(path, instance_path, force=False, upgrade_to_head=True):
     manifest = verify_archive(path)
     revision = manifest["database"]["schema_revision"]
     scripts = ScriptDirectory(MIGRATIONS)
@@ -75,7 +75,7 @@ def restore_backup(path, instance_path, force=False):
         _load_and_check(archive, manifest, report)
         report.files = _restore_files(archive, manifest, Path(instance_path))
         report.secret_key_restored = _restore_secret_key(archive, manifest, Path(instance_path))
-    if revision != report.schema_to:
+    if upgrade_to_head and revision != report.schema_to:
         upgrade(directory=MIGRATIONS)
     db.engine.dispose()
     return report
