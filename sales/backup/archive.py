@@ -75,10 +75,9 @@ def write_backup(fileobj, instance_path, secret_key=None):
             zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         with consistent_snapshot(Path(scratch)) as (connection, native_file, database):
             manifest["database"] = database
-            names = tables.shop_table_names()
-            reflected = tables.reflect(connection, names)
-            for name in names:
-                manifest["tables"][name] = _write_table(archive, connection, reflected, name)
+            reflected = tables.database_tables(connection)
+            for table in reflected.sorted_tables:
+                manifest["tables"][table.name] = _write_table(archive, connection, table)
             attachment_names = _referenced_attachments(connection)
         if native_file:
             manifest["files"][database["native_file"]] = _write_file(archive, database["native_file"], native_file)
@@ -158,11 +157,8 @@ def _revision(connection):
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _write_table(archive, connection, reflected, name):
-    if name not in reflected.tables:
-        raise BackupError(f"The table {name} is missing from the database: run `flask --app app db upgrade` "
-                          "first, then back up.")
-    table = reflected.tables[name]
+def _write_table(archive, connection, table):
+    name = table.name
     columns = tables.describe(table)
     digest = tables.TableDigest()
     member = f"data/{name}.jsonl"

@@ -38,12 +38,11 @@ class RestoreReport:
     emptied: dict = field(default_factory=dict)
 
 
-def records_in(names=None):
-    """{table: rows} for every shop table that holds rows in the current database."""
-    names = names or tables.shop_table_names()
+def records_in():
+    """{table: rows} for every table that holds rows in the current database."""
     held = {}
     with db.engine.connect() as connection:
-        reflected = tables.reflect(connection, names)
+        reflected = tables.database_tables(connection)
         for name, table in reflected.tables.items():
             count = tables.count_rows(connection, table)
             if count:
@@ -60,8 +59,7 @@ def restore_backup(path, instance_path, force=False, upgrade_to_head=True):
     except Exception:  # noqa: BLE001 — alembic raises several kinds for an unknown revision
         raise BackupError(f"This backup's schema (revision {revision}) is newer than this Mostrador knows: "
                           "upgrade Mostrador first, then restore.") from None
-    order = list(manifest["tables"])
-    held = records_in(sorted(set(order) | set(tables.shop_table_names())))
+    held = records_in()
     if held and not force:
         largest = sorted(held.items(), key=lambda item: -item[1])[:4]
         listed = ", ".join(f"{name} {count}" for name, count in largest) + (", …" if len(held) > 4 else "")
@@ -98,8 +96,7 @@ def _schema_to(revision):
 
 def _empty_tables():
     with db.engine.begin() as connection:
-        reflected = tables.reflect(connection, tables.shop_table_names())
-        for table in reversed(reflected.sorted_tables):
+        for table in reversed(tables.database_tables(connection).sorted_tables):
             connection.execute(delete(table))
 
 

@@ -12,7 +12,7 @@ import json
 import warnings
 from decimal import Decimal
 
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SAWarning
 
@@ -24,11 +24,16 @@ BATCH = 1000
 
 
 def shop_table_names():
-    """The tables a backup holds: every table the models define, in an order that loads parents first.
-
-    Taken from the metadata, so a table another part of Mostrador adds is backed up without anyone listing it.
-    """
+    """The tables the models define, in an order that loads parents first."""
     return [table.name for table in db.metadata.sorted_tables if table.name not in NOT_DATA]
+
+
+def database_tables(connection):
+    """Every table the database holds (parents first), as the database has it: the models' tables, and those of
+    an older or newer schema too. So a table another part of Mostrador adds is backed up without anyone listing
+    it, and a database not yet upgraded is backed up as it is."""
+    names = [n for n in inspect(connection).get_table_names() if n not in NOT_DATA]
+    return reflect(connection, names)
 
 
 def reflect(connection, names):
