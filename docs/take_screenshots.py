@@ -74,6 +74,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = tempfile.mkdtemp()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
+    app.instance_path = workdir  # photos and backups of the throwaway shop stay out of the real instance folder
     upgrade_schema(app)
     with app.app_context():
         staff = create_demo_staff(PASSWORD)
@@ -117,6 +118,7 @@ def main():
         management_screenshots(browser, base)
         messaging_screenshots(browser, base, app)
         connect_screenshots(browser, base, app)
+        shop_data_screenshots(browser, base, app)
         browser.close()
     server.shutdown()
     print(f"Screenshots written to {OUT}")
@@ -173,6 +175,26 @@ def support_screenshots(browser, base, app):
         page.goto(f"{base}/support/t/{token}")
         page.screenshot(path=OUT / f"customer-ticket-link-{size}.png", full_page=True)
         customer.close()
+
+
+def shop_data_screenshots(browser, base, app):
+    """The owner's Shop data page: backup, scheduled backups, the whole-shop export, the version."""
+    from sqlalchemy import select
+
+    from models import User
+    from sales.backup.archive import default_backup_path, make_backup
+
+    with app.app_context():
+        owner_email = db.session.scalar(select(User.email).where(User.role == "owner"))
+        make_backup(default_backup_path(app.instance_path), app.instance_path)  # as the nightly cron line would
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, owner_email)
+        page.goto(f"{base}/settings/data/")
+        page.screenshot(path=OUT / f"shop-data-{size}.png", full_page=True)
+        context.close()
 
 
 def messaging_screenshots(browser, base, app):
@@ -239,6 +261,7 @@ def messaging_only():
     """Only this part's screenshots (quicker while working on it): `python docs/take_screenshots.py mail`."""
     workdir = tempfile.mkdtemp()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/shots.db", "SECRET_KEY": "shots"})
+    app.instance_path = workdir  # photos and backups of the throwaway shop stay out of the real instance folder
     upgrade_schema(app)
     with app.app_context():
         staff = create_demo_staff(PASSWORD)
