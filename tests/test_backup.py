@@ -189,6 +189,7 @@ def test_the_backup_holds_every_table_of_the_schema(app, tmp_path):
         in_database = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert set(manifest["tables"]) == in_database
+    assert set(shop_table_names()) <= set(manifest["tables"]), "every table the models define is backed up"
     assert manifest["database"]["schema_revision"] == revision
     with zipfile.ZipFile(tmp_path / "shop.zip") as archive:
         names = set(archive.namelist())
