@@ -164,13 +164,24 @@ def _write_table(archive, connection, table):
     member = f"data/{name}.jsonl"
     file_hash = hashlib.sha256()
     with archive.open(member, "w", force_zip64=True) as out:
+        pending = []
         for line in tables.read_rows(connection, table, columns):
             digest.add(line)
-            encoded = (line + "\n").encode()
-            file_hash.update(encoded)
-            out.write(encoded)
+            pending.append(line)
+            if len(pending) >= tables.BATCH:
+                _write_lines(out, file_hash, pending)
+        _write_lines(out, file_hash, pending)
     return {"file": member, "rows": digest.rows, "checksum": digest.checksum, "sha256": file_hash.hexdigest(),
             "columns": columns}
+
+
+def _write_lines(out, file_hash, lines):
+    # Written a thousand rows at a time: one compressor call per row would cost more than reading the row.
+    if lines:
+        data = ("\n".join(lines) + "\n").encode()
+        file_hash.update(data)
+        out.write(data)
+        lines.clear()
 
 
 def _referenced_attachments(connection):
