@@ -117,4 +117,6 @@ def connection_settings():
         "WHATSAPP_APP_SECRET": os.environ.get("WHATSAPP_APP_SECRET"),
         # Numbers typed without a country code (600 123 456) belong to the shop's country.
         "WHATSAPP_COUNTRY_CODE": os.environ.get("WHATSAPP_COUNTRY_CODE", "34").lstrip("+"),
+        # Requests a minute per API token (counted in the database, so every app server agrees).
+        "API_RATE_PER_MINUTE": int(os.environ.get("API_RATE_PER_MINUTE", "120")),
     }

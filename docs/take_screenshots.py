@@ -313,6 +313,7 @@ def connect_screenshots(browser, base, app):
 
     with app.app_context():
         seller_email = db.session.scalar(select(User.email).where(User.role == "seller").order_by(User.id))
+        owner_email = db.session.scalar(select(User.email).where(User.role == "owner"))
     cards = ("BEGIN:VCARD\nVERSION:3.0\nFN:Marta Ruiz\nTEL;TYPE=CELL:611 222 333\nEMAIL:marta@example.es\n"
              "CATEGORIES:ciclismo\nEND:VCARD\nBEGIN:VCARD\nVERSION:4.0\nFN:Sin Correo\nEMAIL:sin-arroba\n"
              "END:VCARD\n")
@@ -324,7 +325,7 @@ def connect_screenshots(browser, base, app):
         page.goto(f"{base}/account")
         if not page.locator("#calendar-url").count():
             page.click("#calendar button[value=create]")
-        page.locator("#calendar").scroll_into_view_if_needed()
+            page.wait_for_selector("#calendar-url")
         page.screenshot(path=OUT / f"account-calendar-{size}.png", full_page=True)
         page.goto(f"{base}/customers/import-vcf")
         page.set_input_files("#file", files=[{"name": "contactos.vcf", "mimeType": "text/vcard",
@@ -332,6 +333,25 @@ def connect_screenshots(browser, base, app):
         page.click("form.form button[type=submit]")
         page.wait_for_selector(".flash-success")
         page.screenshot(path=OUT / f"vcard-import-{size}.png", full_page=True)
+        page.goto(f"{base}/api/docs")
+        page.wait_for_selector(".opblock")
+        page.screenshot(path=OUT / f"api-docs-{size}.png")
+        context.close()
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES", device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        sign_in(page, base, owner_email)
+        page.goto(f"{base}/settings/webhooks")
+        if not page.locator("table.list").count():
+            page.fill("#url", "https://tienda.example/hooks/crm")
+            page.fill("#description", "Tienda web")
+            for event in ("lead.created", "order.created", "customer.created"):
+                page.check(f"input[value='{event}']")
+            page.click("form.form button[type=submit]")
+            page.click("button:has-text('evento de prueba')")
+        else:
+            page.click("table.list a")
+        page.screenshot(path=OUT / f"webhook-{size}.png", full_page=True)
         context.close()
 
 

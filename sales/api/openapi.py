@@ -2,7 +2,7 @@
 models that validate them; and /api/docs, a readable page with Swagger UI served from this server (vendored)."""
 import re
 
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from pydantic.json_schema import models_json_schema
 
 from sales.api import bp, schemas
@@ -103,7 +103,7 @@ def document():
         paths.setdefault(_path(operation.rule), {})[operation.method.lower()] = item
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{current_app.config['SHOP_NAME']} (Mostrador) API", "version": VERSION,
+        "info": {"title": "Mostrador API", "version": VERSION,
                  "description": "Personal API tokens are made on your profile page; send one as "
                                 "`Authorization: Bearer mst_…`. A token acts as its user: their role and the "
                                 "records they may see on the web. Lists are read page by page along the "
