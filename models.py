@@ -1548,6 +1548,7 @@ class ApiIdempotencyKey(db.Model):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     location: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- The tablet app ----------------------------------------------------------------------------------------
