@@ -28,7 +28,6 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-from sales import phones
 from sales.clock import utcnow  # noqa: F401 (the default of every created/updated time; others import it here)
 
 
@@ -234,6 +233,8 @@ class Customer(TrackedMixin, db.Model):
 
     def refresh_phone_digits(self) -> None:
         """After a phone changes: store both numbers in E.164 when valid, and the digits search looks in."""
+        from sales import phones   # here, not at the top: sales/ imports the models
+
         self.phone, self.mobile = phones.stored_form(self.phone), phones.stored_form(self.mobile)
         self.phone_digits = phones.search_digits(self.phone, self.mobile)
 

@@ -1,8 +1,7 @@
 """Mostrador's blueprints, one per part of the sales cycle, plus accounts and the shop's own pages."""
-from sales import policy, search_index, security
-
-
 def register_blueprints(app):
+    # Imported here, not at the top: models.py imports sales.clock, and these modules import the models.
+    from sales import policy, search_index, security
     from sales.accounts import bp as accounts_bp
     from sales.api import bp as api_bp
     from sales.backup import bp as backup_bp
