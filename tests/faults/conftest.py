@@ -76,8 +76,9 @@ def seeded(url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": _normalise_database_url(url), "SECRET_KEY": "faults"})
     upgrade_schema(app)
     with app.app_context():
-        owner = User(name="Olga Owner", email="owner@faults.example", role="owner")
-        seller = User(name="Sam Seller", email="seller@faults.example", role="seller")
+        owner = User(name="Olga Owner", email="owner@faults.example", role="owner", language="es")
+        # The shop writes Spanish: "1.250,00" and "49,90" are read by the seller's language.
+        seller = User(name="Sam Seller", email="seller@faults.example", role="seller", language="es")
         for user in (owner, seller):
             user.set_password(PASSWORD)
         db.session.add_all([owner, seller])
