@@ -165,6 +165,8 @@ DECIMAL_POINT = re.compile(r"\d\.(\d{1,2}|\d{4,})(?!\d)")
 
 
 def visible_text(html):
+    """The text of the report itself (the page's <main>: the footer's version number 1.0.0 is not a figure)."""
+    html = html[html.find('<main id="content"'):html.find("</main>")]
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r"<[^>]+>", " ", html)   # attributes (ids, dates in inputs, URLs) are not text
     return re.sub(r"\s+", " ", html)
