@@ -1,12 +1,14 @@
 """Form pieces shared by every blueprint."""
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
 from wtforms.widgets import TextInput
+
+from sales.numbers import AmountError, example, parse_amount
 
 
 class EmptyForm(FlaskForm):
@@ -26,46 +28,57 @@ class VersionedForm(FlaskForm):
 
 
 class LocalDecimalField(DecimalField):
-    """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English, or plain.
+    """A number typed the way the user writes it: "1.234,50" in Spanish, "1,234.50" in English.
 
-    A text box, not type=number: browsers refuse "12,50" in a number box on an English system.
+    Read by `sales.numbers.parse_amount` with the rules of the user's language; text those rules reject or
+    that could mean two things is a field error that names what it may have meant, and the text stays in the
+    box. A text box, not type=number: browsers refuse "12,50" in a number box on an English system.
     """
 
     widget = TextInput()
 
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
+        self.data = None
+        if not valuelist:
             return
-        raw = valuelist[0].strip().replace(" ", "").replace("\u00a0", "").replace("€", "")
+        locale = get_locale()
         try:
-            self.data = parse_local_decimal(raw)
-        except (InvalidOperation, ValueError):
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+            self.data = parse_amount(valuelist[0], locale)
+        except AmountError as error:
+            raise ValueError(amount_error_message(error, locale)) from None
+        if self.data is not None and isinstance(self.places, int) and -self.data.as_tuple().exponent > self.places \
+                and self.data != round(self.data, self.places):
+            # The column keeps `places` decimals: refuse "12,555 €" rather than store 12,56 € unsaid.
+            raise ValueError(gettext("Use at most %(places)d decimals.", places=self.places))
+
+    def post_validate(self, form, validation_stopped):
+        # Unreadable text leaves no value, so DataRequired would say "write the price" over it: say why instead.
+        if self.process_errors:
+            self.errors[:] = list(self.process_errors)
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_decimal(self.data, format="#0.##", locale=get_locale())
+        return format_amount_for_input(self.data, self.places, get_locale())
 
 
-def parse_local_decimal(raw):
-    """Parse "12,50", "12.50", "1.234,56", "1,234.56"; with both separators the last one is the decimal one."""
-    if "," in raw and "." in raw:
-        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        raw = raw.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in raw:
-        locale = str(get_locale() or "en")
-        head, _sep, tail = raw.rpartition(",")
-        # "1,234" is a thousand in English; "12,5" and "1234,56" are decimals everywhere.
-        if locale.startswith("en") and len(tail) == 3 and raw.count(",") >= 1 and head.replace(",", "").isdigit():
-            raw = raw.replace(",", "")
-        else:
-            raw = raw.replace(".", "").replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", raw):
-        raise ValueError(raw)
-    return Decimal(raw)
+def amount_error_message(error, locale):
+    """What to tell someone whose number could not be read: the readings it may have meant, else an example."""
+    if error.suggestions:
+        quoted = [gettext("“%(number)s”", number=number) for number in error.suggestions]
+        return gettext("Did you mean %(choices)s?", choices=format_list(quoted, style="or", locale=locale))
+    return gettext("Not a number. Write it like %(example)s.", example=example(locale))
+
+
+def format_amount_for_input(value, places, locale):
+    """A stored number back in a text box, in the notation that reads it back unchanged: 1.200 or 12,50.
+
+    A price keeps its cents ("12,50", not "12,5"); other numbers lose trailing zeros ("21", "0,125").
+    """
+    value = Decimal(str(value))   # defaults may be plain ints
+    places = places if isinstance(places, int) else 4
+    has_fraction = value != value.to_integral_value()
+    pattern = "#,##0." + ("0" * places if places == 2 and has_fraction else "#" * places)
+    return format_decimal(value, format=pattern, locale=locale)

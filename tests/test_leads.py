@@ -11,7 +11,7 @@ def test_create_lead_for_an_existing_customer(as_seller, seller, make_customer, 
     customer = make_customer("Ana García", email="ana@x.example")
     response = as_seller.post("/leads/new", data={
         "customer_id": str(customer.id), "title": "E-bike for commuting", "source": "walk_in",
-        "estimated_value": "2.400,50", "seller_id": str(seller.id)})
+        "estimated_value": "2,400.50", "seller_id": str(seller.id)})
     assert response.status_code == 303
     lead = fetch(Lead, int(response.location.rsplit("/", 1)[1]))
     assert lead.customer_id == customer.id and lead.seller_id == seller.id

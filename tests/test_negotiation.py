@@ -44,7 +44,7 @@ def test_objection_needs_the_customers_words(as_seller, deal):
 
 def test_concessions_add_up(as_seller, deal):
     as_seller.post(f"/negotiation/lead/{deal.id}/concessions", data={
-        "kind": "discount", "description": "5 %", "value": "300,00", "in_return": "Pays upfront"})
+        "kind": "discount", "description": "5 %", "value": "300.00", "in_return": "Pays upfront"})
     as_seller.post(f"/negotiation/lead/{deal.id}/concessions", data={
         "kind": "extra_service", "description": "Free service", "value": "45.50"})
     text = text_of(as_seller.get(f"/negotiation/lead/{deal.id}"))
@@ -93,7 +93,7 @@ def test_close_lost_to_a_competitor_reopen_then_win(as_seller, seller, deal, app
     saved = fetch(Lead, deal.id)
     assert saved.closed_at is None and saved.lost_reason is None
     won = as_seller.post(f"/negotiation/lead/{deal.id}/close", data={
-        "outcome": "won", "won_amount": "5.800,00", "follow_up": "Deliver and adjust", "follow_up_on": FOLLOW})
+        "outcome": "won", "won_amount": "5,800.00", "follow_up": "Deliver and adjust", "follow_up_on": FOLLOW})
     assert won.status_code == 303
     saved = fetch(Lead, deal.id)
     assert saved.won_amount == Decimal("5800.00") and saved.stage_id == stage_id(app, "Won")

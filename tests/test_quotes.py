@@ -101,7 +101,8 @@ def test_numbering_is_per_year_without_gaps(as_seller, make_customer, catalog, a
     ("lines-0-quantity", "-2", "The quantity must be more than 0"),
     ("lines-0-quantity", "1000000", "The quantity must be more than 0"),
     ("lines-0-discount_percent", "150", "A discount is between 0 and 100 %."),
-    ("lines-0-unit_price", "abc", "Not a valid decimal value."),
+    ("lines-0-unit_price", "abc", "Not a number. Write it like 1,200.50."),
+    ("lines-0-unit_price", "12,50", "Did you mean “1,250” or “12.5”?"),
 ])
 def test_bad_lines_are_refused_on_the_field(as_seller, make_customer, catalog, field, value, message):
     customer = make_customer()

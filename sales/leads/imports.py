@@ -9,18 +9,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Optional
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, StageChange, User, utcnow
-from sales.forms import parse_local_decimal
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
+from sales.numbers import parse_amount
 
 MAX_BYTES = 8 * 1024 * 1024
 CHUNK = 2000
@@ -192,10 +193,10 @@ def check_row(line, row, settings, sellers, problems):
     value = None
     if cell("value"):
         try:
-            value = parse_local_decimal(cell("value").replace("€", "").replace("$", "").replace(" ", ""))
+            value = parse_amount(cell("value"), get_locale())
             if value < 0 or value > 10_000_000:
                 raise ValueError
-        except (InvalidOperation, ValueError):
+        except ValueError:
             problems.append((line, _("value"), _("“%(value)s” is not an amount.", value=cell("value"))))
     close_date = None
     if cell("close_date"):

@@ -1,8 +1,9 @@
 """The product catalog: list and search, add and edit, CSV import and export."""
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -12,9 +13,9 @@ from extensions import db
 from models import Product
 from sales.backup.shop_export import export_kind
 from sales.csv_export import csv_response
-from sales.forms import parse_local_decimal
 from sales.htmx import render_page
 from sales.leads.imports import ImportError_, decode, read_rows
+from sales.numbers import parse_amount
 from sales.pagination import page_number, paginate
 from sales.policy import require
 from sales.quotes import catalog_bp as bp
@@ -148,17 +149,17 @@ def import_products(header, rows):
             problems.append((number, _("name"), _("No name.")))
             continue
         try:
-            price = parse_local_decimal(cell("unit_price").replace("€", "").replace("$", ""))
-            if price < 0:
+            price = parse_amount(cell("unit_price"), get_locale())
+            if price is None or price < 0:
                 raise ValueError
-        except (InvalidOperation, ValueError):
+        except ValueError:
             problems.append((number, _("price"), _("“%(value)s” is not a price.", value=cell("unit_price"))))
             continue
         tax = Decimal("21")
         if cell("tax_rate"):
             try:
-                tax = parse_local_decimal(cell("tax_rate").rstrip("%"))
-            except (InvalidOperation, ValueError):
+                tax = parse_amount(cell("tax_rate"), get_locale())
+            except ValueError:
                 problems.append((number, _("tax"), _("“%(value)s” is not a tax rate.", value=cell("tax_rate"))))
                 continue
         code = cell("code") or _slug(name)

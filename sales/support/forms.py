@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (DateField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from sales.forms import VersionedForm
+from sales.forms import LocalDecimalField, VersionedForm
 
 KIND_CHOICES = [("repair", _l("Repair")), ("installation", _l("Installation")),
                 ("maintenance", _l("Maintenance")), ("training", _l("Training")),
@@ -75,11 +75,11 @@ class ChargeForm(FlaskForm):
     description = StringField(_l("Description"), validators=[DataRequired(message=_l("Describe the part or the "
                                                                                      "work.")),
                                                              Length(max=300)])
-    quantity = DecimalField(_l("Quantity"), places=None, default=1,
+    quantity = LocalDecimalField(_l("Quantity"), places=3, default=1,
                             validators=[InputRequired(message=_l("How many?")), NumberRange(min=0.001)],
                             description=_l("Hours for labour."))
-    unit_price = DecimalField(_l("Unit price"), places=None,
-                              validators=[InputRequired(message=_l("Write the price.")), NumberRange(min=0)])
+    unit_price = LocalDecimalField(_l("Unit price"), places=2,
+                                   validators=[InputRequired(message=_l("Write the price.")), NumberRange(min=0)])
 
 
 class CustomerReplyForm(FlaskForm):

@@ -1,0 +1,64 @@
+"""Numbers as people write them: text typed in a form or found in a file becomes a Decimal here, and only here.
+
+The rules are the language's own (Babel's CLDR data, strict mode): in Spanish "1.200" is one thousand two
+hundred and "1.234,50" has cents; in English "1,200.50". Text the rules reject — or that could mean two things,
+like Spanish "1.5" (15? 1,5?) — is refused with the readings it may have meant, never guessed.
+
+`parse_amount(text, locale)` is the public entry point: forms call it through `LocalDecimalField`
+(sales/forms.py), imports call it for their amount columns with the file's own convention as `locale`.
+"""
+import re
+
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+
+# What people put around a number that says nothing about its value: currency signs, a percent sign, spaces
+# (also the no-break and narrow no-break spaces spreadsheets write as thousands separators).
+_DECORATION = re.compile(r"[\s\u00a0\u202f€$£%]")
+# The minus signs people paste from documents, read as the plain one.
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+
+
+class AmountError(ValueError):
+    """Text that is not a number in the given language. `suggestions` are the numbers it may have meant,
+    written in that language (Spanish "1.5" → ["15", "1,5"]); empty when it is no number at all."""
+
+    def __init__(self, text, suggestions=()):
+        super().__init__(text)
+        self.text = text
+        self.suggestions = list(suggestions)
+
+
+def parse_amount(text, locale):
+    """The Decimal that `text` means in `locale` ("es", "en", a babel Locale…); None for blank text.
+
+    Accepts the language's decimal mark and thousands grouping, a leading sign, and ignores currency signs,
+    a percent sign and spaces: "1.234,50 €", "21 %", "-3,5" in Spanish; "$1,200.50" in English. Raises
+    AmountError for anything else, including a grouping in the wrong place ("12.00" in Spanish) and a
+    decimal mark the language does not use ("1.5" in Spanish).
+    """
+    if text is None:
+        return None
+    cleaned = _DECORATION.sub("", str(text)).translate(_MINUS_SIGNS)
+    if not cleaned:
+        return None
+    if cleaned.startswith("+"):
+        cleaned = cleaned[1:]
+    try:
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError as error:
+        raise AmountError(text, getattr(error, "suggestions", None) or ()) from None
+    if not value.is_finite():   # "NaN", "Infinity": Decimal reads them, nobody means them
+        raise AmountError(text)
+    return value
+
+
+def separators(locale):
+    """(decimal mark, thousands separator) of a language: (",", ".") for Spanish, (".", ",") for English."""
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+def example(locale):
+    """One thousand two hundred and a half, written the language's way: "1.200,50" or "1,200.50"."""
+    decimal_mark, group = separators(locale)
+    return f"1{group}200{decimal_mark}50"
+
