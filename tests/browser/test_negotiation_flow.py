@@ -59,7 +59,7 @@ def test_negotiate_lose_reopen_win(page, live_server, owner, seller, make_custom
 
     closing = page.locator("#closing")
     closing.get_by_label("Won", exact=True).tap()
-    closing.get_by_label("Amount won").fill("5.700,00")
+    closing.get_by_label("Amount won").fill("5,700.00")
     closing.get_by_label("What next?").fill("Deliver and adjust the six bikes")
     closing.get_by_label("Follow up on").fill(follow_up)
     closing.get_by_role("button", name="Close the deal").tap()
