@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
@@ -27,10 +27,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from sales.clock import utcnow  # noqa: F401 (the default of every created/updated time; others import it here)
 
 
 ROLES = ("owner", "seller", "support")

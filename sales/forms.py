@@ -5,9 +5,10 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField
+from wtforms import DateTimeLocalField, DecimalField, HiddenField
 from wtforms.widgets import TextInput
 
+from sales.clock import from_shop_time, to_shop_time
 from sales.numbers import AmountError, example, parse_amount
 
 
@@ -82,3 +83,24 @@ def format_amount_for_input(value, places, locale):
     has_fraction = value != value.to_integral_value()
     pattern = "#,##0." + ("0" * places if places == 2 and has_fraction else "#" * places)
     return format_decimal(value, format=pattern, locale=locale)
+
+
+class ShopDateTimeField(DateTimeLocalField):
+    """A date and time typed on the shop's wall clock ("14:00" in Madrid); `data` is the stored UTC time.
+
+    Whatever goes in — typed text, a record's stored time, a default of `utcnow()` — `data` is UTC, and the box
+    shows it on the shop's clock.
+    """
+
+    def __init__(self, label=None, validators=None, format=("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = from_shop_time(self.data)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return to_shop_time(self.data).strftime(self.format[0]) if self.data else ""

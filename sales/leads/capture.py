@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
+from sales.clock import shop_date
 from sales.csv_export import csv_response
 from sales.leads import bp, rules
 from sales.leads.forms import SOURCE_NAMES, WebLeadForm
@@ -95,5 +96,5 @@ def export():
     rows = [(lead.title, lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
              lead.stage.name, SOURCE_NAMES.get(lead.source, lead.source), lead.estimated_value,
              lead.expected_close_date, lead.seller.name if lead.seller else "", lead.priority, lead.qualification,
-             lead.created_at.date()) for lead in leads]
+             shop_date(lead.created_at)) for lead in leads]
     return csv_response("leads.csv", header, rows)

@@ -1,5 +1,5 @@
 """The contact log (visits, calls, letters…) and My day: the next steps due for the signed-in user."""
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import ContactLog, Customer, Lead, PipelineStage, utcnow
+from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
@@ -50,7 +51,7 @@ def log_contact(customer_id):
     form.lead_id.choices = _lead_choices(customer)
     completes = own_open_step(request.values.get("completes"))
     if request.method == "GET":
-        form.happened_at.data = datetime.now().replace(second=0, microsecond=0)
+        form.happened_at.data = utcnow().replace(second=0, microsecond=0)
         lead_id = request.args.get("lead_id", type=int)
         form.lead_id.data = lead_id if lead_id in dict(form.lead_id.choices) else 0
         if request.args.get("channel") in dict(form.channel.choices):
@@ -117,7 +118,7 @@ def extra_my_day_sections(user_id, today):
 @bp.route("/my-day")
 @require("contacts.log")
 def my_day():
-    today = date.today()
+    today = shop_today()
     steps = due_steps(current_user.id, today)
     return render_page("leads/my_day.html", "leads/_my_day.html", today=today,
                        overdue=[s for s in steps if s.next_step_due < today],

@@ -1,9 +1,10 @@
 """Demo leads for the bicycle shop: every stage, contacts with goals and next steps, a few inquiries."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from extensions import db
 from models import ContactLog, Customer, Inquiry, Lead, User, utcnow
+from sales.clock import shop_today
 from sales.leads.rules import refresh_priority
 from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 
@@ -31,7 +32,7 @@ def fill_demo_leads(owner, rng):
     stages = ensure_default_stages()
     sellers = db.session.query(User).filter_by(role="seller").order_by(User.id).all() or [owner]
     customers = db.session.query(Customer).order_by(Customer.id).all()
-    today = date.today()
+    today = shop_today()
     now = utcnow()
     for index, customer in enumerate(customers[:36]):
         title, value = LEAD_IDEAS[index % len(LEAD_IDEAS)]

@@ -1,13 +1,12 @@
-from datetime import date, timedelta
-
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField,
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from flask_wtf import FlaskForm
 
-from sales.forms import LocalDecimalField, VersionedForm
+from sales.clock import shop_today
+from sales.forms import LocalDecimalField, ShopDateTimeField, VersionedForm
 
 SOURCE_CHOICES = [
     ("walk_in", _l("Walk-in")), ("phone", _l("Phone")), ("web_form", _l("Web form")),
@@ -33,7 +32,7 @@ INQUIRY_KIND_NAMES = dict(INQUIRY_KIND_CHOICES)
 
 
 def not_in_the_past(form, field):
-    if field.data and field.data < date.today() - timedelta(days=1):
+    if field.data and field.data < shop_today():
         raise ValidationError(_l("This date is in the past."))
 
 
@@ -101,8 +100,7 @@ class MoveForm(FlaskForm):
 
 class ContactForm(FlaskForm):
     channel = SelectField(_l("Kind of contact"), choices=CHANNEL_CHOICES, default="call")
-    happened_at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                     validators=[InputRequired(message=_l("Say when it happened."))])
+    happened_at = ShopDateTimeField(_l("When"), validators=[InputRequired(message=_l("Say when it happened."))])
     lead_id = SelectField(_l("About the lead"), coerce=int, validate_choice=True)
     goal = StringField(_l("Goal"), validators=[
         DataRequired(message=_l("Write what you want from this contact.")), Length(max=300)],

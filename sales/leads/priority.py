@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Optional
 
+from sales.clock import shop_today
+
 # Deal size thresholds (shop currency) and their points: a bike, an e-bike, a small fleet.
 VALUE_POINTS = ((Decimal("5000"), 30), (Decimal("2000"), 22), (Decimal("500"), 14), (Decimal("0.01"), 6))
 
@@ -31,7 +33,7 @@ class LeadFacts:
     deadline: Optional[date] = None             # the earlier of decision deadline and expected close
     qualification: str = "pending"
     closed: bool = False
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=shop_today)
 
 
 @dataclass

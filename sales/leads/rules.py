@@ -1,5 +1,4 @@
 """Lead rules: who sees which leads, searching and filtering, priority upkeep, the board's numbers."""
-from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -7,6 +6,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
+from sales.clock import shop_today
 from sales.search import contains
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import ensure_default_stages
@@ -87,7 +87,7 @@ def facts_for(lead, today=None):
         deadline=min(deadlines) if deadlines else None,
         qualification=lead.qualification or "pending",
         closed=bool(lead.stage and lead.stage.kind != "open"),
-        today=today or date.today(),
+        today=today or shop_today(),
     )
 
 

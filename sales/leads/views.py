@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import ContactLog, Customer, Inquiry, Lead, PipelineStage, StageChange
+from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
 from sales.leads import bp, rules
@@ -192,7 +192,7 @@ def show(lead_id):
     return render_page("leads/show.html", "leads/_detail.html", lead=lead, stages=stages, history=history,
                        contacts=contacts, inquiries=inquiries, quotes=quotes_of_lead(lead), reasons=reasons_of(lead), move_form=move_form,
                        qualification_form=qualification_form, may_work=rules.may_work(current_user, lead),
-                       today=date.today())
+                       today=shop_today())
 
 
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])

@@ -12,11 +12,10 @@ from sales.management import views  # noqa: E402,F401
 
 @bp.record_once
 def _template_names(state):
-    from datetime import date
-
+    from sales.clock import shop_today
     from sales.management.forms import METRIC_NAMES
     from sales.management.periods import period_of
 
     state.app.jinja_env.globals.update(goal_metric_names=METRIC_NAMES,
-                                       periods_of=lambda kind: period_of(kind, date.today()),
+                                       periods_of=lambda kind: period_of(kind, shop_today()),
                                        whole_days=lambda value: None if value is None else round(float(value)))

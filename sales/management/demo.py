@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import CommissionRule, Customer, Goal, Order, OrderLine, Product, User
+from sales.clock import shop_today
 from sales.management import metrics, segments
 from sales.management.periods import period_of
-from sales.support.rules import shop_today
 
 SEGMENTS = (
     ("VIP sin compras en 6 meses", {"tag": "vip", "no_purchase_for_days": 180}),

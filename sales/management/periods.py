@@ -1,11 +1,13 @@
 """Reporting periods: a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"), as half-open date ranges."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+
+from sales.clock import start_of_day
 
 KINDS = ("month", "quarter", "year")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -38,11 +40,12 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time.min)
+        """The stored (UTC) moment the period begins on the shop's calendar: midnight in the shop's zone."""
+        return start_of_day(self.start)
 
     @property
     def ends_at(self) -> datetime:
-        return datetime.combine(self.end, time.min)
+        return start_of_day(self.end)
 
     def shifted(self, steps: int) -> "Period":
         start = _add_months(self.start, steps * self.months)

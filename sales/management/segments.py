@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, Product, Segment, Tag, customer_tags
+from sales.clock import shop_today
 
 TEXT_FILTERS = ("source", "tag", "city", "bought_category", "not_bought_category")
 AMOUNT_FILTERS = ("min_spent", "max_spent")
@@ -79,7 +80,7 @@ def customers_in(segment_or_filters: Union[Segment, dict, str, None], today: Opt
     Each filter is an `id IN (…)` over an indexed column, so counting a segment stays one query.
     """
     filters = filters_of(segment_or_filters)
-    today = today or date.today()
+    today = today or shop_today()
     statement = select(Customer.id).where(Customer.archived_at.is_(None))
     if "source" in filters:
         statement = statement.where(Customer.id.in_(select(Lead.customer_id).where(Lead.source == filters["source"])))

@@ -1,5 +1,5 @@
 """Management pages: each reads its period (and seller) from the query string, calls a rule, renders."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import GOAL_METRICS, CommissionRule, Product, Segment, Tag
+from sales.clock import shop_today
 from sales.csv_export import csv_response
 from sales.htmx import render_page
 from sales.pagination import page_number, paginate
@@ -62,7 +63,7 @@ def save_goals():
 
 
 def _goals_page(form, status=200):
-    today = date.today()
+    today = shop_today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
     board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller)),
@@ -74,7 +75,7 @@ def _goals_page(form, status=200):
 
 def _goal_form():
     """The owner's goal form, filled with the saved goals of the seller and period asked for (?seller, ?period)."""
-    today = date.today()
+    today = shop_today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
     people = metrics.sellers()
@@ -95,7 +96,7 @@ def _goal_form():
 @bp.route("/goals.csv")
 @require("management.view")
 def goals_csv():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     board = metrics.goal_progress(period, _people(seller_from_args(request.args)))
     rows = [(entry.seller.name, period.key, str(METRIC_NAMES[goal.metric]), goal.target, goal.actual,
              _percent(goal.share))
@@ -120,7 +121,7 @@ def _performance_rows(period, seller):
 @bp.route("/performance")
 @require("management.view")
 def performance():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     rows, total = _performance_rows(period, seller)
     return _page("_performance.html", title=_("Seller performance"), period=period, seller=seller, rows=rows,
@@ -130,7 +131,7 @@ def performance():
 @bp.route("/performance.csv")
 @require("management.view")
 def performance_csv():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     rows, total = _performance_rows(period, seller_from_args(request.args))
     if total is not None:
         rows.append((None, total))
@@ -153,7 +154,7 @@ def performance_csv():
 @bp.route("/funnel")
 @require("management.view")
 def funnel():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     flows = funnel_rules.funnel(period, seller.id if seller else None)
     compare = seller is None and request.args.get("compare") == "1"
@@ -170,7 +171,7 @@ def funnel():
 @bp.route("/funnel.csv")
 @require("management.view")
 def funnel_csv():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     flows = funnel_rules.funnel(period, seller.id if seller else None)
     rows = [(f.stage.name, f.reached, f.left, f.moved_on, f.lost, f.went_back, _percent(f.conversion),
@@ -192,7 +193,7 @@ def _rule_form():
 
 
 def _commissions_page(form=None, status=200):
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
     rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller)),
                                       lambda row: row[0], lambda row: row[1].sold > 0)
@@ -240,7 +241,7 @@ def delete_commission_rule(rule_id):
 @bp.route("/commissions.csv")
 @require("management.view")
 def commissions_csv():
-    period = periods.from_request(request.args, date.today())
+    period = periods.from_request(request.args, shop_today())
     rows = commission_rules.commissions(period, _people(seller_from_args(request.args)))
     lines = [(person.name, period.key, line.category or _("All other categories"), line.sold, line.threshold or "",
               line.base, line.percent, line.amount)
@@ -390,7 +391,7 @@ def _customers_csv(filename, rows):
 
 
 def _loyalty_context():
-    today = date.today()
+    today = shop_today()
     period = periods.from_request(request.args, today, default_kind="year")
     # The lists as they stood at the end of the period (today for the current one).
     as_of = min(today, period.end - timedelta(days=1))

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, false, func, select
 from extensions import db
 from models import (Campaign, CampaignRecipient, Customer, Lead, Order, OrderLine, OutgoingEmail, Product, Segment,
                     ShopSetting, Tag, customer_tags, utcnow)
+from sales.clock import shop_date
 from sales.management.segments import customers_in
 from sales.messaging.outbox import deliver, enqueue
 
@@ -195,8 +196,8 @@ def results(campaign: Campaign) -> dict:
     out["leads"] = db.session.scalar(select(func.count()).select_from(Lead).where(
         Lead.customer_id.in_(recipients), Lead.created_at >= start_at, Lead.created_at < end_at))
     sales, amount = db.session.execute(select(func.count(), func.coalesce(func.sum(Order.total), 0)).where(
-        Order.customer_id.in_(recipients), Order.ordered_on >= start_at.date(),
-        Order.ordered_on <= end_at.date())).one()
+        Order.customer_id.in_(recipients), Order.ordered_on >= shop_date(start_at),
+        Order.ordered_on <= shop_date(end_at))).one()
     out["sales"], out["sales_total"] = sales, amount
     return out
 

@@ -4,7 +4,6 @@ unsubscribe page every mailing links to. Neither needs an account.
 The portal only lists and links: accepting a quote and replying to a ticket happen on those records' own
 customer pages (sales/quotes/public.py, sales/support/public.py), with their own rules.
 """
-from datetime import date
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -13,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import csrf, db
 from models import Customer, Order, Quote, QuoteRevision, Survey, Ticket, utcnow
+from sales.clock import shop_today
 from sales.messaging import portal_bp
 from sales.policy import public
 
@@ -37,7 +37,7 @@ def portal_contents(customer):
     surveys = db.session.scalars(select(Survey).where(Survey.customer_id == customer.id,
                                                       Survey.answered_at.is_(None))
                                  .order_by(Survey.created_at.desc())).all()
-    today = date.today()
+    today = shop_today()
     return {"quotes": [(r, "expired" if r.is_expired(today) else r.status) for r in revisions],
             "orders": orders, "tickets": tickets, "surveys": surveys}
 

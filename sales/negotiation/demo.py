@@ -1,9 +1,10 @@
 """Demo negotiations: objections with answers, concessions, competitors, decision makers, deals won and lost."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from extensions import db
 from models import Competitor, Concession, DealCompetitor, DecisionMaker, Lead, NegotiationNote, Objection, utcnow
+from sales.clock import shop_today
 from sales.leads.stages import ensure_default_stages
 from sales.negotiation.rules import close_lost, close_won
 
@@ -36,7 +37,7 @@ def fill_demo_negotiations(owner, rng):
     leads = db.session.query(Lead).filter(Lead.stage_id.in_([negotiation.id, stages["won"].id,
                                                              stages["lost"].id])).all()
     leads += db.session.query(Lead).filter(Lead.stage_id == proposal.id).limit(4).all()
-    today = date.today()
+    today = shop_today()
     for index, lead in enumerate(leads):
         seller_id = lead.seller_id or owner.id
         for kind, words, answer, resolved in rng.sample(OBJECTIONS, rng.randint(1, 3)):

@@ -2,7 +2,7 @@
 
 Reports aggregate in SQL; each function takes a period (start, end) as dates, both inclusive, or None.
 """
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, select
 from extensions import db
 from models import (Competitor, Concession, ContactLog, DealCompetitor, DecisionMaker, Lead, NegotiationNote,
                     Objection, PipelineStage)
+from sales.clock import start_of_day
 from sales.leads.stages import move_to_stage, stage_of_kind
 
 # Other blueprints may know a better amount for a won deal (an accepted quote): f(lead) -> Decimal | None.
@@ -149,9 +150,9 @@ def suggested_answers(kind, limit=3):
 def _between(column, start, end):
     conditions = []
     if start:
-        conditions.append(column >= datetime.combine(start, time.min))
+        conditions.append(column >= start_of_day(start))
     if end:
-        conditions.append(column < datetime.combine(end + timedelta(days=1), time.min))
+        conditions.append(column < start_of_day(end + timedelta(days=1)))
     return and_(True, *conditions)
 
 

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from extensions import db
 from models import Competitor, Concession, DealCompetitor, DecisionMaker, NegotiationNote, Objection, utcnow
+from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
 from sales.leads.access import get_lead_or_404
@@ -26,7 +27,7 @@ def _forms(lead, **overrides):
         "competitor": DealCompetitorForm(formdata=None),
         "person": DecisionMakerForm(formdata=None),
         "close": CloseForm(formdata=None, won_amount=rules.default_won_amount(lead),
-                           follow_up_on=date.today() + timedelta(days=7)),
+                           follow_up_on=shop_today() + timedelta(days=7)),
         "reopen": ReopenForm(formdata=None, stage_id=rules.last_open_stage(lead)),
         "action": EmptyForm(),
     }

@@ -1,9 +1,9 @@
-from datetime import date
 
 from flask import redirect, url_for
 from flask_login import current_user
 
 from extensions import login_manager
+from sales.clock import shop_today
 from sales.accounts.rules import has_users
 from sales.htmx import render_page
 from sales.management.dashboard import dashboard
@@ -21,4 +21,4 @@ def home():
         return login_manager.unauthorized()
     # The dashboard: the owner sees the shop, a seller their own, support their tickets and follow-ups.
     return render_page("management/dashboard.html", "management/_dashboard.html",
-                       **dashboard(current_user, date.today()))
+                       **dashboard(current_user, shop_today()))

@@ -1,11 +1,12 @@
 """Demo sale data: the bicycle shop's catalog, and quotations in every state, some with revisions."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from extensions import db
 from models import Lead, PipelineStage, Product, ShopSetting
+from sales.clock import shop_today
 from sales.quotes import rules
 
 CATALOG = (
@@ -46,7 +47,7 @@ def fill_demo_quotes(owner, rng):
     leads = db.session.scalars(
         select(Lead).join(PipelineStage).where(PipelineStage.kind == "open", PipelineStage.position >= 30)
         .order_by(Lead.id)).all()
-    today = date.today()
+    today = shop_today()
     plan = ("draft", "sent", "revised", "accepted", "declined", "expired")
     for index, lead in enumerate(leads[:12]):
         state = plan[index % len(plan)]

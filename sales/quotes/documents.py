@@ -2,7 +2,6 @@
 import base64
 import io
 import os
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import format_currency, format_date
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 
 from extensions import db
 from models import ShopSetting
+from sales.clock import shop_today
 from sales.htmx import render_page
 from sales.policy import public, require
 from sales.quotes import bp
@@ -126,7 +126,7 @@ def revision_pdf(quote, revision):
         if line:
             pdf.cell(0, 5, t(line), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 5, t(_("Date: %(date)s · Valid until %(until)s",
-                       date=format_date(revision.sent_at or date.today()), until=format_date(revision.valid_until))),
+                       date=format_date(revision.sent_at or shop_today()), until=format_date(revision.valid_until))),
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for title, text in ((_("The need we understood"), revision.need), (_("The solution we propose"), revision.solution),

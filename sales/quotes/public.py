@@ -1,11 +1,11 @@
 """What the customer sees without an account: the quote behind an unguessable link, accept or decline."""
-from datetime import date
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from extensions import db
 from models import ShopSetting
+from sales.clock import shop_today
 from sales.policy import public
 from sales.quotes import bp, rules
 from sales.quotes.forms import DecisionForm
@@ -23,7 +23,7 @@ def _page(revision, form, state, status=200):
 def _state(revision):
     if revision.status == "superseded":
         return "superseded"
-    if revision.is_expired(date.today()):
+    if revision.is_expired(shop_today()):
         return "expired"
     return revision.status  # sent, accepted, declined
 

@@ -1,13 +1,14 @@
 """Quotation rules: drafting, sending (binding from then on), revising, the customer's decision, orders,
 what changed between revisions, and product suggestions."""
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from extensions import db
 from models import (Lead, Order, OrderLine, Product, Quote, QuoteLine, QuoteRevision, ShopSetting, utcnow)
+from sales.clock import shop_today
 from sales.numbering import next_number
 from sales.quotes.totals import document_totals, line_amounts
 
@@ -24,7 +25,7 @@ def default_validity_days():
 
 
 def new_quote(customer, seller_id, lead=None, inquiry=None, today=None):
-    today = today or date.today()
+    today = today or shop_today()
     quote = Quote(number=next_number("quote", "Q", today.year), customer=customer, seller_id=seller_id,
                   lead=lead, inquiry_id=inquiry.id if inquiry else None)
     revision = QuoteRevision(quote=quote, number=1, status="draft", currency=ShopSetting.get("currency", "EUR"),
@@ -71,7 +72,7 @@ def revise(quote):
     if latest.status == "accepted":
         raise NotEditable(latest)
     revision = QuoteRevision(quote=quote, number=latest.number + 1, status="draft", currency=latest.currency,
-                             valid_until=max(latest.valid_until, date.today() + timedelta(days=default_validity_days())),
+                             valid_until=max(latest.valid_until, shop_today() + timedelta(days=default_validity_days())),
                              need=latest.need, solution=latest.solution, benefits=latest.benefits,
                              terms=latest.terms, notes=latest.notes)
     db.session.add(revision)
@@ -112,7 +113,7 @@ def decline(revision, name, reason, address):
 
 
 def make_order(revision, today=None):
-    today = today or date.today()
+    today = today or shop_today()
     quote = revision.quote
     order = Order(number=next_number("order", "O", today.year), customer_id=quote.customer_id,
                   lead_id=quote.lead_id, seller_id=quote.seller_id, ordered_on=today, currency=revision.currency,

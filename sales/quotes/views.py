@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision
+from sales.clock import shop_today
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -36,7 +37,7 @@ def get_revision_or_404(quote, number):
 
 
 def status_of(revision, today=None):
-    return "expired" if revision.is_expired(today or date.today()) else revision.status
+    return "expired" if revision.is_expired(today or shop_today()) else revision.status
 
 
 @bp.route("/")
@@ -97,7 +98,7 @@ def new():
     form = QuoteForm()
     if request.method == "GET":
         form.lead_id.data = lead.id if lead else 0
-        form.valid_until.data = date.today() + timedelta(days=rules.default_validity_days())
+        form.valid_until.data = shop_today() + timedelta(days=rules.default_validity_days())
         if lead is not None:
             form.need.data = lead.description
         if inquiry is not None:
@@ -183,7 +184,7 @@ def send(quote_id):
     revision = quote.latest
     if revision.status != "draft":
         flash(_("This revision was already sent."), "error")
-    elif revision.valid_until < date.today():
+    elif revision.valid_until < shop_today():
         flash(_("The validity date has passed: edit the draft and set a new one first."), "error")
     else:
         rules.send(revision)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import (TICKET_KINDS, TICKET_STATUSES, Customer, MaintenancePlan, Order, OrderLine, Product, Promise,
                     TicketCharge, User, utcnow)
+from sales.clock import shop_today
 from sales.support import rules
 
 DEMO_PRODUCTS = (
@@ -75,7 +76,7 @@ def _answer(rng, survey, now):
 
 def fill_demo_support(owner, rng):
     now = utcnow()
-    today = rules.shop_today()
+    today = shop_today()
     customers = db.session.scalars(select(Customer).where(Customer.archived_at.is_(None))
                                    .order_by(Customer.id)).all()
     if not customers:

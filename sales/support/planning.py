@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Customer, MaintenancePlan, Promise, User, utcnow
+from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require
@@ -21,7 +22,7 @@ def _customer_or_404(customer_id):
 @bp.route("/maintenance")
 @require("tickets.view")
 def maintenance():
-    today = rules.shop_today()
+    today = shop_today()
     plans = rules.maintenance_due_soon(today, days=request.args.get("days", 30, type=int) or 30)
     return render_page("support/maintenance.html", "support/_maintenance.html", plans=plans, today=today)
 
@@ -65,7 +66,7 @@ def run_maintenance():
     """The cron job's work, on demand: open the tickets of plans that are due today."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    created = rules.create_due_maintenance_tickets(rules.shop_today())
+    created = rules.create_due_maintenance_tickets(shop_today())
     db.session.commit()
     flash(_("%(count)d maintenance tickets opened.", count=len(created)), "success")
     return redirect(url_for("support.index"), 303)
@@ -75,7 +76,7 @@ def run_maintenance():
 @require("promises.view")
 def promises():
     return render_page("support/promises.html", "support/_promises.html", promises=rules.open_promises(current_user),
-                       today=rules.shop_today(), action_form=EmptyForm())
+                       today=shop_today(), action_form=EmptyForm())
 
 
 @bp.route("/promises/new", methods=["GET", "POST"])

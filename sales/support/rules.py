@@ -5,32 +5,20 @@ Plain functions with no request in sight; the views read input, call these, and 
 import calendar
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
+from sales.clock import shop_date
 from sales.search import contains
 from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Customer, MaintenancePlan, Order,
                     OrderLine, Product, Promise, ShopSetting, Survey, Ticket, TicketMessage, User, utcnow)
-
-# --- Time in the shop --------------------------------------------------------------------------------------
-
-
-def shop_date(moment: datetime) -> date:
-    """The shop's calendar day of a UTC time (a ticket opened at 00:30 in Madrid is that day, not yesterday)."""
-    return to_user_timezone(moment.replace(tzinfo=timezone.utc)).date()
-
-
-def shop_today() -> date:
-    return shop_date(utcnow())
-
 
 # --- Warranty ----------------------------------------------------------------------------------------------
 
