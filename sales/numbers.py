@@ -10,6 +10,7 @@ like Spanish "1.5" (15? 1,5?) — is refused with the readings it may have meant
 import re
 
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+from flask import current_app
 
 # What people put around a number that says nothing about its value: currency signs, a percent sign, spaces
 # (also the no-break and narrow no-break spaces spreadsheets write as thousands separators).
@@ -50,6 +51,12 @@ def parse_amount(text, locale):
     if not value.is_finite():   # "NaN", "Infinity": Decimal reads them, nobody means them
         raise AmountError(text)
     return value
+
+
+def shop_file_locale():
+    """The notation of a spreadsheet made in the shop, when the file does not say: the shop's language
+    (SHOP_LANGUAGE). An import's mapping page may let the user choose another."""
+    return current_app.config.get("SHOP_LANGUAGE", "es")
 
 
 def separators(locale):

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -21,7 +20,7 @@ from models import Customer, Lead, StageChange, User, utcnow
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
-from sales.numbers import parse_amount
+from sales.numbers import parse_amount, shop_file_locale
 
 MAX_BYTES = 8 * 1024 * 1024
 CHUNK = 2000
@@ -193,7 +192,7 @@ def check_row(line, row, settings, sellers, problems):
     value = None
     if cell("value"):
         try:
-            value = parse_amount(cell("value"), get_locale())
+            value = parse_amount(cell("value"), shop_file_locale())
             if value < 0 or value > 10_000_000:
                 raise ValueError
         except ValueError:

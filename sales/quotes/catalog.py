@@ -3,7 +3,6 @@ import re
 from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -15,7 +14,7 @@ from sales.backup.shop_export import export_kind
 from sales.csv_export import csv_response
 from sales.htmx import render_page
 from sales.leads.imports import ImportError_, decode, read_rows
-from sales.numbers import parse_amount
+from sales.numbers import parse_amount, shop_file_locale
 from sales.pagination import page_number, paginate
 from sales.policy import require
 from sales.quotes import catalog_bp as bp
@@ -149,7 +148,7 @@ def import_products(header, rows):
             problems.append((number, _("name"), _("No name.")))
             continue
         try:
-            price = parse_amount(cell("unit_price"), get_locale())
+            price = parse_amount(cell("unit_price"), shop_file_locale())
             if price is None or price < 0:
                 raise ValueError
         except ValueError:
@@ -158,7 +157,7 @@ def import_products(header, rows):
         tax = Decimal("21")
         if cell("tax_rate"):
             try:
-                tax = parse_amount(cell("tax_rate"), get_locale())
+                tax = parse_amount(cell("tax_rate"), shop_file_locale())
             except ValueError:
                 problems.append((number, _("tax"), _("“%(value)s” is not a tax rate.", value=cell("tax_rate"))))
                 continue
