@@ -158,7 +158,7 @@ def test_each_form_stores_the_number_as_typed(client, app, number_form, form_nam
 
 @pytest.mark.parametrize("form_name", FORMS)
 @pytest.mark.parametrize("language, typed, message", [
-    ("es", "1.5", "¿Querías decir «15» o «1,5»?"),
+    ("es", "1.5", "¿Querías decir “15” o “1,5”?"),
     ("en", "12,50", "Did you mean “1,250” or “12.5”?"),
     ("es", "doce", "No es un número. Escríbelo como 1.200,50."),
 ])
