@@ -1,8 +1,15 @@
 """One chronological list per customer of everything that happened with them, whatever part of the sales
-cycle recorded it. Each blueprint registers a provider; the customer page merges them."""
+cycle recorded it. Each blueprint registers a provider; the customer page merges them.
+
+A user sees on the timeline only what they could open themselves (sales/records.py decides); what they may not
+open is counted, not shown."""
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional
+
+from sqlalchemy import func, not_, select
+
+from extensions import db
 
 PROVIDERS: list[Callable] = []
 
@@ -17,15 +24,34 @@ class TimelineEntry:
     who: Optional[str] = None       # the user's name
 
 
+class Timeline(list):
+    """The entries a user may see, newest first; `hidden` counts the others' entries left out."""
+
+    hidden = 0
+
+
 def provider(func):
-    """Register `func(customer, limit) -> list[TimelineEntry]`; it must run a constant number of queries."""
+    """Register `func(customer, limit, user) -> (entries, hidden)`; it must run a constant number of queries.
+    `visible_rows` gives both for a query."""
     PROVIDERS.append(func)
     return func
 
 
-def timeline_for(customer, limit=50):
-    entries = []
+def visible_rows(statement, condition, limit):
+    """The rows of `statement` meeting `condition` (a rule from sales/records.py), at most `limit`, and how many
+    rows it would have returned that do not."""
+    rows = db.session.scalars(statement.where(condition).limit(limit)).all()
+    others = statement.where(not_(condition)).order_by(None).subquery()
+    return rows, db.session.scalar(select(func.count()).select_from(others)) or 0
+
+
+def timeline_for(customer, user, limit=50):
+    entries, hidden = Timeline(), 0
     for source in PROVIDERS:
-        entries.extend(source(customer, limit))
+        shown, not_shown = source(customer, limit, user)
+        entries.extend(shown)
+        hidden += not_shown
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:limit]
+    timeline = Timeline(entries[:limit])
+    timeline.hidden = hidden
+    return timeline

@@ -310,7 +310,8 @@ ROLE_CASES = [
     ("POST", "/mail/quote/{quote}", "support", False), ("POST", "/mail/ticket/{ticket}", "seller", False),
     ("POST", "/mail/user/{user}/password-link", "support", False),
     ("GET", "/mail/customer/{customer}/log/call", "support", True),
-    ("POST", "/mail/customer/{customer}/portal", "support", True),
+    # The portal opens the seller's quotation: only who may change it hands the link out (issue 14, H3).
+    ("POST", "/mail/customer/{customer}/portal", "support", False),
     ("POST", "/mail/customer/{customer}/consent", "support", True),
 ]
 

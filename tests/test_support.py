@@ -649,13 +649,13 @@ def test_survey_refuses_answers_off_the_scale(client, answered_surveys, field, v
     assert client.post(f"/support/survey/{answered_surveys['unanswered']}", data=answer).status_code == 422
 
 
-def test_the_customer_timeline_shows_tickets_and_surveys(app, answered_surveys):
+def test_the_customer_timeline_shows_tickets_and_surveys(app, answered_surveys, owner):
     from sales.timeline import timeline_for
 
     with app.test_request_context():
-        from models import Customer
+        from models import Customer, User
 
-        entries = timeline_for(db.session.get(Customer, answered_surveys["ana"].id))
+        entries = timeline_for(db.session.get(Customer, answered_surveys["ana"].id), db.session.get(User, owner.id))
         titles = [entry.title for entry in entries]
         assert any("Repair ticket T-" in t and "opened" in t for t in titles)
         assert any(t.startswith("Ticket T-") and t.endswith("closed") for t in titles)

@@ -51,10 +51,14 @@ def popular_tags(limit=12):
     return [name for name, _count in rows]
 
 
-def staff_choices():
+def staff_choices(user, customer=None):
+    """Who `user` may choose as "looked after by" (sales/records.py decides: no taking over another seller's
+    customer)."""
+    from sales.records import keeper_choices
+
     users = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
                                .order_by(User.name)).all()
-    return [(0, "—")] + [(u.id, u.name) for u in users]
+    return keeper_choices(user, customer, users)
 
 
 def tags_by_name(names):

@@ -40,7 +40,7 @@ def index():
 
 def _customer_form(customer=None):
     form = CustomerForm(obj=customer) if customer else CustomerForm()
-    form.owner_id.choices = rules.staff_choices()
+    form.owner_id.choices = rules.staff_choices(current_user, customer)
     if request.method == "GET":
         if customer:
             form.version.data = customer.version
@@ -77,7 +77,7 @@ def show(customer_id):
     field_labels["email_opt_in"] = _("Agrees to receive our mailings by email")
     field_labels["unsubscribed_at"] = _("Unsubscribed from mailings")
     return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
-                       timeline=timeline_for(customer), user_names=user_names, field_labels=field_labels,
+                       timeline=timeline_for(customer, current_user), user_names=user_names, field_labels=field_labels,
                        action_form=EmptyForm())
 
 

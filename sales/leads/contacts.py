@@ -14,6 +14,7 @@ from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
 from sales.leads.forms import ContactForm
+from sales import records
 from sales.policy import require
 
 
@@ -27,7 +28,7 @@ def get_customer_or_404(customer_id):
 def _lead_choices(customer):
     leads = db.session.scalars(
         select(Lead).join(Lead.stage).where(Lead.customer_id == customer.id, PipelineStage.kind == "open",
-                                            rules.visible_to(current_user))
+                                            records.changeable(Lead, current_user))
         .order_by(Lead.priority.desc())
     ).all()
     return [(0, _("— no particular lead —"))] + [(lead.id, lead.title) for lead in leads]

@@ -13,6 +13,7 @@ from sales.htmx import render_page, wants_fragment
 from sales.leads import bp
 from sales.leads import imports
 from sales.leads.stages import ensure_default_stages
+from sales import records
 from sales.policy import require
 
 def target_labels():
@@ -24,10 +25,7 @@ def target_labels():
 
 
 def get_job_or_404(job_id):
-    job = db.session.get(ImportJob, job_id)
-    if job is None or (job.user_id != current_user.id and current_user.role != "owner"):
-        abort(404)
-    return job
+    return records.get_or_404(ImportJob, job_id)
 
 
 @bp.route("/import", methods=["GET", "POST"])

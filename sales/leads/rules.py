@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
+from sales import records
 from models import ContactLog, Customer, Lead, Order, PipelineStage, ShopSetting, User
 from sales.clock import shop_today
 from sales.search import contains
@@ -20,21 +21,17 @@ def sellers_see_all():
 
 
 def visible_to(user):
-    """SQL condition: the leads `user` may see. Sellers see their own unless the shop shares them all."""
-    if user.role == "owner" or (user.role == "seller" and sellers_see_all()):
-        return True
-    if user.role == "seller":
-        return Lead.seller_id == user.id
-    return False
+    """SQL condition: the leads `user` may see (the rule lives in sales/records.py)."""
+    return records.visible(Lead, user)
 
 
 def may_see(user, lead):
-    return user.role == "owner" or (user.role == "seller" and (lead.seller_id == user.id or sellers_see_all()))
+    return records.may_view(user, lead)
 
 
 def may_work(user, lead):
     """Sellers work (change) only their own leads; seeing everyone's does not mean editing them."""
-    return user.role == "owner" or (user.role == "seller" and lead.seller_id == user.id)
+    return records.may_change(user, lead)
 
 
 def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, band=None, include_closed=True):

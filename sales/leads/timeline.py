@@ -1,22 +1,24 @@
 """What the lead funnel adds to a customer's timeline: contacts, stage changes and inquiries."""
 from flask import url_for
 from flask_babel import format_date, gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import ContactLog, Inquiry, Lead, StageChange
 from sales.leads.forms import CHANNEL_NAMES, INQUIRY_KIND_NAMES
-from sales.timeline import TimelineEntry, provider
+from sales.records import visible
+from sales.timeline import TimelineEntry, provider, visible_rows
 
 
 @provider
-def contacts(customer, limit):
-    rows = db.session.scalars(
+def contacts(customer, limit, user):
+    rows, hidden = visible_rows(
         select(ContactLog).options(selectinload(ContactLog.user))
         .where(ContactLog.customer_id == customer.id)
-        .order_by(ContactLog.happened_at.desc()).limit(limit)
-    ).all()
+        .order_by(ContactLog.happened_at.desc()), visible(ContactLog, user), limit)
+    leads_seen = set(db.session.scalars(select(Lead.id).where(Lead.customer_id == customer.id,
+                                                             visible(Lead, user))))
     entries = []
     for c in rows:
         detail = "\n".join(part for part in (
@@ -27,19 +29,18 @@ def contacts(customer, limit):
         ) if part)
         entries.append(TimelineEntry(at=c.happened_at, kind="contact", title=str(CHANNEL_NAMES.get(c.channel, c.channel)),
                                      detail=detail, who=c.user.name if c.user else None,
-                                     url=url_for("leads.show", lead_id=c.lead_id) if c.lead_id else None))
-    return entries
+                                     url=url_for("leads.show", lead_id=c.lead_id) if c.lead_id in leads_seen else None))
+    return entries, hidden
 
 
 @provider
-def stage_changes(customer, limit):
-    rows = db.session.scalars(
+def stage_changes(customer, limit, user):
+    rows, hidden = visible_rows(
         select(StageChange).join(StageChange.lead)
         .options(selectinload(StageChange.lead), selectinload(StageChange.to_stage),
                  selectinload(StageChange.changed_by))
         .where(Lead.customer_id == customer.id)
-        .order_by(StageChange.changed_at.desc()).limit(limit)
-    ).all()
+        .order_by(StageChange.changed_at.desc()), visible(Lead, user), limit)
     return [
         TimelineEntry(at=ch.changed_at, kind="stage",
                       title=(_("New lead: %(title)s", title=ch.lead.title) if ch.from_stage_id is None
@@ -47,16 +48,16 @@ def stage_changes(customer, limit):
                       who=ch.changed_by.name if ch.changed_by else None,
                       url=url_for("leads.show", lead_id=ch.lead_id))
         for ch in rows
-    ]
+    ], hidden
 
 
 @provider
-def inquiries(customer, limit):
-    rows = db.session.scalars(
+def inquiries(customer, limit, user):
+    # Inquiries are the shop's questions to answer, whoever took them: everyone on the staff reads them.
+    rows, hidden = visible_rows(
         select(Inquiry).options(selectinload(Inquiry.product), selectinload(Inquiry.answered_by))
         .where(Inquiry.customer_id == customer.id)
-        .order_by(Inquiry.created_at.desc()).limit(limit)
-    ).all()
+        .order_by(Inquiry.created_at.desc()), true(), limit)
     return [
         TimelineEntry(at=i.created_at, kind="inquiry",
                       title=_("Inquiry: %(kind)s", kind=INQUIRY_KIND_NAMES.get(i.kind, i.kind))
@@ -64,4 +65,4 @@ def inquiries(customer, limit):
                       detail=i.question + (("\n" + _("Answer: %(answer)s", answer=i.answer)) if i.answer else ""),
                       url=url_for("leads.show_inquiry", inquiry_id=i.id))
         for i in rows
-    ]
+    ], hidden

@@ -17,6 +17,7 @@ from sales.management import bp, commissions as commission_rules, funnel as funn
 from sales.management import loyalty as loyalty_rules, segments as segment_rules
 from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
+from sales import records
 from sales.policy import require
 
 
@@ -277,12 +278,7 @@ def _segment_form(segment=None):
 
 
 def get_segment_or_404(segment_id, change=False):
-    segment = db.session.get(Segment, segment_id)
-    if segment is None:
-        abort(404)
-    if change and not (current_user.is_owner or segment.created_by_id == current_user.id):
-        abort(403)
-    return segment
+    return records.get_or_404(Segment, segment_id, change=change)
 
 
 def _segment_preview(form):

@@ -3,6 +3,7 @@ import json
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from extensions import db
@@ -14,11 +15,13 @@ from sales.messaging import bp, campaigns
 from sales.messaging.forms import CampaignForm
 from sales.messaging.portal import unsubscribe_url
 from sales.pagination import page_number, paginate
+from sales import records
 from sales.policy import require
 
 
-def get_campaign_or_404(campaign_id):
-    return db.session.get(Campaign, campaign_id) or abort(404)
+def get_campaign_or_404(campaign_id, change=False):
+    """Sellers read every campaign; only who wrote one (or the owner) edits and sends it (M4)."""
+    return records.get_or_404(Campaign, campaign_id, change=change)
 
 
 def _form(campaign=None):
@@ -77,7 +80,7 @@ def new_campaign():
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 @require("campaigns.manage")
 def edit_campaign(campaign_id):
-    campaign = get_campaign_or_404(campaign_id)
+    campaign = get_campaign_or_404(campaign_id, change=True)
     if campaign.status != "draft":
         flash(_("This campaign has started; it cannot change."), "error")
         return redirect(url_for("messaging.campaign", campaign_id=campaign.id), 303)
@@ -109,7 +112,8 @@ def _campaign_page(campaign, status=200):
                        candidates=candidates, preview_customer=preview_customer, preview=preview, done=done,
                        total=total, results=campaigns.results(campaign),
                        audience=campaigns.audience_description(campaigns.filters_of(campaign)),
-                       action_form=EmptyForm(), status=status)
+                       action_form=EmptyForm(), may_change=records.may_change(current_user, campaign),
+                       status=status)
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -122,7 +126,7 @@ def campaign(campaign_id):
 @require("campaigns.manage")
 def send_campaign(campaign_id):
     """Start the campaign, then one batch per request: htmx asks for the next one until all are done."""
-    campaign = get_campaign_or_404(campaign_id)
+    campaign = get_campaign_or_404(campaign_id, change=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if campaign.status == "draft":

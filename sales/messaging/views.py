@@ -14,19 +14,15 @@ from sales.messaging import bp, emails
 from sales.messaging.forms import QUICK_CHANNELS, ConsentForm, QuickLogForm
 from sales.messaging.outbox import deliver
 from sales.pagination import page_number, paginate
+from sales import records
 from sales.policy import require
 
 OUTBOX_VIEWS = ("queued", "failed", "sent")
 
 
-def get_outgoing_email_or_404(email_id):
-    email = db.session.get(OutgoingEmail, email_id)
-    if email is None:
-        abort(404)
-    # Staff retry what they sent themselves; the owner, anything.
-    if not current_user.is_owner and email.created_by_id != current_user.id:
-        abort(404)
-    return email
+def get_outgoing_email_or_404(email_id, change=False):
+    """An email this user may read (sent by them, or about a record they see); `change`: retry it too."""
+    return records.get_or_404(OutgoingEmail, email_id, change=change)
 
 
 def _check_form():
@@ -60,7 +56,7 @@ def _no_address(customer):
 def send_quote(quote_id):
     from sales.quotes.views import get_quote_or_404
 
-    quote = get_quote_or_404(quote_id)
+    quote = get_quote_or_404(quote_id, change=True)
     _check_form()
     revision = db.session.scalar(select(QuoteRevision).where(QuoteRevision.quote_id == quote.id,
                                                              QuoteRevision.status == "sent"))
@@ -92,11 +88,7 @@ def send_ticket(ticket_id):
 @bp.route("/survey/<int:survey_id>", methods=["POST"])
 @require("tickets.work")
 def send_survey(survey_id):
-    survey = db.session.get(Survey, survey_id) or abort(404)
-    if survey.ticket_id:
-        from sales.support.views import get_ticket_or_404
-
-        get_ticket_or_404(survey.ticket_id, "tickets.work")
+    survey = records.get_or_404(Survey, survey_id, change=True)
     _check_form()
     try:
         send_now(emails.survey_email(survey, current_user.id))
@@ -124,7 +116,7 @@ def send_password_link(user_id):
 @bp.route("/<int:email_id>/retry", methods=["POST"])
 @require("mail.send")
 def retry(email_id):
-    email = get_outgoing_email_or_404(email_id)
+    email = get_outgoing_email_or_404(email_id, change=True)
     _check_form()
     if email.status == "sent":
         flash(_("That email was sent already."), "success")
@@ -225,7 +217,8 @@ def consent(customer_id):
 @bp.route("/customer/<int:customer_id>/portal", methods=["POST"])
 @require("portal.manage")
 def issue_portal(customer_id):
-    customer = get_customer_or_404(customer_id)
+    # The link opens every quote of the customer: only who may change them all issues it (H3).
+    customer = get_customer_or_404(customer_id, "portal.manage")
     _check_form()
     action = request.form.get("action")
     if action == "revoke":

@@ -14,6 +14,7 @@ from sales.leads.stages import ensure_default_stages
 from sales.negotiation import bp, rules
 from sales.negotiation.forms import (AnswerObjectionForm, CloseForm, CompetitorForm, ConcessionForm,
                                      DealCompetitorForm, DecisionMakerForm, NoteForm, ObjectionForm, ReopenForm)
+from sales import records
 from sales.policy import require
 
 
@@ -101,7 +102,7 @@ def add_objection(lead_id):
 @bp.route("/objections/<int:objection_id>", methods=["POST"])
 @require("leads.edit")
 def answer_objection(objection_id):
-    objection = db.session.get(Objection, objection_id) or abort(404)
+    objection = records.get_or_404(Objection, objection_id, change=True)
     lead = get_lead_or_404(objection.lead_id, work=True)
     form = AnswerObjectionForm(prefix=f"o{objection.id}")
     if not form.validate_on_submit():

@@ -196,8 +196,16 @@ def ensure_lead_in_proposal(lead, user_id):
         move_to_stage(lead, proposal, user_id=user_id)
 
 
-def lead_choices_for(customer_id):
-    return db.session.scalars(select(Lead).where(Lead.customer_id == customer_id).order_by(Lead.id.desc())).all()
+def lead_choices_for(customer_id, user, keep=None):
+    """The customer's leads a quote by `user` may be for: those they work (another seller's lead is not
+    offered, H2), plus the one the quote already has."""
+    from sales.records import changeable
+
+    leads = db.session.scalars(select(Lead).where(Lead.customer_id == customer_id, changeable(Lead, user))
+                               .order_by(Lead.id.desc())).all()
+    if keep is not None and keep not in leads:
+        leads.insert(0, keep)
+    return leads
 
 
 ZERO = Decimal("0")

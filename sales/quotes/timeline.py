@@ -4,18 +4,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from extensions import db
 from models import Order, Quote, QuoteRevision
-from sales.timeline import TimelineEntry, provider
+from sales.records import visible
+from sales.timeline import TimelineEntry, provider, visible_rows
 
 
 @provider
-def quotations(customer, limit):
-    revisions = db.session.scalars(
+def quotations(customer, limit, user):
+    revisions, hidden = visible_rows(
         select(QuoteRevision).join(Quote).options(selectinload(QuoteRevision.quote))
         .where(Quote.customer_id == customer.id, QuoteRevision.sent_at.is_not(None))
-        .order_by(QuoteRevision.sent_at.desc()).limit(limit)
-    ).all()
+        .order_by(QuoteRevision.sent_at.desc()), visible(Quote, user), limit)
     entries = []
     for r in revisions:
         url = url_for("quotes.show", quote_id=r.quote_id, number=r.number)
@@ -27,12 +26,12 @@ def quotations(customer, limit):
                      _("Quote %(number)s declined by %(name)s", number=r.quote.number, name=r.decided_by_name))
             entries.append(TimelineEntry(at=r.decided_at, kind="quote", title=title, detail=r.decline_reason,
                                          url=url))
-    return entries
+    return entries, hidden
 
 
 @provider
-def orders(customer, limit):
-    rows = db.session.scalars(select(Order).where(Order.customer_id == customer.id)
-                              .order_by(Order.created_at.desc()).limit(limit)).all()
+def orders(customer, limit, user):
+    rows, hidden = visible_rows(select(Order).where(Order.customer_id == customer.id)
+                                .order_by(Order.created_at.desc()), visible(Order, user), limit)
     return [TimelineEntry(at=o.created_at, kind="order", url=url_for("quotes.order", order_id=o.id),
-                          title=_("Order %(number)s", number=o.number), detail=None) for o in rows]
+                          title=_("Order %(number)s", number=o.number), detail=None) for o in rows], hidden

@@ -13,22 +13,16 @@ from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.pagination import page_number, paginate
-from sales.policy import can, require
+from sales import records
+from sales.policy import require
 from sales.quotes import bp, rules
 from sales.quotes.forms import QuoteForm
 from sales.quotes.lines import fill_form_lines, read_lines
 
 
-def get_quote_or_404(quote_id):
-    quote = db.session.get(Quote, quote_id)
-    if quote is None:
-        abort(404)
-    if current_user.role == "seller" and quote.seller_id != current_user.id and quote.lead is not None:
-        from sales.leads.rules import may_see
-
-        if not may_see(current_user, quote.lead):
-            abort(404)
-    return quote
+def get_quote_or_404(quote_id, change=False):
+    """The quote if this user may see it (404 otherwise); with `change`, 403 unless they may change it."""
+    return records.get_or_404(Quote, quote_id, change=change)
 
 
 def get_revision_or_404(quote, number):
@@ -47,8 +41,7 @@ def index():
     statement = (select(Quote).options(selectinload(Quote.customer), selectinload(Quote.revisions),
                                        selectinload(Quote.seller))
                  .order_by(Quote.id.desc()))
-    if current_user.role == "seller":
-        statement = statement.where(Quote.seller_id == current_user.id)
+    statement = statement.where(records.visible(Quote, current_user))
     latest_status = (select(QuoteRevision.status).where(QuoteRevision.quote_id == Quote.id)
                      .order_by(QuoteRevision.number.desc()).limit(1).scalar_subquery())
     if show == "open":
@@ -60,12 +53,13 @@ def index():
                        status_of=status_of)
 
 
-def _choices(form, customer):
+def _choices(form, customer, quote=None):
     products = db.session.scalars(select(Product).where(Product.active).order_by(Product.name)).all()
     for entry in form.lines:
         entry.form.product_id.choices = [(0, _("— free text —"))] + [(p.id, f"{p.name} · {p.code}") for p in products]
     form.customer_id.choices = [(customer.id, customer.name)]
-    form.lead_id.choices = [(0, "—")] + [(l.id, l.title) for l in rules.lead_choices_for(customer.id)]
+    leads = rules.lead_choices_for(customer.id, current_user, keep=quote.lead if quote else None)
+    form.lead_id.choices = [(0, "—")] + [(lead.id, lead.title) for lead in leads]
     return products
 
 
@@ -76,7 +70,7 @@ def _apply_header(revision, form):
 
 
 def _form_page(form, customer, quote=None, revision=None, status=200):
-    products = _choices(form, customer)
+    products = _choices(form, customer, quote)
     chosen = [entry.form.product_id.data for entry in form.lines if entry.form.product_id.data]
     return render_page(None, "quotes/_form.html", title=_("Quote for %(name)s", name=customer.name), form=form,
                        customer=customer, quote=quote, revision=revision, products=products,
@@ -86,7 +80,9 @@ def _form_page(form, customer, quote=None, revision=None, status=200):
 @bp.route("/new", methods=["GET", "POST"])
 @require("quotes.edit")
 def new():
-    lead = db.session.get(Lead, request.values.get("lead_id", type=int) or 0)
+    # A quote is made on a lead the user works (H2): another seller's lead is not there for them.
+    lead_id = request.values.get("lead_id", type=int)
+    lead = records.get_or_404(Lead, lead_id, change=True) if lead_id else None
     inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=int) or 0)
     customer = db.session.get(Customer, request.values.get("customer_id", type=int) or 0)
     customer = customer or (lead.customer if lead else None) or (inquiry.customer if inquiry else None)
@@ -114,7 +110,7 @@ def new():
     if form.validate_on_submit():
         lines = read_lines(form)
         if lines is not None:
-            chosen_lead = db.session.get(Lead, form.lead_id.data or 0)
+            chosen_lead = db.session.get(Lead, form.lead_id.data) if form.lead_id.data else None
             quote, revision = rules.new_quote(customer, current_user.id, lead=chosen_lead, inquiry=inquiry)
             _apply_header(revision, form)
             rules.set_lines(revision, lines)
@@ -127,7 +123,7 @@ def new():
 @bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
 @require("quotes.edit")
 def edit(quote_id):
-    quote = get_quote_or_404(quote_id)
+    quote = get_quote_or_404(quote_id, change=True)
     revision = quote.latest
     if revision.status != "draft":
         flash(_("Revision %(n)d was sent, so it cannot change. Make a new revision instead.", n=revision.number),
@@ -139,7 +135,7 @@ def edit(quote_id):
         form.version.data = revision.version
         form.lead_id.data = quote.lead_id or 0
         fill_form_lines(form, revision)
-    _choices(form, quote.customer)
+    _choices(form, quote.customer, quote)
     if request.method == "POST" and request.form.get("more"):
         form.lines.append_entry()
         form.lines.append_entry()
@@ -168,17 +164,19 @@ def show(quote_id, number=None):
     quote = get_quote_or_404(quote_id)
     revision = get_revision_or_404(quote, number) if number else quote.latest
     previous = next((r for r in quote.revisions if r.number == revision.number - 1), None)
+    may_edit = records.may_change(current_user, quote)
     return render_page(None, "quotes/_show.html", title=f"{quote.number} · {quote.customer.name}", quote=quote,
                        revision=revision, doc_status=status_of(revision),
                        changes=rules.changes(previous, revision) if previous else None, previous=previous,
+                       # The customer's link is handed out only by whoever may change the quote (H3).
                        link=url_for("quotes.public_quote", token=revision.token, _external=True)
-                       if revision.token else None, action_form=EmptyForm(), may_edit=can(current_user, "quotes.edit"))
+                       if revision.token and may_edit else None, action_form=EmptyForm(), may_edit=may_edit)
 
 
 @bp.route("/<int:quote_id>/send", methods=["POST"])
 @require("quotes.edit")
 def send(quote_id):
-    quote = get_quote_or_404(quote_id)
+    quote = get_quote_or_404(quote_id, change=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
     revision = quote.latest
@@ -199,7 +197,7 @@ def send(quote_id):
 @bp.route("/<int:quote_id>/revise", methods=["POST"])
 @require("quotes.edit")
 def revise(quote_id):
-    quote = get_quote_or_404(quote_id)
+    quote = get_quote_or_404(quote_id, change=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -217,8 +215,7 @@ def revise(quote_id):
 @require("quotes.view")
 def orders():
     statement = select(Order).options(selectinload(Order.customer)).order_by(Order.ordered_on.desc(), Order.id.desc())
-    if current_user.role == "seller":
-        statement = statement.where(Order.seller_id == current_user.id)
+    statement = statement.where(records.visible(Order, current_user))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_page(None, "quotes/_orders.html", title=_("Orders"), page=page)
 
@@ -226,8 +223,6 @@ def orders():
 @bp.route("/orders/<int:order_id>")
 @require("quotes.view")
 def order(order_id):
-    order = db.session.get(Order, order_id) or abort(404)
-    if current_user.role == "seller" and order.seller_id != current_user.id:
-        abort(404)
+    order = records.get_or_404(Order, order_id)
     quote = db.session.scalar(select(Quote).where(Quote.order_id == order.id))
     return render_page(None, "quotes/_order.html", title=order.number, order=order, quote=quote)

@@ -10,6 +10,7 @@ from models import Customer, MaintenancePlan, Promise, User, utcnow
 from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales import records
 from sales.policy import require
 from sales.support import bp, rules
 from sales.support.forms import MaintenancePlanForm, PromiseForm
@@ -83,12 +84,14 @@ def promises():
 @require("promises.edit")
 def new_promise():
     customer = _customer_or_404(request.values.get("customer_id", type=int))
-    orders = rules.customer_orders(customer.id)
+    # A seller promises on their own sales, in their own name; the owner for anyone.
+    orders = [o for o in rules.customer_orders(customer.id) if records.may_change(current_user, o)]
     form = PromiseForm()
     form.order_id.choices = [(o.id, f"{o.number} · {format_date(o.ordered_on, 'short')}") for o in orders]
     sellers = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
                                  .order_by(User.name)).all()
-    form.seller_id.choices = [(u.id, u.name) for u in sellers]
+    form.seller_id.choices = [(u.id, u.name) for u in sellers
+                              if current_user.is_owner or u.id == current_user.id]
     if request.method == "GET":
         form.seller_id.data = current_user.id
     if form.validate_on_submit():
@@ -104,11 +107,9 @@ def new_promise():
 @bp.route("/promises/<int:promise_id>/kept", methods=["POST"])
 @require("promises.view")
 def promise_kept(promise_id):
-    promise = db.session.get(Promise, promise_id)
-    if promise is None or not EmptyForm().validate_on_submit():
-        abort(404)
-    if current_user.role == "seller" and promise.seller_id != current_user.id:
-        abort(404)
+    promise = records.get_or_404(Promise, promise_id, change=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     promise.done_at = utcnow()
     db.session.commit()
     flash(_("Promise kept: %(what)s", what=promise.description), "success")

@@ -3,16 +3,16 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from extensions import db
 from models import Survey, Ticket
+from sales.records import visible
 from sales.support.forms import KIND_NAMES
-from sales.timeline import TimelineEntry, provider
+from sales.timeline import TimelineEntry, provider, visible_rows
 
 
 @provider
-def tickets(customer, limit):
-    rows = db.session.scalars(select(Ticket).where(Ticket.customer_id == customer.id)
-                              .order_by(Ticket.created_at.desc()).limit(limit)).all()
+def tickets(customer, limit, user):
+    rows, hidden = visible_rows(select(Ticket).where(Ticket.customer_id == customer.id)
+                                .order_by(Ticket.created_at.desc()), visible(Ticket, user), limit)
     entries = []
     for t in rows:
         url = url_for("support.show", ticket_id=t.id)
@@ -22,16 +22,16 @@ def tickets(customer, limit):
         if t.closed_at:
             entries.append(TimelineEntry(at=t.closed_at, kind="ticket", url=url, detail=t.resolution,
                                          title=_("Ticket %(number)s closed", number=t.number)))
-    return entries
+    return entries, hidden
 
 
 @provider
-def surveys(customer, limit):
-    rows = db.session.scalars(select(Survey).where(Survey.customer_id == customer.id,
-                                                   Survey.answered_at.is_not(None))
-                              .order_by(Survey.answered_at.desc()).limit(limit)).all()
+def surveys(customer, limit, user):
+    rows, hidden = visible_rows(select(Survey).where(Survey.customer_id == customer.id,
+                                                     Survey.answered_at.is_not(None))
+                                .order_by(Survey.answered_at.desc()), visible(Survey, user), limit)
     return [TimelineEntry(at=s.answered_at, kind="survey", detail=s.comment,
                           title=_("Survey answered: expected %(expected)d, got %(got)d (gap %(gap)+d), "
                                   "satisfaction %(csat)d/5, recommend %(nps)d/10",
                                   expected=s.expectation, got=s.experience, gap=s.gap, csat=s.csat, nps=s.nps))
-            for s in rows]
+            for s in rows], hidden
