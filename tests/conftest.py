@@ -53,6 +53,10 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _empty_database(app):
     yield
+    empty_database(app)
+
+
+def empty_database(app):
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -1,0 +1,189 @@
+"""Every route that names a record, tried on seller B's records by anonymous, seller A, seller B, support and
+the owner, GET and POST. A new route with an argument fails `test_every_route_with_an_argument_is_in_the_table`
+until a line for it is added to ROUTES below.
+
+Allowed: anything but 403/404 or an error (a form may answer 422, a button 303). Refused: 403 or 404 — and a
+refused POST must leave the shop exactly as it was (checked by the reproductions in test_record_access.py).
+"""
+import re
+
+import pytest
+
+from app import create_app
+from tests.conftest import empty_database
+from tests.record_shop import build_shop, sign_in
+
+ROLES = ("seller_a", "support", "seller_b", "owner")   # refused ones first: they must change nothing
+
+ALL = "owner seller_a seller_b support"
+B = "owner seller_b"                 # B's own work: B and the owner, nobody else
+B_AND_SUPPORT = "owner seller_b support"
+SELLERS = "owner seller_a seller_b"
+AFTER_SALE = "owner support"
+OWNER = "owner"
+
+# endpoint: (who may GET, who may POST). None: the route does not answer that method.
+ROUTES = {
+    "catalog.edit": (OWNER, OWNER),
+    "customers.show": (ALL, None),
+    "customers.edit": (B_AND_SUPPORT, B_AND_SUPPORT),
+    "customers.archive": (None, B),
+    "customers.restore": (None, B),
+    "leads.show": (B, None),
+    "leads.edit": (B, B),
+    "leads.move": (None, B),
+    "leads.qualify": (None, B),
+    "leads.log_contact": (ALL, ALL),
+    "leads.for_customer": (SELLERS, None),
+    "leads.import_mapping": (B, B),
+    "leads.import_problems": (B, None),
+    "leads.import_progress": (B, None),
+    "leads.import_step": (None, B),
+    "leads.show_inquiry": (ALL, ALL),
+    "leads.new_inquiry": (ALL, ALL),
+    "leads.rename_stage": (None, OWNER),
+    "leads.move_stage": (None, OWNER),
+    "leads.toggle_stage": (None, OWNER),
+    "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
+    "messaging.retry": (None, B),
+    "messaging.campaign": (SELLERS, None),
+    "messaging.edit_campaign": (B, B),
+    "messaging.campaign_letters": (SELLERS, None),
+    "messaging.send_campaign": (None, B),
+    "messaging.consent": (None, B_AND_SUPPORT),
+    "messaging.quick_log": (ALL, ALL),
+    "messaging.issue_portal": (None, B),
+    "messaging.send_quote": (None, B),
+    "messaging.send_survey": (None, AFTER_SALE),
+    "messaging.send_ticket": (None, AFTER_SALE),
+    "messaging.send_password_link": (None, OWNER),
+    "management.delete_commission_rule": (None, OWNER),
+    "management.loyalty_csv": (SELLERS, None),
+    "management.segment": (SELLERS, B),
+    "management.segment_csv": (SELLERS, None),
+    "management.delete_segment": (None, B),
+    "negotiation.deal": (B, None),
+    "negotiation.close": (None, B),
+    "negotiation.add_competitor": (None, B),
+    "negotiation.add_concession": (None, B),
+    "negotiation.add_note": (None, B),
+    "negotiation.add_objection": (None, B),
+    "negotiation.add_person": (None, B),
+    "negotiation.reopen": (None, B),
+    "negotiation.answer_objection": (None, B),
+    "negotiation.report_csv": (OWNER, None),
+    "quotes.show": (B_AND_SUPPORT, None),
+    "quotes.edit": (B, B),
+    "quotes.pdf": (B_AND_SUPPORT, None),
+    "quotes.revise": (None, B),
+    "quotes.send": (None, B),
+    "quotes.order": (B_AND_SUPPORT, None),
+    "support.stop_plan": (None, AFTER_SALE),
+    "support.photo": (B_AND_SUPPORT, None),       # B sold it and looks after the customer
+    "support.promise_kept": (None, B),
+    "support.show": (B_AND_SUPPORT, None),
+    "support.update": (None, AFTER_SALE),
+    "support.add_charge": (None, AFTER_SALE),
+    "support.delete_charge": (None, AFTER_SALE),
+    "support.add_message": (None, AFTER_SALE),
+    "support.add_photo": (None, AFTER_SALE),
+    "support.warranty": (None, AFTER_SALE),
+    "users.show": (OWNER, OWNER),
+    "users.new_password_link": (None, OWNER),
+}
+
+# Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
+# their own pages (a wrong key is a 404 for everyone).
+KEYED_PUBLIC_ROUTES = {"static", "portal.home", "portal.unsubscribe", "quotes.public_quote", "quotes.public_pdf",
+                       "support.customer_ticket", "support.survey", "accounts.set_password"}
+
+# Which record of the shop each URL argument names.
+ARGUMENTS = {
+    "customer_id": "customer", "lead_id": "lead", "quote_id": "quote", "order_id": "order", "ticket_id": "ticket",
+    "product_id": "product", "stage_id": "stage", "step_id": "contact", "user_id": "seller_b",
+    "charge_id": "TicketCharge", "attachment_id": "Attachment", "promise_id": "Promise", "plan_id": "MaintenancePlan",
+    "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
+    "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
+}
+FIXED_VALUES = {"number": "1"}
+
+
+def _rules():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "routes"})
+    return [rule for rule in app.url_map.iter_rules() if rule.arguments]
+
+
+RULES = _rules()
+
+
+def test_every_route_with_an_argument_is_in_the_table():
+    unknown = sorted({r.endpoint for r in RULES} - set(ROUTES) - KEYED_PUBLIC_ROUTES)
+    assert not unknown, (
+        "These routes take an argument but tests/test_record_routes.py does not say who may use them: "
+        + ", ".join(unknown) + ". Add each to ROUTES as \"endpoint\": (who may GET, who may POST) — or to "
+        "KEYED_PUBLIC_ROUTES if its argument is a customer's secret link — and any new argument name to ARGUMENTS.")
+    stale = sorted(set(ROUTES) - {r.endpoint for r in RULES})
+    assert not stale, "ROUTES lists endpoints that no longer exist: " + ", ".join(stale)
+
+
+def url_for_shop(endpoint, path, shop):
+    def value(match):
+        converter, options, name = match.group(1), match.group(2), match.group(3)
+        if converter == "any":
+            return options.strip("()").split(",")[0].strip()
+        if name in FIXED_VALUES:
+            return FIXED_VALUES[name]
+        assert name in ARGUMENTS, f"Add the URL argument {name!r} of {endpoint} to ARGUMENTS"
+        return str(shop[ARGUMENTS[name]])
+
+    return re.sub(r"<(?:(\w+)(\([^)]*\))?:)?(\w+)>", value, path)
+
+
+def _cases():
+    for rule in RULES:
+        if rule.endpoint not in ROUTES:
+            continue
+        for method, allowed in zip(("GET", "POST"), ROUTES[rule.endpoint]):
+            if allowed is not None and method in rule.methods:
+                yield pytest.param(rule.endpoint, rule.rule, method, set(allowed.split()),
+                                   id=f"{method} {rule.rule}")
+
+
+def _refused(status):
+    return status in (403, 404)
+
+
+@pytest.fixture
+def photo_file(app):
+    """The photo file behind B's ticket's attachment, so that those allowed really get it."""
+    from sales.support.rules import attachments_folder
+
+    path = attachments_folder(app.instance_path) / "b-photo.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    yield
+    path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("endpoint, path, method, allowed", list(_cases()))
+def test_who_may_use_each_route_on_seller_b_records(app, photo_file, endpoint, path, method, allowed):
+    shop = build_shop(app)
+    url = url_for_shop(endpoint, path, shop)
+    anonymous = app.test_client().open(url, method=method)
+    anonymous.close()
+    assert anonymous.status_code == 302 and anonymous.location.startswith("/login"), f"anonymous {method} {url}"
+    for role in ROLES:
+        if role in allowed and method == "POST":
+            # A POST that is allowed may change the shop: each allowed role gets it as it was.
+            empty_database(app)
+            shop = build_shop(app)
+            url = url_for_shop(endpoint, path, shop)
+        response = sign_in(app.test_client(), shop[role]).open(url, method=method)
+        response.get_data()
+        response.close()    # a streamed CSV finishes here, inside its own request
+        status = response.status_code
+        assert status < 500, f"{role} {method} {url}: {status}"
+        if role in allowed:
+            assert not _refused(status) and not (status == 302 and "/login" in response.location), (
+                f"{role} should be able to {method} {url} ({endpoint}) but got {status}")
+        else:
+            assert _refused(status), f"{role} must not {method} {url} ({endpoint}) but got {status}"
