@@ -43,8 +43,12 @@ def from_environment(instance_path):
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "mostrador.db")
     return {
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        # A shift on the shop floor; after that the tablet asks for the password again.
+        # A shift on the shop floor; after that the tablet asks for the password again. The limit is absolute
+        # (kept in the database: sales/accounts/sessions.py), and an hour unused also ends the session.
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "10")),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "10"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,   # the cookie's expiry does not slide either
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),

@@ -138,6 +138,28 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds only a random key whose hash is kept here, so ending a session
+    (signing out, a password change, deactivation, a role change, the owner) ends every copy of the cookie on
+    every app server at once."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)     # sha256 of the cookie's key
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]                                       # absolute: SESSION_HOURS after sign-in
+    ended_at: Mapped[Optional[datetime]]
+    ended_why: Mapped[Optional[str]] = mapped_column(String(20))       # signed_out, password, role, owner, idle…
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+    device: Mapped[Optional[str]] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
+
+
 customer_tags = Table(
     "customer_tags",
     db.metadata,

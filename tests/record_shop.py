@@ -4,27 +4,31 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from extensions import db
 from models import (Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
                     DealCompetitor, DecisionMaker, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
-                    User)
+                    User, UserSession)
 
 PRIVATE = "B-private-words"   # written into B's records: must never reach seller A's screen
 
 
 def sign_in(client, user_id):
     """Sign a test client in as a user without typing the password (the hash is the slow part)."""
-    with client.application.app_context():
-        user = db.session.get(User, user_id)
-        user_key = user.get_id()
+    from sales.accounts.sessions import start_session
+
+    with client.application.test_request_context():
+        cookie = start_session(db.session.get(User, user_id))
+        db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user_key
-        session["_fresh"] = True
+        session.update(cookie)
     return client
 
 
 def build_shop(app):
+    from sales.accounts.sessions import start_session
     from sales.leads.stages import ensure_default_stages, start_in_stage
     from sales.quotes import rules as quote_rules
     from sales.support import rules as support_rules
@@ -95,6 +99,8 @@ def build_shop(app):
         ]
         db.session.add_all(records)
         db.session.commit()
+        start_session(b)   # B signed in on a tablet
+        db.session.commit()
         ids = {role: person.id for role, person in people.items()}
         ids.update(customer=customer.id, lead=lead.id, contact=contact.id, quote=free_quote.id, order=order.id,
                    ticket=ticket.id, product=product.id, stage=stages["New"].id, ticket_token=ticket.public_token,
@@ -102,4 +108,5 @@ def build_shop(app):
         for record in records:
             ids[type(record).__name__] = record.id
         ids["survey_token"] = records[6].token
+        ids["UserSession"] = db.session.scalar(select(UserSession.id).where(UserSession.user_id == b.id))
         return ids

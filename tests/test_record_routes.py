@@ -90,6 +90,8 @@ ROUTES = {
     "support.warranty": (None, AFTER_SALE),
     "users.show": (OWNER, OWNER),
     "users.new_password_link": (None, OWNER),
+    "users.end_session": (None, OWNER),
+    "users.end_all_sessions": (None, OWNER),
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
@@ -104,6 +106,7 @@ ARGUMENTS = {
     "charge_id": "TicketCharge", "attachment_id": "Attachment", "promise_id": "Promise", "plan_id": "MaintenancePlan",
     "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
+    "session_id": "UserSession",
 }
 FIXED_VALUES = {"number": "1"}
 

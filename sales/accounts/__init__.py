@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from sales.accounts import views  # noqa: E402,F401
+from sales.accounts import sessions, views  # noqa: E402,F401

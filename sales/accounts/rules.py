@@ -19,7 +19,9 @@ def load_user(session_id):
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != token:
         return None
-    return user
+    from sales.accounts.sessions import current_session_is_open
+
+    return user if current_session_is_open(user) else None
 
 
 def unauthorized():

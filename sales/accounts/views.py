@@ -1,11 +1,12 @@
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from extensions import db
 from models import ShopSetting, User
 from sales.accounts import bp
 from sales.accounts import rules
+from sales.accounts.sessions import sign_in, sign_out
 from sales.accounts.forms import AccountForm, ChangePasswordForm, LoginForm, SetPasswordForm, SetupForm
 from sales.forms import EmptyForm
 from sales.policy import public
@@ -30,8 +31,7 @@ def setup():
             from sales.demo import fill_demo_shop
 
             fill_demo_shop(owner)
-        login_user(owner)
-        session.permanent = True
+        sign_in(owner)
         flash(_("Welcome to Mostrador, %(name)s. Your shop is ready.", name=owner.name), "success")
         return redirect(url_for("pages.home"), 303)
     return render_template("accounts/setup.html", form=form), 422 if form.errors else 200
@@ -51,8 +51,7 @@ def login():
         user, error, status = rules.authenticate(form.email.data, form.password.data,
                                                  request.remote_addr or "?")
         if user:
-            login_user(user)
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            sign_in(user)   # ends SESSION_HOURS later, or after SESSION_IDLE_MINUTES unused
             target = request.args.get("next")
             return redirect(target if rules.is_safe_next(target) else url_for("pages.home"), 303)
     elif form.errors:
@@ -63,8 +62,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    logout_user()
-    session.clear()
+    sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"), 303)
 
@@ -79,9 +77,7 @@ def set_password(token):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         db.session.commit()
-        logout_user()
-        login_user(user)
-        session.permanent = True
+        sign_in(user)
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("pages.home"), 303)
     return render_template("accounts/set_password.html", form=form, user=user), 422 if form.errors else 200
@@ -106,9 +102,9 @@ def account():
         if current_user.check_password(password_form.current_password.data):
             current_user.set_password(password_form.password.data)
             db.session.commit()
-            # The session token changed: sign this session in again (with the user, not the proxy) so it
-            # survives while every other session ends.
-            login_user(current_user._get_current_object())
+            # Every session ended with the old password, this one too: sign this browser in again (with the
+            # user, not the proxy) while every other device stays signed out.
+            sign_in(current_user._get_current_object())
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
         password_form.current_password.errors.append(_("This is not your current password."))

@@ -1,10 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import User
+from sales.accounts import sessions
 from sales.accounts.rules import password_token
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -81,7 +82,7 @@ def show(user_id):
         status = 422
     link = password_link(user) if request.args.get("link") and user.active else None
     return render_page("users/form.html", "users/_form.html", form=form, user=user, link=link,
-                       action_form=EmptyForm(), status=status)
+                       action_form=EmptyForm(), open_sessions=sessions.open_sessions(user), status=status)
 
 
 @bp.route("/<int:user_id>/password-link", methods=["POST"])
@@ -98,3 +99,30 @@ def new_password_link(user_id):
     db.session.commit()
     flash(_("A new set-password link is ready. Older links no longer work."), "success")
     return redirect(url_for("users.show", user_id=user.id, link=1), 303)
+
+
+@bp.route("/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@require("users.manage")
+def end_session(user_id, session_id):
+    """The owner signs one of a user's devices out (a lost tablet, a shared PC left signed in)."""
+    user = get_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not sessions.end_session(user, session_id):
+        abort(404)
+    db.session.commit()
+    flash(_("That device of %(name)s is signed out.", name=user.name), "success")
+    return redirect(url_for("users.show", user_id=user.id, _anchor="sessions"), 303)
+
+
+@bp.route("/<int:user_id>/sessions/end", methods=["POST"])
+@require("users.manage")
+def end_all_sessions(user_id):
+    user = get_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = sessions.end_all_sessions(user.id, "owner")
+    db.session.commit()
+    flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.", count,
+                   name=user.name), "success")
+    return redirect(url_for("users.show", user_id=user.id, _anchor="sessions"), 303)
