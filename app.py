@@ -15,6 +15,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)
+    trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -29,6 +30,16 @@ def configure(app, test_config):
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.load_secret_key(app.instance_path)
+
+
+def trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address (and scheme, host) from the headers they
+    add; without the setting those headers are ignored, as anyone could send them."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 @event.listens_for(Engine, "connect")

@@ -67,6 +67,8 @@ def from_environment(instance_path):
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # How many reverse proxies in front of the app add X-Forwarded-For (0: none, trust no such header).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "SET_PASSWORD_LINK_HOURS": 72,
         **mail_settings(),
         **connection_settings(),

@@ -1,11 +1,13 @@
 """Sign-in rules: loading the user from the session, throttling failed logins, one-time password links."""
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
 from models import LoginAttempt, User, normalise_email, utcnow
@@ -49,6 +51,19 @@ def find_user_by_email(email):
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+WEB_FORM_KEY = "web-form"   # LoginAttempt.email of the public web form's posts (sales/leads/capture.py)
+_dummy_hash = None
+
+
+def waste_a_password_check(password):
+    """As long as checking a real password: the answer for an unknown email must not come back sooner (M6)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        # The same scheme and cost as real accounts (werkzeug's default); made once, it is no secret.
+        _dummy_hash = generate_password_hash(secrets.token_hex(16))
+    check_password_hash(_dummy_hash, password or "")
+
+
 # --- Throttling -------------------------------------------------------------------------------------------
 
 
@@ -59,7 +74,9 @@ def lockout_minutes_left(email, address):
     since = utcnow() - window
     checks = (
         (LoginAttempt.email == normalise_email(email or ""), cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        (LoginAttempt.address == address, cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+        # Web-form posts share the table under their own key and their own quota: they never lock a login.
+        (and_(LoginAttempt.address == address, LoginAttempt.email != WEB_FORM_KEY),
+         cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
     )
     latest_block = None
     for condition, limit in checks:
@@ -97,6 +114,8 @@ def authenticate(email, password, address):
             minutes=minutes,
         ), 429
     user = find_user_by_email(email)
+    if user is None or not user.has_password:
+        waste_a_password_check(password)
     if user is None or not user.check_password(password):
         record_failure(email, address)
         return None, _("That email and password do not match. Check them and try again."), 422

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, LoginAttempt, ShopSetting, utcnow
+from sales.accounts.rules import WEB_FORM_KEY
 from sales.clock import shop_date
 from sales.csv_export import csv_response
 from sales.leads import bp, rules
@@ -26,7 +27,7 @@ def too_many_web_leads(address):
     """
     since = utcnow() - timedelta(hours=1)
     count = db.session.scalar(select(func.count()).select_from(LoginAttempt)
-                              .where(LoginAttempt.email == "web-form", LoginAttempt.address == address,
+                              .where(LoginAttempt.email == WEB_FORM_KEY, LoginAttempt.address == address,
                                      LoginAttempt.at >= since))
     return count >= WEB_FORM_LIMIT_PER_HOUR
 
@@ -61,7 +62,7 @@ def web_form():
             return redirect(url_for("leads.web_form_thanks"), 303)
         if too_many_web_leads(address):
             return render_template("leads/web_form.html", form=form, shop=shop, limited=True), 429
-        db.session.add(LoginAttempt(email="web-form", address=address))
+        db.session.add(LoginAttempt(email=WEB_FORM_KEY, address=address))
         create_web_lead(form)
         db.session.commit()
         return redirect(url_for("leads.web_form_thanks"), 303)
