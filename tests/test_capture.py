@@ -14,11 +14,18 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "crm-sales-opportunities"
 
 # --- Public web form -----------------------------------------------------------------------------------------
 
+def post_web_form(client, **data):
+    """Open the form (as a visitor's browser does, with no cookie of ours) and send it with its form token."""
+    page = client.get("/leads/web-form").get_data(as_text=True)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post("/leads/web-form", data={"form_token": token, **data})
+
+
 def test_web_form_creates_a_new_lead_without_login(client, owner, app):
     page = client.get("/leads/web-form")
-    assert page.status_code == 200 and "frame-ancestors *" in page.headers["Content-Security-Policy"]
-    response = client.post("/leads/web-form", data={"name": "Eva Pardo", "email": "eva@x.example",
-                                                    "interest": "Cargo bike for two kids", "website": ""})
+    assert page.status_code == 200 and "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
+    response = post_web_form(client, name="Eva Pardo", email="eva@x.example", interest="Cargo bike for two kids",
+                             website="")
     assert response.status_code == 303 and response.location == "/leads/web-form/thanks"
     assert "Thank you!" in text_of(client.get(response.location))
     with app.app_context():
@@ -28,15 +35,15 @@ def test_web_form_creates_a_new_lead_without_login(client, owner, app):
 
 
 def test_web_form_asks_for_a_way_to_answer(client, owner):
-    response = client.post("/leads/web-form", data={"name": "Eva", "interest": "Bike"})
+    response = post_web_form(client, name="Eva", interest="Bike")
     assert response.status_code == 422
     assert "Leave an email or a phone number" in text_of(response)
     assert 'value="Eva"' in response.get_data(as_text=True)
 
 
 def test_web_form_honeypot_keeps_nothing(client, owner, app):
-    response = client.post("/leads/web-form", data={"name": "Bot", "email": "bot@x.example", "interest": "Spam",
-                                                    "website": "http://spam.example"})
+    response = post_web_form(client, name="Bot", email="bot@x.example", interest="Spam",
+                             website="http://spam.example")
     assert response.status_code == 303
     with app.app_context():
         from extensions import db
@@ -45,10 +52,60 @@ def test_web_form_honeypot_keeps_nothing(client, owner, app):
 
 def test_web_form_is_rate_limited_per_address(client, owner):
     for i in range(5):
-        client.post("/leads/web-form", data={"name": f"P{i}", "email": f"p{i}@x.example", "interest": "Bike"})
-    response = client.post("/leads/web-form", data={"name": "P6", "email": "p6@x.example", "interest": "Bike"})
+        post_web_form(client, name=f"P{i}", email=f"p{i}@x.example", interest="Bike")
+    response = post_web_form(client, name="P6", email="p6@x.example", interest="Bike")
     assert response.status_code == 429
     assert "try again in an hour" in text_of(response)
+
+
+def test_web_form_works_in_a_frame_on_another_site_without_any_cookie(app, owner, csrf_on):
+    """Inside another site's iframe the browser sends no cookie of ours (issue 14, L2): the form needs none."""
+    visitor = app.test_client(use_cookies=False)
+    page = visitor.get("/leads/web-form")
+    assert "Set-Cookie" not in page.headers
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = visitor.post("/leads/web-form", data={"form_token": token, "name": "Eva Pardo", "phone": "600111222",
+                                                     "interest": "Cargo bike"})
+    assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    with app.app_context():
+        from extensions import db
+        assert db.session.query(Lead).count() == 1
+
+
+@pytest.mark.parametrize("token, message", [("", "could not be checked"), ("forged.token.value", "could not be checked")])
+def test_web_form_without_a_valid_token_keeps_the_message_and_asks_again(client, owner, app, token, message):
+    response = client.post("/leads/web-form", data={"form_token": token, "name": "Eva", "phone": "600111222",
+                                                    "interest": "Cargo bike"})
+    assert response.status_code == 422 and message in text_of(response)
+    assert 'value="Cargo bike"' in response.get_data(as_text=True)
+    with app.app_context():
+        from extensions import db
+        assert db.session.query(Lead).count() == 0
+
+
+def test_an_expired_form_token_asks_to_send_again(client, owner, app, monkeypatch):
+    import sales.leads.capture as capture
+
+    page = client.get("/leads/web-form").get_data(as_text=True)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    monkeypatch.setattr(capture, "FORM_TOKEN_HOURS", -1)
+    response = client.post("/leads/web-form", data={"form_token": token, "name": "Eva", "phone": "600111222",
+                                                    "interest": "Cargo bike"})
+    assert response.status_code == 422 and "open for a long time" in text_of(response)
+
+
+def test_the_owner_lists_the_sites_that_may_frame_the_form(as_owner):
+    response = as_owner.post("/leads/settings/embedding",
+                             data={"sites": "https://www.ruedalibre.es/contacto\nhttp://Tienda.example:8080"})
+    assert response.status_code == 303
+    policy = as_owner.get("/leads/web-form").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.ruedalibre.es/contacto" not in policy
+    bad = as_owner.post("/leads/settings/embedding", data={"sites": "javascript:alert(1)"})
+    assert bad.status_code == 422 and "is not a website address" in text_of(bad)
+    assert "frame-ancestors 'self' https://www.ruedalibre.es http://tienda.example:8080" in \
+        as_owner.get("/leads/web-form/thanks").headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in as_owner.get("/leads/web-form").headers
+    assert as_owner.get("/leads/settings").headers["X-Frame-Options"] == "DENY"
 
 
 # --- CSV import ----------------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ def test_an_invited_user_without_a_password_costs_the_same(client, make_user, ha
 
 
 def web_form_post(client, n):
-    return client.post("/leads/web-form", data={"name": f"P{n}", "email": f"p{n}@x.example", "interest": "Bike"})
+    from tests.test_capture import post_web_form
+
+    return post_web_form(client, name=f"P{n}", email=f"p{n}@x.example", interest="Bike")
 
 
 def test_web_form_posts_do_not_count_toward_the_login_lock(client, seller, owner, app, monkeypatch):

@@ -143,7 +143,14 @@ class StageForm(FlaskForm):
 
 
 class WebLeadForm(FlaskForm):
-    """The public form a shop links to from its website."""
+    """The public form a shop links to from its website, or shows in a frame there. It needs no session (a
+    cookie of ours is a third-party cookie inside someone else's page, and browsers hold those back): a signed,
+    short-lived form token stands in for the session's CSRF token (sales/leads/capture.py)."""
+
+    class Meta:
+        csrf = False
+
+    form_token = HiddenField()
 
     name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Please tell us your name.")),
                                                      Length(max=160)])
@@ -165,3 +172,17 @@ class WebLeadForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     sellers_see_all = BooleanField(_l("Sellers can see every seller's leads (they still change only their own)"))
+
+
+class EmbeddingForm(FlaskForm):
+    sites = TextAreaField(_l("Websites that may show the form in a frame"), validators=[Optional(), Length(max=2000)],
+                          description=_l("One address per line, e.g. https://www.myshop.es. Other sites cannot "
+                                         "frame it."))
+
+    def validate_sites(self, field):
+        from sales.leads.capture import parse_sites
+
+        try:
+            field.data = "\n".join(parse_sites(field.data))
+        except ValueError as problem:
+            raise ValidationError(str(problem)) from None

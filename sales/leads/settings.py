@@ -8,7 +8,8 @@ from models import Lead, PipelineStage, ShopSetting
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
-from sales.leads.forms import SettingsForm, StageForm
+from sales.leads.capture import FRAMING_SITES, framing_sites
+from sales.leads.forms import EmbeddingForm, SettingsForm, StageForm
 from sales.leads.stages import ensure_default_stages
 from sales.policy import require
 
@@ -17,16 +18,17 @@ def get_stage_or_404(stage_id):
     return db.session.get(PipelineStage, stage_id) or abort(404)
 
 
-def _page(new_form=None, status=200, edit_forms=None):
+def _page(new_form=None, status=200, edit_forms=None, embedding_form=None):
     stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.active.desc(), PipelineStage.position,
                                                                PipelineStage.id)).all()
     counts = dict(db.session.execute(select(Lead.stage_id, func.count()).group_by(Lead.stage_id)).all())
     edit_forms = edit_forms or {}
     forms = {s.id: edit_forms.get(s.id) or StageForm(obj=s, formdata=None, prefix=f"s{s.id}") for s in stages}
     settings_form = SettingsForm(formdata=None, sellers_see_all=rules.sellers_see_all())
+    embedding_form = embedding_form or EmbeddingForm(formdata=None, sites="\n".join(framing_sites()))
     return render_page("leads/settings.html", "leads/_settings.html", stages=stages, counts=counts, forms=forms,
                        new_form=new_form or StageForm(formdata=None, prefix="new"), settings_form=settings_form,
-                       action_form=EmptyForm(), status=status)
+                       embedding_form=embedding_form, action_form=EmptyForm(), status=status)
 
 
 @bp.route("/settings")
@@ -124,6 +126,20 @@ def visibility():
     db.session.commit()
     flash(_("Lead sharing saved."), "success")
     return redirect(url_for("leads.settings"), 303)
+
+
+@bp.route("/settings/embedding", methods=["POST"])
+@require("pipeline.configure")
+def embedding():
+    """The websites that may show the public lead form inside a frame (Content-Security-Policy frame-ancestors)."""
+    form = EmbeddingForm()
+    if not form.validate_on_submit():
+        return _page(status=422, embedding_form=form)
+    ShopSetting.put(FRAMING_SITES, " ".join(form.sites.data.split()))
+    db.session.commit()
+    flash(_("The web form may now be shown in a frame on: %(sites)s", sites=", ".join(framing_sites()))
+          if framing_sites() else _("The web form may be shown in a frame on no other site."), "success")
+    return redirect(url_for("leads.settings", _anchor="embedding"), 303)
 
 
 def _would_leave_no(kind, stage):
