@@ -10,7 +10,7 @@ from extensions import db
 from models import (Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
                     DealCompetitor, DecisionMaker, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
-                    User, UserSession)
+                    User, UserSession, WebhookDelivery, WebhookEndpoint)
 
 PRIVATE = "B-private-words"   # written into B's records: must never reach seller A's screen
 
@@ -98,6 +98,14 @@ def build_shop(app):
                        uploaded_by_id=b.id),
         ]
         db.session.add_all(records)
+        db.session.flush()
+        hook = WebhookEndpoint(url="http://127.0.0.1:9/hook", secret="whsec_dGVzdA==", events="")
+        db.session.add(hook)
+        db.session.flush()
+        delivery = WebhookDelivery(endpoint_id=hook.id, message_id="msg_test", event_type="lead.created",
+                                   payload="{}", status="failed")
+        db.session.add(delivery)
+        records += [hook, delivery]
         db.session.commit()
         start_session(b)   # B signed in on a tablet
         db.session.commit()

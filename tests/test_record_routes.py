@@ -92,11 +92,17 @@ ROUTES = {
     "users.new_password_link": (None, OWNER),
     "users.end_session": (None, OWNER),
     "users.end_all_sessions": (None, OWNER),
+    "connect.calendar_item": (B, None),           # B's next step as an .ics: one's own (the owner: anyone's)
+    "connect.customer_vcard": (ALL, None),
+    "connect.segment_vcards": (SELLERS, None),
+    "connect.webhook_endpoint": (OWNER, OWNER),
+    "connect.webhook_action": (None, OWNER),
+    "connect.webhook_retry": (None, OWNER),
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
 # their own pages (a wrong key is a 404 for everyone).
-KEYED_PUBLIC_ROUTES = {"static", "portal.home", "portal.unsubscribe", "quotes.public_quote", "quotes.public_pdf",
+KEYED_PUBLIC_ROUTES = {"static", "connect.calendar_feed", "portal.home", "portal.unsubscribe", "quotes.public_quote", "quotes.public_pdf",
                        "support.customer_ticket", "support.survey", "accounts.set_password"}
 
 # Which record of the shop each URL argument names.
@@ -106,7 +112,8 @@ ARGUMENTS = {
     "charge_id": "TicketCharge", "attachment_id": "Attachment", "promise_id": "Promise", "plan_id": "MaintenancePlan",
     "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
-    "session_id": "UserSession",
+    "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
+    "delivery_id": "WebhookDelivery",
 }
 FIXED_VALUES = {"number": "1"}
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import (CalendarFeed, ContactLog, Customer, MaintenancePlan, Promise, WebhookDelivery, WebhookEndpoint,
                     utcnow)
+from sales import records
 from sales.connect import bp, calendar, vcards, webhooks
 from sales.connect.forms import ApiTokenForm, VCardImportForm, WebhookForm
 from sales.forms import EmptyForm
@@ -95,10 +96,8 @@ def get_contact_log_or_404(log_id):
 
 
 def get_promise_or_404(promise_id):
-    promise = db.session.get(Promise, promise_id)
-    if promise is None or not can(current_user, "promises.view"):
-        abort(404)
-    return promise
+    # Another seller's promise is not there for a seller (sales/records.py).
+    return records.get_or_404(Promise, promise_id)
 
 
 def get_maintenance_plan_or_404(plan_id):
