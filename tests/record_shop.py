@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from extensions import db
-from models import (Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
+from models import (ApiToken, Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
                     DealCompetitor, DecisionMaker, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     User, UserSession, WebhookDelivery, WebhookEndpoint)
@@ -108,6 +108,9 @@ def build_shop(app):
         records += [hook, delivery]
         db.session.commit()
         start_session(b)   # B signed in on a tablet
+        from sales.api.auth import create_token
+
+        api_tokens = {role: create_token(person, f"{role}'s script")[1] for role, person in people.items()}
         db.session.commit()
         ids = {role: person.id for role, person in people.items()}
         ids.update(customer=customer.id, lead=lead.id, contact=contact.id, quote=free_quote.id, order=order.id,
@@ -116,5 +119,7 @@ def build_shop(app):
         for record in records:
             ids[type(record).__name__] = record.id
         ids["survey_token"] = records[6].token
+        ids["api_token"] = api_tokens
+        ids["ApiToken"] = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == b.id))
         ids["UserSession"] = db.session.scalar(select(UserSession.id).where(UserSession.user_id == b.id))
         return ids

@@ -98,12 +98,27 @@ ROUTES = {
     "connect.webhook_endpoint": (OWNER, OWNER),
     "connect.webhook_action": (None, OWNER),
     "connect.webhook_retry": (None, OWNER),
+    "connect.revoke_api_token": (None, "seller_b"),   # one's own token only
+}
+
+# The JSON API: the same record rules, signed in by a personal token (anonymous: 401). endpoint: {method: who}.
+API_ROUTES = {
+    "api.get_product": {"GET": ALL},
+    "api.get_customer": {"GET": ALL},
+    "api.update_customer": {"PATCH": B_AND_SUPPORT},
+    "api.get_lead": {"GET": B},
+    "api.update_lead": {"PATCH": B},
+    "api.list_lead_moves": {"GET": B},
+    "api.move_lead": {"POST": B},
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
 # their own pages (a wrong key is a 404 for everyone).
 KEYED_PUBLIC_ROUTES = {"static", "connect.calendar_feed", "portal.home", "portal.unsubscribe", "quotes.public_quote", "quotes.public_pdf",
                        "support.customer_ticket", "support.survey", "accounts.set_password"}
+
+# Routes whose argument names no record: tested where they live (a scheduled backup file: tests/test_backup.py).
+NOT_RECORD_ROUTES = {"backup.download_scheduled"}
 
 # Which record of the shop each URL argument names.
 ARGUMENTS = {
@@ -113,7 +128,7 @@ ARGUMENTS = {
     "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
-    "delivery_id": "WebhookDelivery",
+    "delivery_id": "WebhookDelivery", "token_id": "ApiToken",
 }
 FIXED_VALUES = {"number": "1"}
 
@@ -127,12 +142,13 @@ RULES = _rules()
 
 
 def test_every_route_with_an_argument_is_in_the_table():
-    unknown = sorted({r.endpoint for r in RULES} - set(ROUTES) - KEYED_PUBLIC_ROUTES)
+    unknown = sorted({r.endpoint for r in RULES} - set(ROUTES) - set(API_ROUTES) - KEYED_PUBLIC_ROUTES
+                     - NOT_RECORD_ROUTES)
     assert not unknown, (
         "These routes take an argument but tests/test_record_routes.py does not say who may use them: "
         + ", ".join(unknown) + ". Add each to ROUTES as \"endpoint\": (who may GET, who may POST) — or to "
         "KEYED_PUBLIC_ROUTES if its argument is a customer's secret link — and any new argument name to ARGUMENTS.")
-    stale = sorted(set(ROUTES) - {r.endpoint for r in RULES})
+    stale = sorted((set(ROUTES) | set(API_ROUTES)) - {r.endpoint for r in RULES})
     assert not stale, "ROUTES lists endpoints that no longer exist: " + ", ".join(stale)
 
 
@@ -157,6 +173,12 @@ def _cases():
             if allowed is not None and method in rule.methods:
                 yield pytest.param(rule.endpoint, rule.rule, method, set(allowed.split()),
                                    id=f"{method} {rule.rule}")
+
+
+def _api_cases():
+    for rule in RULES:
+        for method, allowed in API_ROUTES.get(rule.endpoint, {}).items():
+            yield pytest.param(rule.endpoint, rule.rule, method, set(allowed.split()), id=f"{method} {rule.rule}")
 
 
 def _refused(status):
@@ -195,5 +217,27 @@ def test_who_may_use_each_route_on_seller_b_records(app, photo_file, endpoint, p
         if role in allowed:
             assert not _refused(status) and not (status == 302 and "/login" in response.location), (
                 f"{role} should be able to {method} {url} ({endpoint}) but got {status}")
+        else:
+            assert _refused(status), f"{role} must not {method} {url} ({endpoint}) but got {status}"
+
+
+@pytest.mark.parametrize("endpoint, path, method, allowed", list(_api_cases()))
+def test_who_may_use_each_api_route_on_seller_b_records(app, endpoint, path, method, allowed):
+    shop = build_shop(app)
+    url = url_for_shop(endpoint, path, shop)
+    assert app.test_client().open(url, method=method, json={}).status_code == 401, f"anonymous {method} {url}"
+    for role in ROLES:
+        if role in allowed and method != "GET":
+            empty_database(app)
+            shop = build_shop(app)
+            url = url_for_shop(endpoint, path, shop)
+        # A valid body where one is needed, so that only the record rule can refuse.
+        body = {"stage_id": shop["stage"]} if endpoint == "api.move_lead" else {}
+        response = app.test_client().open(url, method=method, json=body,
+                                          headers={"Authorization": f"Bearer {shop['api_token'][role]}"})
+        status = response.status_code
+        assert status < 500, f"{role} {method} {url}: {status}"
+        if role in allowed:
+            assert not _refused(status) and status != 401, f"{role} should be able to {method} {url} but got {status}"
         else:
             assert _refused(status), f"{role} must not {method} {url} ({endpoint}) but got {status}"
