@@ -100,6 +100,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table (copy, drop the old one, rename): with foreign keys on, dropping the old
+            # `users` would fire every ON DELETE rule pointing at it (goals deleted, leads losing their seller).
+            # SQLite only takes this pragma outside a transaction, so before the migrations' transaction begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
