@@ -144,7 +144,8 @@ def test_sent_quote_is_never_edited_a_change_makes_a_revision(as_seller, make_cu
     # Editing a sent revision is refused.
     refused = as_seller.post(f"/quotes/{quote_id}/edit", data=quote_form(
         customer.id, **{"lines-0-description": "Hack", "lines-0-quantity": "1", "lines-0-unit_price": "1"}))
-    assert refused.status_code == 303
+    # Refused as a conflict: what was typed comes back on the page, the sent revision stays as it was.
+    assert refused.status_code == 409 and 'value="Hack"' in refused.get_data(as_text=True)
     with app.app_context():
         first = db.session.query(QuoteRevision).filter_by(number=1).one()
         assert first.total == Decimal("2791.25") and first.status == "sent"

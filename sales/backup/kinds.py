@@ -35,16 +35,10 @@ def users_table():
 
 @export_kind("leads", default=True)
 def leads_table():
-    leads = db.session.scalars(select(Lead).options(selectinload(Lead.customer), selectinload(Lead.seller),
-                                                    selectinload(Lead.stage)).order_by(Lead.id)).all()
-    header = ["id", "title", "customer", "email", "phone", "city", "value", "close_date", "stage", "source",
-              "seller", "notes", "created", "closed", "won_amount", "lost_reason"]
-    rows = ((lead.id, lead.title, lead.customer.name, lead.customer.email, lead.customer.mobile or lead.customer.phone,
-             lead.customer.city, lead.estimated_value, _iso(lead.expected_close_date), lead.stage.name, lead.source,
-             lead.seller.email if lead.seller else "", lead.description, _iso(lead.created_at.date()),
-             _iso(lead.closed_at.date() if lead.closed_at else None), lead.won_amount, lead.lost_reason)
-            for lead in leads)
-    return header, rows
+    """The deals in the columns the deal import reads (dates, products, stage, amounts, seller): sales/exports.py."""
+    from sales.exports import deal_rows
+
+    return deal_rows()
 
 
 def _yes_no(value):

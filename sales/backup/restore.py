@@ -75,6 +75,14 @@ def restore_backup(path, instance_path, force=False, upgrade_to_head=True):
         report.secret_key_restored = _restore_secret_key(archive, manifest, Path(instance_path))
     if upgrade_to_head and revision != report.schema_to:
         upgrade(directory=MIGRATIONS)
+    # The search index is derived from the records: built again from what was restored.
+    from sqlalchemy import inspect as inspect_schema
+
+    from sales.search_index import rebuild
+
+    if inspect_schema(db.engine).has_table("search_index"):   # an older schema may not have it yet
+        with db.engine.begin() as connection:
+            rebuild(connection)
     db.engine.dispose()
     return report
 

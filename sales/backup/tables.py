@@ -32,8 +32,14 @@ def database_tables(connection):
     """Every table the database holds (parents first), as the database has it: the models' tables, and those of
     an older or newer schema too. So a table another part of Mostrador adds is backed up without anyone listing
     it, and a database not yet upgraded is backed up as it is."""
-    names = [n for n in inspect(connection).get_table_names() if n not in NOT_DATA]
+    names = [n for n in inspect(connection).get_table_names() if n not in NOT_DATA and not is_derived(n)]
     return reflect(connection, names)
+
+
+def is_derived(name):
+    """The search index (and SQLite's FTS5 shadow tables of it) is rebuilt from the records after a restore,
+    never copied: it is not the shop's data."""
+    return name.startswith("search_index")
 
 
 def reflect(connection, names):

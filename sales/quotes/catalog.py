@@ -15,7 +15,6 @@ from sales.csv_export import csv_response
 from sales.htmx import render_page
 from sales.import_files import FileProblem as ImportError_
 from sales.import_files import read_table, read_upload
-from sales.numbers import parse_amount, shop_file_locale
 from sales.pagination import page_number, paginate
 from sales.policy import require
 from sales.quotes import catalog_bp as bp
@@ -121,6 +120,16 @@ def catalog_table():
     return product_rows()
 
 
+def _file_number(text):
+    """A number in a spreadsheet cell, in the file's notation (the export writes 2399.90; a Spanish sheet 2.399,90),
+    read as the lead import reads its amounts."""
+    import re
+
+    from sales.forms import parse_local_decimal
+
+    return parse_local_decimal(re.sub(r"[\s€$£%]", "", text)) if text else None
+
+
 def _slug(text):
     return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")[:40]
 
@@ -147,7 +156,7 @@ def import_products(header, rows):
             problems.append((number, _("name"), _("No name.")))
             continue
         try:
-            price = parse_amount(cell("unit_price"), shop_file_locale())
+            price = _file_number(cell("unit_price"))
             if price is None or price < 0:
                 raise ValueError
         except ValueError:
@@ -156,7 +165,7 @@ def import_products(header, rows):
         tax = Decimal("21")
         if cell("tax_rate"):
             try:
-                tax = parse_amount(cell("tax_rate"), shop_file_locale())
+                tax = _file_number(cell("tax_rate"))
             except ValueError:
                 problems.append((number, _("tax"), _("“%(value)s” is not a tax rate.", value=cell("tax_rate"))))
                 continue
