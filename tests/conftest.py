@@ -252,34 +252,46 @@ def smtp_settings(app, monkeypatch):
 # each passed on its own branch; together they fail for reasons listed here and left for the next session to mend.
 # Marked, not hidden: pytest reports them as xfail (and as XPASS once mended), so none can go unnoticed.
 INTEGRATION_BREAKS = {
-    "tests/test_api_schemathesis.py::test_the_api_keeps_to_its_document": "the API document vs the merged views",
-    "tests/test_clock.py::test_my_day_at_23_30_and_at_00_30": "My day rebuilt by the reports branch (sales.agenda)",
+    "tests/test_api_schemathesis.py::test_the_api_keeps_to_its_document":
+        "answers of the merged views no longer match the API document (not yet looked at)",
+    "tests/test_clock.py::test_my_day_at_23_30_and_at_00_30":
+        "expects the dashboard's old wording '1 follow-ups due today', which the reports branch rewrote",
     "tests/test_custom_fields.py::test_the_sample_accounts_come_in_with_their_own_columns_as_custom_fields":
-        "customer import vs the phone normaliser",
-    "tests/test_custom_fields.py::test_the_owner_defines_fields_and_others_may_not": "custom fields vs record rules",
-    "tests/test_custom_fields.py::test_a_lead_field_is_shown_and_edited_on_the_lead": "lead form merge",
-    "tests/test_fuzz_forms.py::test_no_input_gives_a_server_error": "forms added by other branches, not yet bounded",
+        "customer import after the phone and number changes (not yet looked at)",
+    "tests/test_custom_fields.py::test_the_owner_defines_fields_and_others_may_not":
+        "answers 403 where 422 is expected: the role check now runs before the form",
+    "tests/test_custom_fields.py::test_a_lead_field_is_shown_and_edited_on_the_lead":
+        "the lead form from the locale merge does not render the custom fields",
+    "tests/test_fuzz_forms.py::test_no_input_gives_a_server_error":
+        "a REAL 500: POST /catalog/<id> with fractional values raises decimal.InvalidOperation",
     "tests/test_history_import.py::test_the_public_sample_comes_in_whole_and_the_reports_count_its_own_dates":
-        "deal import vs periods and phones",
-    "tests/test_management_segments.py::test_forms_carry_their_csrf_token": "hidden fields render without an id",
+        "deal import after the merges (not yet looked at)",
+    "tests/test_management_segments.py::test_forms_carry_their_csrf_token":
+        "expects 400 without a token; the kept-form (drafts) handler now answers 303 to sign-in",
     "tests/test_migrations_round_trip.py::test_upgrade_check_downgrade_to_base_and_upgrade_again":
-        "the search index and the merged migration chain",
-    "tests/test_phones.py::test_the_web_form_matches_a_number_written_with_its_prefix": "web form token vs phones",
+        "db check reports the search index's tables as drift",
+    "tests/test_phones.py::test_the_web_form_matches_a_number_written_with_its_prefix":
+        "the test posts without the web form's new signed token (422)",
     "tests/test_phones.py::test_an_import_does_not_duplicate_a_customer_whose_number_is_written_differently":
         "the rewritten deal import does not call the phone normaliser yet",
-    "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage": "portal rule changed",
+    "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage":
+        "expects a 302 to sign-in; the kept-form handler answers 303",
     "tests/test_reports.py::test_the_dashboard_counts_every_follow_up_and_says_what_each_stage_value_is":
-        "dashboard vs the shop's clock",
+        "dashboard wording after the clock and reports merges (not yet looked at)",
     "tests/test_round_trip.py::test_export_then_import_into_an_empty_shop_reproduces_every_figure":
-        "exports vs strict number reading",
+        "a page of the round trip answers 403 under the record rules",
     "tests/test_shopfloor.py::test_the_service_worker_precaches_every_static_file_and_the_offline_page":
-        "static files added by other branches",
-    "tests/test_support.py::test_a_request_over_the_size_limit_says_so": "size limit vs compression",
-    "tests/test_third_party.py::test_every_vendored_file_and_asset_is_listed": "files vendored by other branches",
+        "static files added by the other branches are not in the precache list",
+    "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
+        "RequestEntityTooLarge escapes the handler after the merges",
+    "tests/test_third_party.py::test_every_vendored_file_and_asset_is_listed":
+        "the tablet app's icons are not listed in THIRD_PARTY.md",
     "tests/test_third_party.py::test_every_runtime_dependency_is_listed_with_its_licence":
-        "phonenumbers, Flask-Compress, Brotli, openpyxl, python-calamine not listed yet",
-    "tests/test_vcards.py::test_import_creates_customers_and_merges_the_ones_on_file": "vCard import vs phones",
-    "tests/test_vcards.py::test_a_customer_downloads_as_a_card_vobject_reads_back": "vCard vs E.164 phones",
+        "phonenumbers, Flask-Compress, Brotli, backports.zstd, openpyxl, python-calamine not listed",
+    "tests/test_vcards.py::test_import_creates_customers_and_merges_the_ones_on_file":
+        "expects phones as typed; they are now stored in E.164",
+    "tests/test_vcards.py::test_a_customer_downloads_as_a_card_vobject_reads_back":
+        "expects phones as typed; they are now stored in E.164",
 }
 
 
