@@ -284,10 +284,6 @@ INTEGRATION_BREAKS = {
         "static files added by the other branches are not in the precache list",
     "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
         "RequestEntityTooLarge escapes the handler after the merges",
-    "tests/test_third_party.py::test_every_vendored_file_and_asset_is_listed":
-        "the tablet app's icons are not listed in THIRD_PARTY.md",
-    "tests/test_third_party.py::test_every_runtime_dependency_is_listed_with_its_licence":
-        "phonenumbers, Flask-Compress, Brotli, backports.zstd, openpyxl, python-calamine not listed",
     "tests/test_vcards.py::test_import_creates_customers_and_merges_the_ones_on_file":
         "expects phones as typed; they are now stored in E.164",
     "tests/test_vcards.py::test_a_customer_downloads_as_a_card_vobject_reads_back":
