@@ -48,6 +48,8 @@ def parse_amount(text, locale):
         value = parse_decimal(cleaned, locale=locale, strict=True)
     except NumberFormatError as error:
         raise AmountError(text, getattr(error, "suggestions", None) or ()) from None
+    except ArithmeticError:   # "1.5e308": Babel's strict check re-formats it and decimal gives up
+        raise AmountError(text) from None
     if not value.is_finite():   # "NaN", "Infinity": Decimal reads them, nobody means them
         raise AmountError(text)
     return value

@@ -262,8 +262,6 @@ INTEGRATION_BREAKS = {
         "answers 403 where 422 is expected: the role check now runs before the form",
     "tests/test_custom_fields.py::test_a_lead_field_is_shown_and_edited_on_the_lead":
         "the lead form from the locale merge does not render the custom fields",
-    "tests/test_fuzz_forms.py::test_no_input_gives_a_server_error":
-        "a REAL 500: POST /catalog/<id> with fractional values raises decimal.InvalidOperation",
     "tests/test_history_import.py::test_the_public_sample_comes_in_whole_and_the_reports_count_its_own_dates":
         "deal import after the merges (not yet looked at)",
     "tests/test_management_segments.py::test_forms_carry_their_csrf_token":

@@ -143,7 +143,7 @@ def _day_person(raw):
     """?person=<id>: the owner looks at anyone's day; everyone else sees only their own."""
     if not raw:
         return db.session.get(User, current_user.id)
-    if not str(raw).isdigit():
+    if not str(raw).isdigit() or int(raw) > 2 ** 63 - 1:   # an id the database can hold
         abort(404)
     person = db.session.get(User, int(raw))
     if person is None:

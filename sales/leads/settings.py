@@ -135,7 +135,7 @@ def embedding():
     form = EmbeddingForm()
     if not form.validate_on_submit():
         return _page(status=422, embedding_form=form)
-    ShopSetting.put(FRAMING_SITES, " ".join(form.sites.data.split()))
+    ShopSetting.put(FRAMING_SITES, " ".join((form.sites.data or "").split()))
     db.session.commit()
     flash(_("The web form may now be shown in a frame on: %(sites)s", sites=", ".join(framing_sites()))
           if framing_sites() else _("The web form may be shown in a frame on no other site."), "success")
