@@ -85,7 +85,7 @@ def busy_day(app, make_user, make_customer):
     """A seller's day: a step late and one for today, a promise late and one for today, a ticket that reaches
     its response time tonight; and things that are not for today (tomorrow's step, a kept promise, a ticket due
     in two days)."""
-    from sales.support.rules import shop_today
+    from sales.clock import shop_today
 
     seller = make_user("seller", name="Sara Sol")
     customer = make_customer("Clienta Dos")

@@ -214,7 +214,8 @@ def test_negotiation_shares_on_the_page_add_up_to_100(client, app, demo):
 
 def test_the_dashboard_counts_every_follow_up_and_says_what_each_stage_value_is(client, app, demo):
     from models import ContactLog, MaintenancePlan, Promise, Ticket
-    from sales.support.rules import is_overdue, shop_today
+    from sales.clock import shop_today
+    from sales.support.rules import is_overdue
 
     with app.test_request_context():
         from sales.agenda import end_of_day
