@@ -13,6 +13,9 @@ from extensions import babel, compress, csrf, db, login_manager, migrate
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
+    from sales.requests import ShopRequest
+
+    app.request_class = ShopRequest
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)
     trust_proxies(app)

@@ -56,3 +56,50 @@ def still_held(model, ident, token, values) -> bool:
     result = db.session.execute(update(model).where(model.id == ident, model.claim_token == token).values(values)
                                 .execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def commit_then(action) -> None:
+    """Commit, and run `action` (the one step outside the database that must happen if and only if the commit
+    does) as close to the commit as there is a way to.
+
+    A run can be killed between any two instructions. Waiting for the COMMIT's answer before acting leaves a
+    window as long as the database's round trip and disk flush, in which the commit has happened and the action
+    has not. On PostgreSQL the COMMIT is therefore sent first, then `action` runs, then the COMMIT's answer is
+    read: the window shrinks to the two writes to two sockets, and a socket written before the kill still
+    delivers what it was given. SQLite commits in this process, with no round trip to wait for.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.commit()
+        action()
+        return
+    import select as waiting
+
+    from psycopg import OperationalError
+    from psycopg.pq import ExecStatus
+
+    pgconn = connection.connection.dbapi_connection.pgconn
+    pgconn.send_query(b"COMMIT")
+    while pgconn.flush():                       # the COMMIT is on its way before the action starts
+        waiting.select([], [pgconn.socket], [])
+    try:
+        action()
+    finally:
+        outcome = None
+        while True:
+            while pgconn.is_busy():
+                waiting.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            outcome = result
+        committed = outcome is not None and outcome.status == ExecStatus.COMMAND_OK
+        # The database's transaction has ended either way; the session is told (psycopg sends nothing more).
+        if committed:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    if not committed:
+        message = outcome.error_message.decode("utf-8", "replace") if outcome is not None else "no answer"
+        raise OperationalError(f"COMMIT failed after the action ran: {message}")

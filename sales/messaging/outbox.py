@@ -7,9 +7,11 @@ is down or refuses the login leaves the message queued with the error; only a re
 Each email is sent exactly once, even when a run is killed or two runs overlap. Every step is its own short
 transaction: the email is claimed (sales/claims.py: only one run can hold it), then handed over, then marked.
 SMTP gives one moment after which the server has the message: the final "." of DATA. The whole message is
-written to the server first, then `handed_at` is committed, and only then the "." goes out. So a run killed
-before that commit left the server with an unfinished message it throws away, and the next run sends it again;
-a run killed after it had handed the message over, and the next run leaves it alone. The Message-ID, fixed when
+written to the server first; then the commit of `handed_at` and the "." go out back to back (on PostgreSQL the
+COMMIT is sent before the "." and its answer read after, sales/claims.py `commit_then`). So a run killed before
+that commit left the server with an unfinished message it throws away, and the next run sends it again; a run
+killed after it had handed the message over, and the next run leaves it alone. Only a kill between two socket
+writes a few microseconds apart could still lose one. The Message-ID, fixed when
 the email was queued, lets the receiving side recognise a copy should one ever arrive twice.
 """
 import smtplib
@@ -23,7 +25,7 @@ from sqlalchemy import and_, or_, select, update
 
 from extensions import db
 from models import OutgoingEmail, ShopSetting, utcnow
-from sales.claims import abandoned_before, claim, new_token, still_held
+from sales.claims import abandoned_before, claim, commit_then, new_token, still_held
 
 class MailServerProblem(Exception):
     """The mail server could not be reached or refused us (not the message): try again later."""
@@ -106,9 +108,10 @@ def _check(reply, accepted, refused_for_good):
 
 
 def _hand_over(server, email: OutgoingEmail, mark_handed) -> None:
-    """Send one email; `mark_handed()` is called (and must commit) after the whole message is with the server
-    and before the final "." that makes the server take it. Raises MessageRefused, MailServerProblem, ClaimLost;
-    `email.handed` tells whether the point of no return was passed."""
+    """Send one email; once the whole message is with the server, `mark_handed(send_dot)` commits the mark and
+    sends the final "." that makes the server take it (or returns False and sends nothing). Raises
+    MessageRefused, MailServerProblem, ClaimLost; `email.handed` tells whether the point of no return was
+    passed."""
     data = _smtp_data(email.raw)
     options = ["BODY=8BITMIME"] if server.has_extn("8bitmime") and any(b > 127 for b in data) else []
     if not email.to_address.isascii() and server.has_extn("smtputf8"):
@@ -123,10 +126,8 @@ def _hand_over(server, email: OutgoingEmail, mark_handed) -> None:
         server.rset()
         raise
     server.send(data)
-    if not mark_handed():
+    if not mark_handed(lambda: server.send(b".\r\n")):
         raise ClaimLost(email.id)
-    email.handed = True
-    server.send(b".\r\n")
     _check(server.getreply(), (250,), refused_for_good=True)
 
 
@@ -177,7 +178,7 @@ class _Run:
         try:
             if self.server is None:
                 self.server = _connect()
-            _hand_over(self.server, email, lambda: self._mark_handed(email))
+            _hand_over(self.server, email, lambda send_dot: self._mark_handed(email, send_dot))
         except MessageRefused as error:
             self._finish(email, status="failed", last_error=str(error))
             self.result.refused += 1
@@ -199,11 +200,20 @@ class _Run:
             self.result.sent += 1
         return True
 
-    def _mark_handed(self, email) -> bool:
+    def _mark_handed(self, email, send_dot) -> bool:
+        # The mark and the "." go out together (claims.commit_then): a kill between them is what could lose or
+        # double an email, so that moment is made as short as it can be.
         self.handed_at = utcnow()
-        held = still_held(OutgoingEmail, email.id, self.token, {"handed_at": self.handed_at})
-        db.session.commit()
-        return held
+        if not still_held(OutgoingEmail, email.id, self.token, {"handed_at": self.handed_at}):
+            db.session.commit()
+            return False
+
+        def hand_over():
+            email.handed = True
+            send_dot()
+
+        commit_then(hand_over)
+        return True
 
     def _finish(self, email, **values):
         still_held(OutgoingEmail, email.id, self.token, {**values, "claim_token": None})
