@@ -62,11 +62,16 @@ def empty_database(app):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                        + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f'DELETE FROM "{table}"'))
+                # TRUNCATE of every table costs a third of a second per test (new files for each table): empty
+                # only the tables the test wrote to, and start every id sequence at 1 again, as SQLite does.
+                written = set(connection.execute(text(" UNION ALL ".join(
+                    f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables))).scalars())
+                tables = [t for t in tables if t in written]
+                connection.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+                                        "ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
+                                        "AND n.nspname = current_schema()"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture
