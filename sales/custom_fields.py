@@ -7,14 +7,14 @@ lists can filter on them in SQL on SQLite and PostgreSQL alike, and exports writ
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from extensions import db
 from models import CustomField
-from sales.forms import parse_local_decimal
+from sales import numbers
 from sales.matching import match_key
 
 KIND_CHOICES = [("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("choice", _l("Choice")),
@@ -24,6 +24,8 @@ YES = ("yes", "y", "si", "s", "true", "1", "x", "verdadero")
 NO = ("no", "n", "false", "0", "falso")
 # A column with at most this many different values (and repeats) is read as a choice.
 MAX_CHOICES = 12
+# Numbers a field keeps: beyond this nobody means a count or an amount.
+LARGEST = 10 ** 15
 
 
 def active_fields(entity):
@@ -57,16 +59,26 @@ def define(entity, label, kind="text", choices=None):
     return field
 
 
-def parse(field, text):
-    """(stored value or None when blank, problem or None): a person's or a file's text in the field's form."""
+def parse(field, text, notation=None):
+    """(stored value or None when blank, problem or None): a person's or a file's text in the field's form.
+
+    A typed number is read by the rules of the person's language; a file's in the file's `notation`
+    (sales/numbers.py), which its import says."""
     text = (text or "").strip()
     if not text:
         return None, None
     if field.kind == "number":
         try:
-            return format(parse_local_decimal(re.sub(r"[\s€$£%]", "", text)).normalize(), "f"), None
-        except (InvalidOperation, ValueError):
+            value = (numbers.parse_amount(text, get_locale()) if notation is None
+                     else numbers.parse_file_number(text, notation))
+        except numbers.AmountError as error:
+            if notation is None:        # typed: say what it may have meant, in the person's notation
+                from sales.forms import amount_error_message
+                return None, amount_error_message(error, get_locale())
             return None, _("“%(value)s” is not a number.", value=text)
+        if abs(value) >= LARGEST:
+            return None, _("“%(value)s” is not a number.", value=text)
+        return format(value.normalize(), "f"), None
     if field.kind == "date":
         from sales.leads.imports import SANE_YEARS, parse_date
         day = parse_date(text, "dmy")
@@ -103,9 +115,16 @@ def shown(field, stored):
 
 
 def form_text(field, stored):
-    """A stored value as a form input shows it (dates stay ISO for <input type=date>)."""
+    """A stored value as a form input shows it: numbers in the person's notation, so that saving the form
+    again reads them back unchanged (dates stay ISO for <input type=date>)."""
     if stored in (None, ""):
         return ""
+    if field.kind == "number":
+        from sales.forms import format_amount_for_input
+        try:
+            return format_amount_for_input(Decimal(stored), None, get_locale())
+        except InvalidOperation:
+            return stored
     return stored
 
 
@@ -139,15 +158,15 @@ def condition(model, field, text):
     return None if problem or stored is None else column == stored
 
 
-def guess_kind(values):
-    """(kind, choices) that fit every value of an imported column."""
+def guess_kind(values, notation):
+    """(kind, choices) that fit every value of an imported column whose numbers are written in `notation`."""
     values = [v.strip() for v in values if v and v.strip()]
     if not values:
         return "text", None
 
     def all_parse(kind):
         probe = CustomField(kind=kind)
-        return all(parse(probe, v)[1] is None for v in values)
+        return all(parse(probe, v, notation)[1] is None for v in values)
 
     if all_parse("yes_no"):
         return "yes_no", None

@@ -5,7 +5,6 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-import re
 
 from flask_babel import lazy_gettext as _l
 import wtforms
@@ -171,22 +170,3 @@ class PhoneField(StringField):
         return display(self.data) if self.data else ""
 
 
-def parse_local_decimal(raw):
-    """A number in a spreadsheet cell, where the notation is the file's, not the reader's: "12,50", "12.50",
-    "1.234,56", "1,234.56"; with both separators the last one is the decimal one. (Typed numbers go through
-    `sales.numbers.parse_amount` with the user's language instead.)"""
-    if "," in raw and "." in raw:
-        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        raw = raw.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in raw:
-        locale = str(get_locale() or "en")
-        head, _sep, tail = raw.rpartition(",")
-        # "1,234" is a thousand in English; "12,5" and "1234,56" are decimals everywhere.
-        if locale.startswith("en") and len(tail) == 3 and raw.count(",") >= 1 and head.replace(",", "").isdigit():
-            raw = raw.replace(",", "")
-        else:
-            raw = raw.replace(".", "").replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", raw):
-        raise ValueError(raw)
-    return Decimal(raw)

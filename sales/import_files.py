@@ -209,3 +209,24 @@ def read_table(text, delimiter=None):
         raise FileProblem(_("The first line should name the columns (e.g. name, email, phone…), separated by "
                             "“%(sep)s”. Check the separator.", sep=delimiter_name(delimiter)))
     return header, rows[1:], delimiter
+
+
+# --- How the file writes its numbers (the mapping pages of every import) -------------------------------------
+
+def notation_from_form(settings, form):
+    """The person's choice of number notation on a mapping page. A choice made while the page said the numbers
+    read both ways counts as confirmed (the `number_notation_seen` mark); otherwise it is the file's own."""
+    from sales.numbers import NOTATIONS
+
+    chosen = form.get("number_notation", "")
+    if chosen in NOTATIONS:
+        settings.number_notation = chosen
+        settings.number_notation_chosen = form.get("number_notation_seen") == "1" or not settings.numbers_ambiguous
+
+
+def number_choice_problem(settings):
+    """The mapping page's problem when the numbers read both ways and nobody said how they are written."""
+    if settings.needs_number_choice():
+        return _("The amounts in the file read two ways (1.200 is one thousand two hundred, or one point two): say "
+                 "how its numbers are written.")
+    return None

@@ -71,3 +71,51 @@ def example(locale):
     decimal_mark, group = separators(locale)
     return f"1{group}200{decimal_mark}50"
 
+
+
+# --- Numbers in files -----------------------------------------------------------------------------------------
+# A spreadsheet writes its numbers one of two ways, whatever language its headers are in. Each way is read with
+# the rules of a language that writes numbers so.
+NOTATIONS = {"comma": "es", "point": "en"}        # 1.234,56 and 1,234.56
+
+
+def notation_of(locale) -> str:
+    return "comma" if get_decimal_symbol(locale) == "," else "point"
+
+
+def shop_file_notation() -> str:
+    return notation_of(shop_file_locale())
+
+
+def number_reading(values, default: str) -> dict:
+    """How the numbers of a file are written: {"notation": comma|point, "ambiguous": bool}.
+
+    A value only one notation reads ("2399.90", "1.234,56") proves it — the most proven one wins, and values
+    of the other notation become the rows' problems. When no value proves either but some read differently in
+    the two ("1.200": 1200 or 1,2), `default` is a guess the person must confirm.
+    """
+    proven, differs = {"comma": 0, "point": 0}, False
+    for value in values:
+        readings = {}
+        for notation, locale in NOTATIONS.items():
+            try:
+                readings[notation] = parse_amount(value, locale)
+            except AmountError:
+                pass
+        if len(readings) == 1:
+            proven[next(iter(readings))] += 1
+        elif len(set(readings.values())) > 1:
+            differs = True
+    if any(proven.values()):
+        return {"notation": max(proven, key=proven.get), "ambiguous": False}
+    return {"notation": default, "ambiguous": differs}
+
+
+def parse_file_number(text, notation: str):
+    """A number in a file written in `notation` (comma or point); AmountError when it is not one."""
+    return parse_amount(text, NOTATIONS.get(notation, "en"))
+
+
+def notation_example(notation: str) -> str:
+    """One thousand two hundred and a half in that notation: "1.200,50" or "1,200.50"."""
+    return example(NOTATIONS.get(notation) or shop_file_locale())

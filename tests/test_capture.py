@@ -1,5 +1,6 @@
 """Getting leads in: the public web form, CSV import (with the public sample data), and pipeline settings."""
 import io
+from decimal import Decimal
 import re
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_import_maps_columns_and_reports_bad_rows_by_line(as_seller, seller, app
     assert "2 rows left out because of problems" in done
     assert "3 customer No customer name." in done
     assert "4 email “not-an-email” is not an email address." in done
-    assert "4 value “abc” is not an amount." in done
+    assert "4 value “abc” is not an amount written like 1.200,50." in done    # the shop's (Spanish) notation
     assert "4 close date “31/02/2026” is not a date" in done
     with app.app_context():
         from extensions import db
@@ -175,6 +176,29 @@ def test_import_can_skip_existing_customers(as_seller, make_customer, app):
     done = text_of(run_import(as_seller, response.location, {"map-customer": "0", "map-email": "1",
                                                              "map-title": "2", "duplicates": "skip"}))
     assert "1 lead imported" in done and "1 row skipped" in done
+
+
+def test_import_asks_how_amounts_are_written_when_the_file_does_not_tell(as_owner, app):
+    """"1.200" is one thousand two hundred in a Spanish sheet and one point two in an English one: asked, not
+    guessed; a value only one notation reads ("2.399,90", "2399.90") tells by itself."""
+    mapping = {"map-customer": "0", "map-title": "1", "map-value": "2"}
+    response = upload(as_owner, "name,title,value\nAna,Bike,1.200\nLuis,Cargo,2.500\n")
+    page = as_owner.post(response.location, data={**mapping, "action": "start"})
+    assert page.status_code == 422
+    assert "The amounts in the file read two ways" in text_of(page)
+    assert 'name="number_notation_seen"' in page.get_data(as_text=True)
+    run_import(as_owner, response.location, {**mapping, "number_notation": "comma", "number_notation_seen": "1"})
+    for content, notation in (("name,title,value\nEva,Tandem,\"2.399,90\"\n", None),
+                              ("name,title,value\nIker,Trike,2399.90\n", None),
+                              ("name,title,value\nMar,Kids,1.200\n", "point")):
+        response = upload(as_owner, content)
+        extra = {"number_notation": notation, "number_notation_seen": "1"} if notation else {}
+        run_import(as_owner, response.location, {**mapping, **extra})
+    with app.app_context():
+        from extensions import db
+        values = {lead.title: lead.estimated_value for lead in db.session.query(Lead)}
+    assert values == {"Bike": Decimal("1200"), "Cargo": Decimal("2500"), "Tandem": Decimal("2399.90"),
+                      "Trike": Decimal("2399.90"), "Kids": Decimal("1.2")}
 
 
 def test_import_needs_a_customer_column(as_seller):

@@ -5,6 +5,7 @@ import io
 import re
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -113,15 +114,33 @@ def test_values_are_read_in_one_form_per_kind(app):
     with app.test_request_context():
         number, date_, yes, choice = (CustomField(kind=k, choices="Retail\nMedical") for k in
                                       ("number", "date", "yes_no", "choice"))
-        assert custom_fields.parse(number, "1.234,5") == ("1234.5", None)
+        assert custom_fields.parse(number, "1.234,5", "comma") == ("1234.5", None)     # a file's notation
+        assert custom_fields.parse(number, "1,234.5", "point") == ("1234.5", None)
         assert custom_fields.parse(date_, "2017-03-01") == ("2017-03-01", None)
         assert custom_fields.parse(date_, "1/3/2017") == ("2017-03-01", None)
         assert custom_fields.parse(yes, "Sí") == ("yes", None)
         assert custom_fields.parse(choice, " medical ") == ("Medical", None)
         assert custom_fields.parse(choice, "Toys")[1] == "“Toys” is not one of: Retail, Medical."
-        assert custom_fields.guess_kind(["1996", "2001"]) == ("number", None)
-        assert custom_fields.guess_kind(["yes", "no", "yes"]) == ("yes_no", None)
-        assert custom_fields.guess_kind(["a", "b", "a", "b"]) == ("choice", ["a", "b"])
+        assert custom_fields.guess_kind(["1996", "2001"], "comma") == ("number", None)
+        assert custom_fields.guess_kind(["yes", "no", "yes"], "comma") == ("yes_no", None)
+        assert custom_fields.guess_kind(["a", "b", "a", "b"], "comma") == ("choice", ["a", "b"])
+
+
+@pytest.mark.parametrize("language, typed, stored, shown_again", [
+    ("es", "1.200", "1200", "1.200"), ("es", "1.234,5", "1234.5", "1.234,5"),
+    ("en", "1,200", "1200", "1,200"), ("en", "1.5", "1.5", "1.5")])
+def test_a_typed_number_is_read_in_the_person_s_language_and_shown_back_the_same(app, language, typed, stored,
+                                                                                 shown_again):
+    number = CustomField(kind="number")
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert custom_fields.parse(number, typed) == (stored, None)
+        assert custom_fields.form_text(number, stored) == shown_again
+
+
+def test_a_typed_number_that_reads_two_ways_is_refused_with_both_readings(app):
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        stored, problem = custom_fields.parse(CustomField(kind="number"), "1.5")
+    assert stored is None and "“15”" in problem and "“1,5”" in problem
 
 
 def test_a_lead_field_is_shown_and_edited_on_the_lead(as_owner, app, owner, make_customer, make_lead):

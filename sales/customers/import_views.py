@@ -13,7 +13,8 @@ from sales.customers import bp
 from sales.customers import imports
 from sales.forms import EmptyForm
 from sales.htmx import render_page
-from sales.import_files import MAX_BYTES, FileProblem, read_table, read_upload
+from sales.import_files import (MAX_BYTES, FileProblem, notation_from_form, number_choice_problem, read_table,
+                                read_upload)
 from sales.policy import require
 
 
@@ -96,6 +97,7 @@ def import_upload():
         else:
             settings = imports.Settings(mapping={str(i): t for i, t in imports.guess_mapping(header).items()},
                                         delimiter=delimiter)
+            imports.refresh_numbers(header, rows, settings)
             job = ImportJob(user_id=current_user.id, kind="customers", filename=upload.filename[:200],
                             content=text, settings=settings.dump(), total_rows=len(rows))
             db.session.add(job)
@@ -124,12 +126,16 @@ def import_mapping(job_id):
             settings.mapping[str(index)] = chosen if chosen in allowed else ""
         settings.duplicates = "skip" if request.form.get("duplicates") == "skip" else "merge"
         settings.kind = "company" if request.form.get("kind") == "company" else "person"
+        imports.refresh_numbers(header, rows, settings)
+        notation_from_form(settings, request.form)
         job.settings = settings.dump()
         names = [t for t in settings.mapping.values() if t and not t.startswith("cf:") and t != imports.NEW_FIELD]
         if "name" not in names:
             problem = _("Choose the column with the customers' names.")
         elif len(names) != len(set(names)):
             problem = _("Two columns are matched to the same field: each field takes one column.")
+        elif number_choice_problem(settings) and request.form.get("action") == "import":
+            problem = number_choice_problem(settings)
         elif request.form.get("action") == "import":
             result = imports.import_customers(job.content, settings, current_user)
             job.settings = settings.dump()

@@ -17,6 +17,7 @@ from models import Customer, CustomField
 from sales import custom_fields
 from sales.import_files import read_table
 from sales.matching import match_key
+from sales.numbers import number_reading, shop_file_notation
 
 # Customer fields and the header words that suggest them (English and Spanish, other CRMs' names).
 TARGETS = (
@@ -64,13 +65,34 @@ class Settings:
     delimiter: str = ","
     duplicates: str = "merge"
     kind: str = "person"                           # what the rows are when no column says: person or company
+    number_notation: str = ""                      # comma (1.234,56) or point (1,234.56), read from the file
+    numbers_ambiguous: bool = False
+    number_notation_chosen: bool = False
 
     @classmethod
     def load(cls, text):
-        return cls(**json.loads(text)) if text else cls()
+        data = json.loads(text) if text else {}
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def dump(self):
         return json.dumps(self.__dict__)
+
+    def needs_number_choice(self):
+        return self.numbers_ambiguous and not self.number_notation_chosen
+
+
+def refresh_numbers(header, rows, settings):
+    """Re-read how the file writes the numbers of the columns that are (or will become) custom fields."""
+    values = []
+    for index, target in settings.mapping.items():
+        column = int(index)
+        if target == NEW_FIELD or target.startswith("cf:"):
+            values += [row[column].strip() for row in rows[:2000]
+                       if column < len(row) and re.fullmatch(r"[-+]?[\d.,]+", row[column].strip())]
+    reading = number_reading(values, default=shop_file_notation())
+    if not settings.number_notation_chosen:
+        settings.number_notation = reading["notation"]
+    settings.numbers_ambiguous = reading["ambiguous"]
 
 
 def create_new_fields(header, rows, settings):
@@ -79,7 +101,7 @@ def create_new_fields(header, rows, settings):
         if target == NEW_FIELD:
             column = int(index)
             values = [row[column] for row in rows if column < len(row)]
-            kind, choices = custom_fields.guess_kind(values)
+            kind, choices = custom_fields.guess_kind(values, settings.number_notation or shop_file_notation())
             created = custom_fields.define("customer", header[column], kind, choices)
             settings.mapping[index] = f"cf:{created.key}"
 
@@ -134,7 +156,7 @@ def _read_row(line, row, settings, fields, header):
             field_ = fields.get(target[3:])
             if field_ is None:
                 continue
-            stored, problem = custom_fields.parse(field_, cell)
+            stored, problem = custom_fields.parse(field_, cell, settings.number_notation or shop_file_notation())
             if problem:
                 problems.append((line, header[column], problem))
             else:

@@ -11,7 +11,8 @@ from models import ImportJob, utcnow
 from sales.csv_export import csv_response
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
-from sales.import_files import MAX_BYTES, FileProblem, delimiter_name, read_table, read_upload
+from sales.import_files import (MAX_BYTES, FileProblem, delimiter_name, notation_from_form, number_choice_problem,
+                                read_table, read_upload)
 from sales.leads import bp
 from sales.leads import imports
 from sales.leads.stages import ensure_default_stages
@@ -129,6 +130,8 @@ def _mapping_from_form(header, settings, rows):
     if chosen_format in imports.DATE_FORMATS:
         settings.date_format = chosen_format
         settings.date_format_chosen = request.form.get("date_format_seen") == "1" or not settings.dates_ambiguous
+    imports.refresh_numbers(settings, rows)
+    notation_from_form(settings, request.form)
     imports.guess_value_maps(rows, settings)
 
 
@@ -153,6 +156,8 @@ def _mapping_problems(settings):
     if settings.needs_date_choice():
         problems.append(_("The dates in the file read both ways (day/month and month/day): say how they are "
                           "written."))
+    if number_choice_problem(settings):
+        problems.append(number_choice_problem(settings))
     if settings.seen_before and "external_id" not in settings.mapping and not settings.import_again:
         problems.append(_("This same file was imported before. Without an ID column its deals would be added a "
                           "second time: choose the ID column, or tick “Import it again anyway”."))

@@ -26,14 +26,13 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Customer, ImportJob, Lead, LeadProduct, PipelineStage, Product, StageChange, User, utcnow
 from sales.bulk import insert_returning_ids
-from sales.forms import parse_local_decimal
 from sales.import_files import FileProblem, read_table
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
 from sales.matching import auto_match, match_key, value_counts
 from sales import phones
-from sales.numbers import parse_amount, shop_file_locale
+from sales import numbers
 
 CHUNK = 2000
 # Older names kept for the catalog import, which reads its files the same way.
@@ -249,6 +248,9 @@ class Settings:
     date_format: str = "dmy"
     dates_ambiguous: bool = False                      # the file's dates read both ways: the person must choose
     date_format_chosen: bool = False
+    number_notation: str = ""                          # comma (1.234,56) or point (1,234.56); "" until read
+    numbers_ambiguous: bool = False                    # no value tells ("1.200"): the person must choose
+    number_notation_chosen: bool = False
     duplicates: str = "merge"                          # merge: attach to the existing customer; skip: leave the row
     without_customer: str = "skip"                     # skip, prospect (one per row) or placeholder (one for all)
     placeholder_name: str = ""
@@ -275,12 +277,32 @@ class Settings:
     def needs_date_choice(self):
         return self.dates_ambiguous and not self.date_format_chosen
 
+    def needs_number_choice(self):
+        return self.numbers_ambiguous and not self.number_notation_chosen
+
 
 def new_settings(header, rows, delimiter):
     settings = Settings(mapping=guess_mapping(header), delimiter=delimiter)
     refresh_dates(settings, rows)
+    refresh_numbers(settings, rows)
     guess_value_maps(rows, settings)
     return settings
+
+
+NUMBER_TARGETS = ("value", "won_amount", "quantity")
+
+
+def refresh_numbers(settings, rows):
+    """Re-read how the mapped amount columns write their numbers (after the mapping changed)."""
+    values = []
+    for target in NUMBER_TARGETS:
+        index = settings.mapping.get(target)
+        if index is not None:
+            values += [row[index] for row in rows if index < len(row) and row[index].strip()][:2000]
+    reading = numbers.number_reading(values, default=numbers.shop_file_notation())
+    if not settings.number_notation_chosen:
+        settings.number_notation = reading["notation"]
+    settings.numbers_ambiguous = reading["ambiguous"]
 
 
 def refresh_dates(settings, rows):
@@ -329,14 +351,15 @@ class CheckedRow:
     notes: Optional[str]
 
 
-def _amount(text, line, label, problems):
+def _amount(text, settings, line, label, problems):
     try:
-        amount = parse_local_decimal(re.sub(r"[\s€$£]", "", text))
-        if amount < 0 or amount > 10_000_000_000:
+        amount = numbers.parse_file_number(text, settings.number_notation or numbers.shop_file_notation())
+        if amount is None or amount < 0 or amount > 10_000_000_000:
             raise ValueError
         return amount
     except (InvalidOperation, ValueError):
-        problems.append((line, label, _("“%(value)s” is not an amount.", value=text)))
+        problems.append((line, label, _("“%(value)s” is not an amount written like %(example)s.", value=text,
+                                        example=numbers.notation_example(settings.number_notation))))
         return None
 
 
@@ -377,11 +400,12 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None):
     email = cell("email").lower() or None
     if email and not looks_like_email(email):
         problems.append((line, labels["email"], _("“%(value)s” is not an email address.", value=email)))
-    value = _amount(cell("value"), line, labels["value"], problems) if cell("value") else None
-    won_amount = _amount(cell("won_amount"), line, labels["won_amount"], problems) if cell("won_amount") else None
+    value = _amount(cell("value"), settings, line, labels["value"], problems) if cell("value") else None
+    won_amount = (_amount(cell("won_amount"), settings, line, labels["won_amount"], problems)
+                  if cell("won_amount") else None)
     quantity = Decimal("1")
     if cell("quantity"):
-        quantity = _amount(cell("quantity"), line, labels["quantity"], problems) or Decimal("1")
+        quantity = _amount(cell("quantity"), settings, line, labels["quantity"], problems) or Decimal("1")
     created_on = _date(cell("created_on"), settings, line, labels["created_on"], problems) if cell("created_on") else None
     close_date = _date(cell("close_date"), settings, line, labels["close_date"], problems) if cell("close_date") else None
     stage = None

@@ -12,6 +12,7 @@ from extensions import db
 from models import Product
 from sales.backup.shop_export import export_kind
 from sales.csv_export import csv_response
+from sales import numbers
 from sales.htmx import render_page
 from sales.import_files import FileProblem as ImportError_
 from sales.import_files import read_table, read_upload
@@ -120,14 +121,18 @@ def catalog_table():
     return product_rows()
 
 
-def _file_number(text):
+def _file_number(text, notation):
     """A number in a spreadsheet cell, in the file's notation (the export writes 2399.90; a Spanish sheet 2.399,90),
     read as the lead import reads its amounts."""
-    import re
+    return numbers.parse_file_number(text, notation) if text else None
 
-    from sales.forms import parse_local_decimal
 
-    return parse_local_decimal(re.sub(r"[\s€$£%]", "", text)) if text else None
+def _file_notation(rows, columns):
+    """How the file writes its prices and tax rates (sales/numbers.py): the file's own values decide; when they
+    read both ways ("1.200"), the shop's notation."""
+    values = [row[columns[target]] for target in ("unit_price", "tax_rate") if target in columns
+              for row in rows[:2000] if columns[target] < len(row) and row[columns[target]].strip()]
+    return numbers.number_reading(values, default=numbers.shop_file_notation())["notation"]
 
 
 def _slug(text):
@@ -145,6 +150,7 @@ def import_products(header, rows):
     if "name" not in columns or "unit_price" not in columns:
         raise ImportError_(_("The file needs at least a name column and a price column."))
     existing = {p.code: p for p in db.session.scalars(select(Product))}
+    notation = _file_notation(rows, columns)
     created = updated = 0
     problems = []
     for number, row in enumerate(rows, start=2):
@@ -156,7 +162,7 @@ def import_products(header, rows):
             problems.append((number, _("name"), _("No name.")))
             continue
         try:
-            price = _file_number(cell("unit_price"))
+            price = _file_number(cell("unit_price"), notation)
             if price is None or price < 0:
                 raise ValueError
         except ValueError:
@@ -165,7 +171,7 @@ def import_products(header, rows):
         tax = Decimal("21")
         if cell("tax_rate"):
             try:
-                tax = _file_number(cell("tax_rate"))
+                tax = _file_number(cell("tax_rate"), notation)
             except ValueError:
                 problems.append((number, _("tax"), _("“%(value)s” is not a tax rate.", value=cell("tax_rate"))))
                 continue
