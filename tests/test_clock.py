@@ -112,3 +112,22 @@ def test_the_month_of_the_goals_turns_at_the_shops_midnight(client, app, owner, 
     april = text_of(client.get("/manage/goals"))
     assert "April 2026" in april and "Contacts made 1 / 10" in april
     assert "Contacts made 1 / 10" in text_of(client.get("/"))          # the dashboard's goals agree
+
+
+def test_only_the_clock_module_reads_the_server_s_clock():
+    """"Today" and "now" are the shop's (sales/clock.py) everywhere: the server's date or local time is read
+    nowhere else, so a report, a form check or a file name cannot be a day off from the rest of the app."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readers = []
+    for path in [root / "models.py", root / "app.py", *sorted((root / "sales").rglob("*.py"))]:
+        if path.name == "clock.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("today", "now", "utcnow") and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id in ("date", "datetime") and not (node.func.attr == "now" and node.args):
+                readers.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert readers == []

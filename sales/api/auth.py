@@ -7,7 +7,7 @@ sales/policy.py and the record rules the web pages use apply unchanged.
 """
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, g, request
 from flask_login import current_user
@@ -19,14 +19,13 @@ from extensions import db
 from models import ApiRateWindow, ApiToken, utcnow
 from sales.api import bp
 from sales.api.problems import Problem
+from sales.clock import shop_today
 
 PREFIX = "mst_"
 DEFAULT_RATE_PER_MINUTE = 120
 
-
 def hash_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
 
 def create_token(user, name, expires_on=None):
     """(row, the token itself): the token is shown once and never again."""
@@ -36,7 +35,6 @@ def create_token(user, name, expires_on=None):
     db.session.add(row)
     db.session.flush()
     return row, token
-
 
 def tokens_of(user):
     return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -52,7 +50,7 @@ def revoke(user, token_id):
 
 
 def is_usable(row, today=None):
-    today = today or date.today()
+    today = today or shop_today()
     return (row is not None and row.revoked_at is None and (row.expires_on is None or row.expires_on >= today)
             and row.user.is_active)
 

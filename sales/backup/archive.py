@@ -30,6 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from extensions import db
 from sales.backup import tables
+from sales.clock import shop_now
 from sales.version import VERSION
 
 FORMAT = "mostrador-backup"
@@ -37,13 +38,12 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1024 * 1024
 
-
 class BackupError(Exception):
     """A backup that cannot be made or trusted; the message says why, in words for the owner."""
 
 
 def default_backup_path(instance_path, now=None):
-    now = now or datetime.now()
+    now = now or shop_now()
     return Path(instance_path) / "backups" / f"mostrador-{now:%Y-%m-%d-%H%M%S}.zip"
 
 

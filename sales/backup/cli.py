@@ -1,6 +1,5 @@
 """`flask backup`, `flask verify-backup`, `flask restore`: the owner's data, safe and proven so."""
 import os
-from datetime import date
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ from sales.backup import bp
 from sales.backup.archive import BackupError, default_backup_path, make_backup, verify_archive
 from sales.backup.restore import restore_backup
 from sales.backup.shop_export import write_shop_export
-
+from sales.clock import shop_today
 
 @bp.cli.command("backup")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -86,7 +85,7 @@ def export_command(file):
 
     FILE defaults to instance/exports/mostrador-export-<date>.zip.
     """
-    destination = file or Path(current_app.instance_path) / "exports" / f"mostrador-export-{date.today()}.zip"
+    destination = file or Path(current_app.instance_path) / "exports" / f"mostrador-export-{shop_today()}.zip"
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
     try:

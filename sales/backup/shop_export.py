@@ -16,17 +16,16 @@ as it is (`tables/<table>.csv`, every column except secrets), so nothing the sho
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
 
 from extensions import db
+from sales.clock import shop_now
 from sales.csv_export import csv_chunks
 
 _KINDS = {}
-
 
 @dataclass(frozen=True)
 class ExportKind:
@@ -118,7 +117,7 @@ class _Counted:
 
 
 def _readme(counts, photos):
-    lines = [f"Mostrador whole-shop export, {datetime.now():%Y-%m-%d %H:%M}.", "",
+    lines = [f"Mostrador whole-shop export, {shop_now():%Y-%m-%d %H:%M}.", "",
              "CSV files in UTF-8 (with a byte-order mark, so spreadsheets read accents right), comma-separated.",
              "Files at the top have the columns Mostrador's own imports read; tables/ holds every other table as",
              "it is, linked by the id columns. A cell starting with = + - @ is prefixed with ' so that",

@@ -1,6 +1,6 @@
 """Settings → Shop data: the owner downloads a backup or the whole-shop export, and sees the scheduled backups."""
 import tempfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, current_app, send_file
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from sales.backup import bp
 from sales.backup.archive import write_backup
 from sales.backup.rules import backup_files, schema_revision
 from sales.backup.shop_export import write_shop_export
+from sales.clock import shop_now
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require
@@ -18,7 +19,6 @@ from sales.version import VERSION
 
 # A scheduled backup older than this is reported as missing: the daily cron line has stopped working.
 STALE_AFTER = timedelta(days=2)
-
 
 @bp.route("/")
 @require("shop.settings")
@@ -28,7 +28,6 @@ def index():
     return render_page(None, "backup/_data.html", title=_("Shop data"), form=EmptyForm(), backups=backups[:10],
                        stale=newest is None or utcnow() - newest > STALE_AFTER,
                        version=VERSION, revision=schema_revision())
-
 
 @bp.route("/backup", methods=["POST"])
 @require("shop.settings")
@@ -42,7 +41,7 @@ def download_backup():
     archive.seek(0)
     current_app.logger.info("backup downloaded by user %s", current_user.id)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=f"mostrador-{datetime.now():%Y-%m-%d-%H%M}.zip")
+                     download_name=f"mostrador-{shop_now():%Y-%m-%d-%H%M}.zip")
 
 
 @bp.route("/export", methods=["POST"])
@@ -55,7 +54,7 @@ def download_export():
     write_shop_export(archive, current_app.instance_path)
     archive.seek(0)
     return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=f"mostrador-export-{datetime.now():%Y-%m-%d}.zip")
+                     download_name=f"mostrador-export-{shop_now():%Y-%m-%d}.zip")
 
 
 @bp.route("/backups/<name>")

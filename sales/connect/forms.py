@@ -1,10 +1,11 @@
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from sales.clock import shop_today
 
 DUPLICATE_CHOICES = [("merge", _l("Add what is new to the customer on file (nothing is overwritten)")),
                      ("skip", _l("Leave the contact out"))]
@@ -39,5 +40,5 @@ class ApiTokenForm(FlaskForm):
                            description=_l("After this day the token stops working."))
 
     def validate_expires_on(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < shop_today():
             raise ValidationError(_l("This date is in the past."))

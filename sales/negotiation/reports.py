@@ -1,16 +1,15 @@
 """The owner's negotiation reports: why deals are lost, objections by type, the win rate with and without a
 competitor and the average concession — for any period the other reports take (sales.management.periods)."""
-from datetime import date
 
 from flask import g, request
 from flask_babel import gettext as _
 
+from sales.clock import shop_today
 from sales.management import periods
 from sales.negotiation import bp, rules
 from sales.negotiation.forms import LOST_REASON_NAMES, OBJECTION_NAMES
 from sales.policy import require
 from sales.report_tables import Column, Table, report_page, shares_by_largest_remainder
-
 
 def _period():
     """The report's period; the older ?start=…&end=… links still work (as a free range). Default: all time."""
@@ -18,8 +17,7 @@ def _period():
     if "start" in args or "end" in args:
         args.setdefault("from", args.pop("start", ""))
         args.setdefault("to", args.pop("end", ""))
-    return periods.from_request(args, date.today(), default_kind="all")
-
+    return periods.from_request(args, shop_today(), default_kind="all")
 
 def lost_table(period, lost) -> Table:
     table = Table("lost", _("Why deals were lost"), [Column(_("Reason")), Column(_("Deals"), "count"),
@@ -32,7 +30,6 @@ def lost_table(period, lost) -> Table:
         table.total(_("All lost deals"), sum(count for _reason, count, _share in lost), 1)
         table.notes.append(_("Shares are rounded so that they add up to 100 % (largest remainder)."))
     return table
-
 
 def objections_table(period, objections) -> Table:
     table = Table("objections", _("Objections by type"), [

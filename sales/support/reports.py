@@ -1,5 +1,4 @@
 """For the owner: the satisfaction gap report, complaints by root cause, and the SLA settings."""
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -7,6 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Survey
+from sales.clock import shop_today
 from sales.htmx import render_page
 from sales.management import periods
 from sales.policy import require
@@ -34,7 +34,6 @@ def gap_table(period, group, rows, totals) -> Table:
                              "average of the rows above, which have different numbers of answers."))
     return table
 
-
 def complaints_table(period, complaints) -> Table:
     table = Table("complaints", _("Complaints by root cause"), [
         Column(_("Root cause")), Column(_("Complaints"), "count"), Column(_("Still open"), "count")],
@@ -53,7 +52,7 @@ def reports():
     group = request.args.get("by", "product")
     if group not in rules.REPORT_GROUPS:
         group = "product"
-    period = periods.from_request(request.args, date.today(), default_kind="year")
+    period = periods.from_request(request.args, shop_today(), default_kind="year")
     since, until = period.starts_at, period.ends_at
     totals = rules.gap_totals(since, until)
     rows = rules.gap_report(group, since, until)
