@@ -31,12 +31,18 @@ def _join(*parts):
     return " ".join(str(part) for part in parts if part)
 
 
+def _custom_text(custom):
+    # The owner's own fields (a sector, a fleet size) find the record like its own fields; yes/no values would
+    # only make "yes" find everything.
+    return _join(*(value for value in (custom or {}).values() if value not in ("yes", "no")))
+
+
 def customer_text(c):
-    return _join(c.name, c.contact_person, c.email, c.phone_digits, c.city, c.tax_id)
+    return _join(c.name, c.contact_person, c.email, c.phone_digits, c.city, c.tax_id, _custom_text(c.custom))
 
 
 def lead_text(lead):
-    return _join(lead.title)
+    return _join(lead.title, _custom_text(lead.custom))
 
 
 def quote_text(quote):
@@ -64,8 +70,8 @@ def _indexed_models():
 
 
 # The columns each text is made of: what a rebuild reads (only these, so it works at any later schema too).
-COLUMNS = {"customer": ("name", "contact_person", "email", "phone_digits", "city", "tax_id"),
-           "lead": ("title",), "quote": ("number",), "order": ("number",),
+COLUMNS = {"customer": ("name", "contact_person", "email", "phone_digits", "city", "tax_id", "custom"),
+           "lead": ("title", "custom"), "quote": ("number",), "order": ("number",),
            "ticket": ("title", "serial_number"), "product": ("code", "name", "category")}
 
 

@@ -125,6 +125,17 @@ def test_the_index_follows_every_change(client, app, owner, shop):
     assert "Talleres" not in _found(client, "nunez")
 
 
+def test_the_owner_s_own_fields_find_the_record(client, app, owner, shop):
+    """A sector typed into a custom field ("Náutica") finds its customer like its name does, accents aside."""
+    login(client, owner)
+    with app.app_context():
+        customer = db.session.query(Customer).filter_by(name="Talleres Domínguez").one()
+        customer.custom = {"sector": "Náutica deportiva", "has_a_workshop": "yes"}
+        db.session.commit()
+    assert "Talleres Domínguez" in _found(client, "nautica")
+    assert "Talleres Domínguez" not in _found(client, "yes")
+
+
 def test_the_lists_search_the_same_way(client, owner, shop):
     login(client, owner)
     customers = text_of(client.get("/customers/", query_string={"q": "DOMINGUEZ"}))
