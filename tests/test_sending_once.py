@@ -84,9 +84,9 @@ def test_a_run_whose_claim_was_taken_over_does_not_finish_the_message(app, smtp_
     real_hand_over = outbox._hand_over
 
     def taken_over_meanwhile(server, email, mark_handed):
-        def mark():
+        def mark(send_dot):
             _set(app, email_id, claim_token="faster-run")
-            return mark_handed()
+            return mark_handed(send_dot)
         return real_hand_over(server, email, mark)
 
     monkeypatch.setattr(outbox, "_hand_over", taken_over_meanwhile)
