@@ -10,8 +10,12 @@ WORKERS ?= 2
 
 run: install translations
 	@echo "Mostrador on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@# The workers' metric files of the last start would be added to this one's: start from an empty folder.
+	@if [ -n "$$PROMETHEUS_MULTIPROC_DIR" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+		rm -f "$$PROMETHEUS_MULTIPROC_DIR"/*.db; fi
+	@# LOG_FORMAT=json: the app logs each request as a JSON line; gunicorn's access lines would repeat them.
 	$(BIN)/gunicorn --no-control-socket --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
-		--access-logfile - wsgi:app
+		$(if $(filter json,$(LOG_FORMAT)),,--access-logfile -) wsgi:app
 
 demo: install translations
 	$(BIN)/flask --app app db upgrade

@@ -21,6 +21,7 @@ def create_app(test_config=None):
     trust_proxies(app)
     init_extensions(app)
     register_url_converters(app)
+    instrument(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -102,6 +103,12 @@ def register_url_converters(app):
     from sales.ids import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter
+
+
+def instrument(app):
+    from sales.operations import instrument as measure_requests
+
+    measure_requests(app)
 
 
 def register_blueprints(app):

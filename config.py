@@ -77,8 +77,19 @@ def from_environment(instance_path):
         # How many reverse proxies in front of the app add X-Forwarded-For (0: none, trust no such header).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "SET_PASSWORD_LINK_HOURS": 72,
+        **operations_settings(),
         **mail_settings(),
         **connection_settings(),
+    }
+
+
+def operations_settings():
+    """What the people running the servers set: /metrics, the log format, the readiness check."""
+    return {
+        # The bearer token Prometheus sends for /metrics; without it /metrics does not exist (404).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # "json": one JSON object a line (each request: route, status, duration, user id); else Flask's own.
+        "LOG_FORMAT": (os.environ.get("LOG_FORMAT") or "text").strip().lower(),
     }
 
 

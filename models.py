@@ -1566,3 +1566,46 @@ class SubmissionKey(db.Model):
     kind: Mapped[str] = mapped_column(String(20))       # contact, inquiry, ticket_message
     record_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Scheduled jobs ----------------------------------------------------------------------------------------
+
+JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class JobRun(db.Model):
+    """One run of a cron command (send-mail, read-mail, maintenance-due, deliver-webhooks) on one machine: when
+    it started and ended, what it did, and why it failed. A run still "running" long after it started was killed.
+
+    The owner's page of scheduled jobs and /metrics read these rows; nothing else depends on them, so a run that
+    cannot write its row still does its work."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        Index("ix_job_runs_job_started", "job", "started_at"),
+        Index("ix_job_runs_job_status_finished", "job", "status", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    host: Mapped[str] = mapped_column(String(100))                    # which app server ran it
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[datetime]]
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    counts: Mapped[Optional[dict]] = mapped_column(JSON)               # {"sent": 12, "refused": 0}
+    summary: Mapped[Optional[str]] = mapped_column(String(300))        # the line the command printed last
+    error: Mapped[Optional[str]] = mapped_column(String(500))
+
+
+class JobLease(db.Model):
+    """A job whose work is one thing outside the database (read-mail: the shop's one mailbox) is done by one run
+    at a time on all machines: the run holding this row's claim (sales/claims.py), renewed as it goes."""
+
+    __tablename__ = "job_leases"
+    __table_args__ = (Index("uq_job_leases_job", "job", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    claimed_at: Mapped[Optional[datetime]]

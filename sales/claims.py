@@ -11,6 +11,10 @@ A claim is one UPDATE that marks the rows it takes and returns their ids, commit
 The marks say who holds a row (a token) and since when; a job treats a claim older than its lease as abandoned
 (the run was killed) and may claim the row again, and only the holder of the current token may finish it
 (`still_held`). Rows are taken in the order given, oldest work first.
+
+A job whose work never leaves the database (maintenance-due opening tickets) may instead do the work in the
+claim's own transaction and commit once: the row lock holds the claim until then, and a killed run leaves
+nothing half-done to take over, so it needs no lease.
 """
 import secrets
 from datetime import datetime, timedelta

@@ -1,5 +1,14 @@
-"""GET /healthz: a JSON answer for monitors and load balancers."""
-from flask import Blueprint, jsonify
+"""Health checks for monitors and load balancers, as JSON:
+
+- GET /healthz/live: the process is up and answers (restart it if not); asks nothing of anything else.
+- GET /healthz/ready: it can do its work: the database answers and the folder where ticket photos are stored
+  takes a file. A load balancer sends requests only to servers that are ready.
+- GET /healthz: the database check, as it has always answered (monitors set up before the split keep working).
+"""
+import os
+import tempfile
+
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from extensions import db
@@ -9,16 +18,49 @@ from sales.version import VERSION
 bp = Blueprint("health", __name__)
 
 
+def database_state() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 — any failure means "down" to a monitor
+        db.session.rollback()
+        return f"error: {exc.__class__.__name__}"
+
+
+def storage_state() -> str:
+    """Can a file be written where uploaded photos go? (A full disk or a read-only mount says no.)"""
+    from sales.support.rules import attachments_folder
+
+    try:
+        folder = attachments_folder(current_app.instance_path)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-", delete=True) as probe:
+            probe.write(b"ok")
+            probe.flush()
+            os.fsync(probe.fileno())
+        return "ok"
+    except OSError as exc:
+        return f"error: {exc.__class__.__name__}"
+
+
 @bp.route("/healthz")
 @public
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception as exc:  # noqa: BLE001 — any failure means "down" to a monitor
-        db.session.rollback()
-        database = f"error: {exc.__class__.__name__}"
+    database = database_state()
     healthy = database == "ok"
     body = {"status": "ok" if healthy else "error", "database": database,
             "dialect": db.engine.dialect.name, "version": VERSION}
     return jsonify(body), 200 if healthy else 503
+
+
+@bp.route("/healthz/live")
+@public
+def live():
+    return jsonify({"status": "ok", "version": VERSION})
+
+
+@bp.route("/healthz/ready")
+@public
+def ready():
+    checks = {"database": database_state(), "storage": storage_state()}
+    healthy = all(state == "ok" for state in checks.values())
+    return jsonify({"status": "ok" if healthy else "error", **checks, "version": VERSION}), 200 if healthy else 503

@@ -8,7 +8,7 @@ from tests.conftest import login, text_of
 
 # Every page anonymous visitors may open. Adding one is a deliberate change to this list.
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_password", "accounts.logout",
-                    "health.healthz", "pages.home", "leads.web_form", "leads.web_form_thanks",
+                    "health.healthz", "health.live", "health.ready", "pages.home", "leads.web_form", "leads.web_form_thanks",
                     "support.customer_ticket", "support.survey",
                     "quotes.public_quote", "quotes.public_pdf", "quotes.shop_logo",
                     "portal.home", "portal.unsubscribe",
@@ -20,7 +20,9 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     "api.openapi_document", "api.docs",
                     # The installed app: fetched before anyone signs in, and they carry nobody's data.
                     "offline.manifest", "offline.service_worker", "offline.page",
-                    "drafts.show"}   # a kept form: it sends anonymous visitors to sign in unless its form is public
+                    "drafts.show",
+                    # Prometheus scrapes without a session: METRICS_TOKEN is the key (tests/test_operations.py).
+                    "operations.metrics"}   # a kept form: it sends anonymous visitors to sign in unless its form is public
 
 
 def _token_endpoints():

@@ -7,8 +7,8 @@
 - **Signatures** follow Standard Webhooks: headers `webhook-id` (stable across retries: receivers deduplicate
   on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` = `v1,` + base64(HMAC-SHA256(key,
   "{id}.{timestamp}.{body}")), the key being the base64 after `whsec_` in the endpoint's secret.
-- **Delivery** is `flask deliver-webhooks` from cron: it claims due rows under a lease (FOR UPDATE SKIP LOCKED
-  on PostgreSQL, so two machines never take the same row; a conditional UPDATE on the lease everywhere), sends
+- **Delivery** is `flask deliver-webhooks` from cron: it claims due rows under a lease (sales/claims.py: FOR
+  UPDATE SKIP LOCKED on PostgreSQL, so two machines never take the same row; the write lock on SQLite), sends
   each outside any transaction, and marks each in its own short one. Failures retry with backoff; an endpoint
   failing for PAUSE_AFTER without one success is paused and the owner is emailed.
 """
@@ -26,10 +26,11 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import event, insert, inspect, or_, select, update
+from sqlalchemy import and_, event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from extensions import db
+from sales import claims
 from models import (Customer, Lead, Order, PipelineStage, QuoteRevision, StageChange, Survey, Ticket, User,
                     WebhookDelivery, WebhookEndpoint, utcnow)
 
@@ -216,36 +217,20 @@ def send_test(endpoint):
 
 # --- Delivering ----------------------------------------------------------------------------------------------
 
-def claim(limit=50, now=None):
-    """Take up to `limit` due deliveries under a lease; returns their ids. Commits.
-
-    The conditional UPDATE is what makes a claim exclusive on every database: of two workers that selected the
-    same row, only one sees its lease condition still true. On PostgreSQL SKIP LOCKED also keeps the second
-    worker from waiting on rows the first is claiming: it takes the next ones instead.
+def claim(limit=50, now=None, token=None):
+    """Take up to `limit` due deliveries under a lease (sales/claims.py: FOR UPDATE SKIP LOCKED on PostgreSQL, so
+    two machines never take the same row, the write lock on SQLite); returns their ids, oldest due first. Commits.
     """
     now = now or utcnow()
-    token = secrets.token_hex(16)
-    due = (select(WebhookDelivery.id)
-           .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-           .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-                  WebhookEndpoint.active,
-                  or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
-           .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
-    ids = db.session.scalars(due).all()
-    if ids:
-        db.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids),
-                   or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
-            .values(claimed_until=now + LEASE, claim_token=token)
-            .execution_options(synchronize_session=False))
+    active = select(WebhookEndpoint.id).where(WebhookEndpoint.active)
+    due = and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+               WebhookDelivery.endpoint_id.in_(active),
+               or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
+    ids = claims.claim(WebhookDelivery, due, (WebhookDelivery.next_attempt_at, WebhookDelivery.id),
+                       values={"claimed_until": now + LEASE, "claim_token": token or claims.new_token()},
+                       limit=limit)
     db.session.commit()
-    if not ids:
-        return []
-    return db.session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.claim_token == token)
-                              .order_by(WebhookDelivery.id)).all()
+    return ids
 
 
 @dataclass
@@ -317,17 +302,23 @@ def deliver_due(limit=200, now=None) -> RunReport:
     """One cron run: claim, send, mark, until nothing is due or `limit` attempts were made."""
     report = RunReport()
     attempted = 0
+    token = claims.new_token()
     while attempted < limit:
-        ids = claim(min(50, limit - attempted), now)
+        ids = claim(min(50, limit - attempted), now, token)
         if not ids:
             break
         for delivery_id in ids:
-            delivery = db.session.get(WebhookDelivery, delivery_id)
+            delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
             endpoint = delivery.endpoint
             url, secret, message_id, body = endpoint.url, endpoint.secret, delivery.message_id, delivery.payload
             db.session.rollback()    # no transaction stays open while we wait on someone else's server
             attempt = post(url, secret, message_id, body)
-            delivery = db.session.get(WebhookDelivery, delivery_id)
+            # Only the run still holding the claim records the attempt (a slow receiver can outlast the lease,
+            # and another run sends it again, with the same webhook-id); the release locks the row until commit.
+            if not claims.still_held(WebhookDelivery, delivery_id, token, {"claim_token": None}):
+                db.session.rollback()
+                continue
+            delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
             record(delivery, attempt, now)
             db.session.commit()
             attempted += 1

@@ -14,6 +14,7 @@ from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
 from sales.management.periods import period_of
 from sales.management.tables import pipeline_table
+from sales.operations.jobs import jobs_needing_attention
 from sales.support.rules import gap_totals, overdue_condition, visible_tickets
 
 SATISFACTION_DAYS = 90
@@ -86,6 +87,9 @@ def dashboard(user, today: date) -> dict:
         if user.is_owner:
             shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
         stages = pipeline(user, period)
+        if user.is_owner:
+            # A cron job that stopped (or fails) shows only in a log file otherwise: emails stay queued unseen.
+            context["stalled_jobs"] = jobs_needing_attention(now)
         context.update(period=period, pipeline=stages, pipeline_table=pipeline_table(period, stages), goals=board, shop_goals=shop_goals,
                        expected_share=period.elapsed_share(today))
     return context

@@ -105,8 +105,11 @@ def _connect():
     return client
 
 
-def read_mailbox(limit: int = 200) -> dict:
-    """Read the unread messages of the configured folder, file each, commit, then mark it read."""
+def read_mailbox(limit: int = 200, still_ours=lambda: True) -> dict:
+    """Read the unread messages of the configured folder, file each, commit, then mark it read.
+
+    `still_ours()` is asked before each message (the cron run's lease on the mailbox): when another run has taken
+    the mailbox over, this one stops."""
     report = {"read": 0, "ticket": 0, "customer": 0, "lead": 0, "duplicate": 0}
     client = _connect()
     try:
@@ -115,6 +118,8 @@ def read_mailbox(limit: int = 200) -> dict:
             raise MailboxProblem(f"no folder {current_app.config['IMAP_FOLDER']}")
         status, data = client.search(None, "UNSEEN")
         for number in (data[0].split() if status == "OK" and data and data[0] else [])[:limit]:
+            if not still_ours():
+                break
             status, parts = client.fetch(number, "(RFC822)")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None) if status == "OK" else None
             if raw is None:

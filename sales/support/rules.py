@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from sales import records
+from sales.claims import claim
 from sales.search import contains
 from sales.clock import shop_date
 from sales.money import totals_by_currency
@@ -346,21 +347,24 @@ def save_photo(ticket: Ticket, stream, original_name: Optional[str], folder: Pat
 
 
 def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) -> list[Ticket]:
-    """One maintenance ticket per active plan that is due, then the plan moves to its next date.
+    """One maintenance ticket per active plan that is due, then the plan moves to its next date. Commits.
 
-    Idempotent: a second run the same day finds no plan due (and the unique index on plan + date backs it up).
-    A plan many periods behind gets one ticket, not one per missed period.
+    Each plan is claimed (sales/claims.py), given its ticket and moved on in one transaction of its own: the
+    claim's row lock is held until that commit, so two runs at once (two servers' cron) take different plans, and
+    a run killed half-way leaves each plan either done or untouched. Nothing here leaves the database, so the
+    claim needs no lease. Idempotent: a second run the same day finds no plan due (and the unique index on plan +
+    date backs it up). A plan many periods behind gets one ticket, not one per missed period.
     """
     now = now or utcnow()
-    plans = db.session.scalars(
-        select(MaintenancePlan)
-        .options(selectinload(MaintenancePlan.customer),
-                 selectinload(MaintenancePlan.order_line).selectinload(OrderLine.product))
-        .where(MaintenancePlan.active, MaintenancePlan.next_due_on <= today)
-        .order_by(MaintenancePlan.next_due_on, MaintenancePlan.id)
-    ).all()
+    due = and_(MaintenancePlan.active, MaintenancePlan.next_due_on <= today)
     created = []
-    for plan in plans:
+    while True:
+        # The claim is a change of the plan (its version moves on): someone saving the plan meanwhile is told.
+        ids = claim(MaintenancePlan, due, (MaintenancePlan.next_due_on, MaintenancePlan.id),
+                    values={"version": MaintenancePlan.version + 1})
+        if not ids:
+            break
+        plan = db.session.get(MaintenancePlan, ids[0], populate_existing=True)
         exists = db.session.scalar(select(Ticket.id).where(Ticket.maintenance_plan_id == plan.id,
                                                            Ticket.maintenance_due_on == plan.next_due_on))
         if exists is None:
@@ -374,7 +378,7 @@ def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) 
             created.append(ticket)
         while plan.next_due_on <= today:
             plan.next_due_on = add_months(plan.next_due_on, plan.every_months)
-    db.session.flush()
+        db.session.commit()
     return created
 
 
