@@ -22,8 +22,8 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from extensions import db
 from models import (Campaign, CommissionRule, Concession, ContactLog, Customer, DealCompetitor, DecisionMaker,
-                    Goal, ImportJob, IncomingEmail, Lead, NegotiationNote, Objection, Order, OrderLine, OutgoingEmail, Promise,
-                    Quote, QuoteRevision, Segment, Survey, Ticket)
+                    Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection, Order,
+                    OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Ticket, User)
 
 
 def _staff(user):
@@ -143,6 +143,46 @@ def _may_change_contact(user, contact):
     return contact.lead_id is not None and _may_change_lead(user, contact.lead)
 
 
+# --- Inquiries ------------------------------------------------------------------------------------------------------
+
+
+def _inquiry_visible(user):
+    """An inquiry about a lead is seen as the lead is; one about no lead as the customer's unlinked contacts are
+    (a seller: the customers they look after and those nobody looks after yet). Owner and support answer them
+    all, and whoever took an inquiry down keeps seeing it."""
+    role = _role(user)
+    if role in ("owner", "support"):
+        return true()
+    if role is None:
+        return false()
+    return or_(Inquiry.created_by_id == user.id,
+               and_(Inquiry.lead_id.is_not(None), Inquiry.lead_id.in_(_visible_lead_ids(user))),
+               and_(Inquiry.lead_id.is_(None), Inquiry.customer_id.in_(
+                   select(Customer.id).where(_customer_changeable(user)))))
+
+
+def _may_view_inquiry(user, inquiry):
+    role = _role(user)
+    if role in ("owner", "support") or (role and inquiry.created_by_id == user.id):
+        return True
+    if role is None:
+        return False
+    if inquiry.lead_id is not None:
+        return _may_view_lead(user, inquiry.lead)
+    return _may_change_customer(user, inquiry.customer)
+
+
+def _may_change_inquiry(user, inquiry):
+    """Answering: owner, support, who took it down, and the seller who works its lead (or looks after, or may
+    take on, its customer)."""
+    role = _role(user)
+    if role in ("owner", "support") or (role and inquiry.created_by_id == user.id):
+        return True
+    if inquiry.lead_id is not None:
+        return _may_change_lead(user, inquiry.lead)
+    return _may_change_customer(user, inquiry.customer)
+
+
 # --- Quotes, revisions, orders -------------------------------------------------------------------------------------
 
 
@@ -184,15 +224,24 @@ def _may_change_quote(user, quote):
 
 
 def _order_visible(user):
+    """Owner and support see every order; a seller those they sold, and those nobody is credited with (the till,
+    an import) of the customers they look after."""
     role = _role(user)
     if role in ("owner", "support"):
         return true()
-    return Order.seller_id == user.id if role == "seller" else false()
+    if role != "seller":
+        return false()
+    return or_(Order.seller_id == user.id,
+               and_(Order.seller_id.is_(None),
+                    Order.customer_id.in_(select(Customer.id).where(Customer.owner_id == user.id))))
 
 
 def _may_view_order(user, order):
     role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and order.seller_id == user.id)
+    if role in ("owner", "support"):
+        return True
+    return role == "seller" and (order.seller_id == user.id
+                                 or (order.seller_id is None and order.customer.owner_id == user.id))
 
 
 def _may_change_order(user, order):
@@ -203,28 +252,50 @@ def _may_change_order(user, order):
 # --- After-sale --------------------------------------------------------------------------------------------------
 
 
-def _ticket_visible(user):
+def _after_sale_visible(user, customer_id, order_line_id):
+    """SQL condition for after-sale records (tickets, maintenance plans): owner and support see them all; a seller
+    those of the customers they look after or about something they sold."""
     role = _role(user)
     if role in ("owner", "support"):
         return true()
     if role != "seller":
         return false()
     sold_by_user = select(OrderLine.id).join(Order).where(Order.seller_id == user.id)
-    return or_(Ticket.customer_id.in_(select(Customer.id).where(Customer.owner_id == user.id)),
-               Ticket.order_line_id.in_(sold_by_user))
+    return or_(customer_id.in_(select(Customer.id).where(Customer.owner_id == user.id)),
+               order_line_id.in_(sold_by_user))
 
 
-def _may_view_ticket(user, ticket):
-    """Owner and support see every ticket; a seller those of the customers they look after or sold to."""
+def _may_view_after_sale(user, customer, order_line):
     role = _role(user)
     if role in ("owner", "support"):
         return True
     if role != "seller":
         return False
-    if ticket.customer.owner_id == user.id:
+    if customer.owner_id == user.id:
         return True
-    line = ticket.order_line
-    return bool(line and line.order.seller_id == user.id)
+    return bool(order_line and order_line.order.seller_id == user.id)
+
+
+def _ticket_visible(user):
+    return _after_sale_visible(user, Ticket.customer_id, Ticket.order_line_id)
+
+
+def _may_view_ticket(user, ticket):
+    """Owner and support see every ticket; a seller those of the customers they look after or sold to."""
+    return _may_view_after_sale(user, ticket.customer, ticket.order_line)
+
+
+def _plan_visible(user):
+    return _after_sale_visible(user, MaintenancePlan.customer_id, MaintenancePlan.order_line_id)
+
+
+def _may_view_plan(user, plan):
+    """A maintenance plan is seen as a ticket about the same sale would be; planning it is after-sale's job."""
+    return _may_view_after_sale(user, plan.customer, plan.order_line)
+
+
+def _after_sale_only(user, record):
+    return _role(user) in ("owner", "support")
 
 
 def _may_change_ticket(user, ticket):
@@ -313,6 +384,31 @@ def _may_view_commission(user, rule):
 
 def _owner_only(user, record):
     return _role(user) == "owner"
+
+
+# --- A person's numbers (the management reports) --------------------------------------------------------------
+
+
+class Figures:
+    """One person's numbers — performance, goals, funnel, commission, wins per product — as a record, so every
+    report asks this module whose numbers a user may read, as every list asks whose records."""
+
+    def __init__(self, person):
+        self.person = person
+
+
+def figures_visible(user):
+    """SQL condition on User: the people whose numbers `user` may read (the owner everyone's, a seller their
+    own)."""
+    role = _role(user)
+    if role == "owner":
+        return true()
+    return User.id == user.id if role == "seller" else false()
+
+
+def _may_view_figures(user, figures):
+    role = _role(user)
+    return role == "owner" or (role == "seller" and figures.person.id == user.id)
 
 
 # --- Email ----------------------------------------------------------------------------------------------------------
@@ -457,6 +553,8 @@ RULES = {
     DealCompetitor: _via_lead(DealCompetitor),
     DecisionMaker: _via_lead(DecisionMaker),
     Ticket: Rule(_ticket_visible, _may_view_ticket, _may_change_ticket),
+    MaintenancePlan: Rule(_plan_visible, _may_view_plan, _after_sale_only),
+    Inquiry: Rule(_inquiry_visible, _may_view_inquiry, _may_change_inquiry),
     Promise: Rule(_promise_visible, _may_view_promise, _may_change_promise),
     Survey: Rule(_survey_visible, _may_view_survey, _may_change_survey),
     Campaign: Rule(_shared_with_sellers, _may_use_shared, _may_change_own),
@@ -466,6 +564,7 @@ RULES = {
     OutgoingEmail: Rule(_outgoing_visible, _may_view_outgoing, _may_change_outgoing),
     IncomingEmail: Rule(_incoming_visible, lambda user, e: _staff(user), _owner_only),
     PortalLink: Rule(portal_visible, _may_view_portal, _may_view_portal),
+    Figures: Rule(figures_visible, _may_view_figures, _owner_only),
     ImportJob: Rule(_import_visible, _may_use_import, _may_use_import),
 }
 

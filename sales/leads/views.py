@@ -17,6 +17,7 @@ from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationF
 from sales.leads.priority import reasons_of
 from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 from sales.pagination import page_number, paginate
+from sales import records
 from sales.policy import require
 
 
@@ -202,7 +203,7 @@ def show(lead_id):
         .order_by(ContactLog.happened_at.desc(), ContactLog.id.desc()).limit(50)
     ).all()
     inquiries = db.session.scalars(
-        select(Inquiry).where(Inquiry.customer_id == lead.customer_id)
+        select(Inquiry).where(Inquiry.customer_id == lead.customer_id, records.visible(Inquiry, current_user))
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
     move_form = MoveForm(stage_id=lead.stage_id)

@@ -78,7 +78,7 @@ def dashboard(user, today: date) -> dict:
                "satisfaction": satisfaction(user, now)}
     if user.role in ("owner", "seller"):
         period = period_of("month", today)
-        people = metrics.sellers() if user.is_owner else [user]
+        people = metrics.sellers(readable_by=user)
         board = metrics.goal_progress(period, people)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))

@@ -35,8 +35,8 @@ def _report(template, tables, endpoint=None, **context):
 
 
 def _people(seller):
-    """The people a report covers: one person, or (for the owner) everyone who sells."""
-    return [seller] if seller is not None else metrics.sellers()
+    """The people a report covers: one person, or everyone whose numbers the user may read."""
+    return [seller] if seller is not None else metrics.sellers(readable_by=current_user)
 
 
 def _csv(view, table):
