@@ -134,23 +134,34 @@ def end_all_sessions(user_id):
 def import_users():
     """The staff list from a CSV or spreadsheet: name, and optionally email and role."""
     from sales.import_files import MAX_BYTES, FileProblem, read_upload
-    from sales.users.imports import import_users as import_rows
+    from sales.users.imports import has_structure, import_users as import_rows, structure_plan
 
     form = EmptyForm()
-    result = error = None
+    result = error = plan = text = None
     if form.validate_on_submit():
         upload = request.files.get("file")
         try:
-            if not upload or not upload.filename:
-                raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
-            text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
-            result = import_rows(text)
-            db.session.commit()
+            if request.form.get("action") == "confirm":
+                # The file read a moment ago, sent back with the owner's yes to the teams it creates.
+                text = request.form.get("content", "")[:MAX_BYTES]
+                result = import_rows(text, with_structure=True)
+                db.session.commit()
+                text = None
+            else:
+                if not upload or not upload.filename:
+                    raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
+                text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
+                if has_structure(text):
+                    plan = structure_plan(text)
+                else:
+                    result = import_rows(text)
+                    db.session.commit()
+                    text = None
         except FileProblem as problem:
             db.session.rollback()
-            error = str(problem)
+            error, plan, text = str(problem), None, None
     return render_page("users/import.html", "users/_import.html", form=form, result=result, error=error,
-                       status=422 if error else 200)
+                       plan=plan, content=text, status=422 if error else 200)
 
 
 @bp.route("/export.csv")
