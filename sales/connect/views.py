@@ -85,11 +85,12 @@ def _shop_name():
 # --- One item as an .ics download ----------------------------------------------------------------------------
 
 def get_contact_log_or_404(log_id):
-    """A contact of the user's own (the owner: anyone's) whose customer they may see."""
+    """A contact the user works (their own; a team's manager: their team's; the owner: anyone's), whose customer
+    they may see."""
     from sales.customers.views import get_customer_or_404
 
-    log = db.session.get(ContactLog, log_id)
-    if log is None or (log.user_id != current_user.id and not current_user.is_owner):
+    log = records.get_or_404(ContactLog, log_id)
+    if not records.may_change(current_user, log):
         abort(404)
     get_customer_or_404(log.customer_id)
     return log

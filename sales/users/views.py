@@ -4,14 +4,14 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
-from models import User
+from models import Branch, BranchRule, Team, User
 from sales.accounts import sessions
 from sales.accounts.rules import password_token
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require
 from sales.users import bp, rules
-from sales.users.forms import UserForm
+from sales.users.forms import BranchForm, BranchRuleForm, TeamForm, UserForm
 
 
 def get_user_or_404(user_id):
@@ -29,10 +29,18 @@ def index():
     return render_page("users/index.html", "users/_list.html", users=users)
 
 
+def _user_form(user=None):
+    form = UserForm(obj=user) if user is not None else UserForm()
+    form.team_id.choices = rules.team_choices()
+    if user is not None and request.method == "GET":
+        form.team_id.data = user.team_id or 0
+    return form
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("users.manage")
 def new():
-    form = UserForm()
+    form = _user_form()
     if form.validate_on_submit():
         if rules.email_taken(form.email.data):
             form.email.errors.append(_("Another user already has this email."))
@@ -52,7 +60,7 @@ def new():
 @require("users.manage")
 def show(user_id):
     user = get_user_or_404(user_id)
-    form = UserForm(obj=user)
+    form = _user_form(user)
     if request.method == "GET":
         form.version.data = user.version
         form.language.data = user.language or ""
@@ -172,3 +180,56 @@ def export_users():
 
     header, rows = user_rows()
     return csv_response("users.csv", header, rows)
+
+
+# --- Branches and teams -------------------------------------------------------------------------------------------
+
+
+def _structure_forms(formdata=None):
+    sellers = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
+                                 .order_by(User.name)).all()
+    branch_form = BranchForm(formdata=formdata if request.form.get("action") == "branch" else None, prefix="branch")
+    branch_form.default_seller_id.choices = [(0, "—")] + [(person.id, person.name) for person in sellers]
+    team_form = TeamForm(formdata=formdata if request.form.get("action") == "team" else None, prefix="team")
+    team_form.branch_id.choices = rules.branch_choices()
+    rule_form = BranchRuleForm(formdata=formdata if request.form.get("action") == "rule" else None, prefix="rule")
+    rule_form.branch_id.choices = rules.branch_choices()[1:]
+    return branch_form, team_form, rule_form
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@require("users.manage")
+def teams():
+    """The owner's sales force: branches with the rules that route leads to them, and teams within them. People
+    join a team (and manage it) on their own page."""
+    forms = _structure_forms(request.form if request.method == "POST" else None)
+    branch_form, team_form, rule_form = forms
+    action = request.form.get("action")
+    if request.method == "POST":
+        if action == "branch" and branch_form.validate_on_submit():
+            if rules.name_taken(Branch, branch_form.name.data):
+                branch_form.name.errors.append(_("There is already a branch with this name."))
+            else:
+                db.session.add(Branch(name=branch_form.name.data.strip(), assignment=branch_form.assignment.data,
+                                      default_seller_id=branch_form.default_seller_id.data or None))
+                db.session.commit()
+                return redirect(url_for("users.teams"), 303)
+        elif action == "team" and team_form.validate_on_submit():
+            if rules.name_taken(Team, team_form.name.data):
+                team_form.name.errors.append(_("There is already a team with this name."))
+            else:
+                db.session.add(Team(name=team_form.name.data.strip(), branch_id=team_form.branch_id.data or None))
+                db.session.commit()
+                return redirect(url_for("users.teams"), 303)
+        elif action == "rule" and rule_form.validate_on_submit():
+            db.session.add(BranchRule(branch_id=rule_form.branch_id.data, field=rule_form.field.data,
+                                      value=rule_form.value.data.strip()))
+            db.session.commit()
+            return redirect(url_for("users.teams"), 303)
+        elif action not in ("branch", "team", "rule"):
+            abort(400)
+    branches = db.session.scalars(select(Branch).order_by(Branch.name)).all()
+    all_teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_page("users/teams.html", "users/_teams.html", branches=branches, teams=all_teams,
+                       branch_form=branch_form, team_form=team_form, rule_form=rule_form,
+                       status=422 if request.method == "POST" else 200)
