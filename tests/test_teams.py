@@ -282,3 +282,18 @@ def test_the_owner_creates_branches_teams_and_rules_and_puts_people_in_a_team(as
         person = db.session.get(User, seller.id)
         assert person.team_id == team_id and person.is_manager
     assert "Toledo tienda (manager)" in text_of(as_owner.get("/users/"))
+
+
+def test_a_managers_dashboard_shows_their_team(app, shop):
+    page = text_of(sign_in(app.test_client(), shop["manager_y"]).get("/"))
+    # B's goal of this month (tests/record_shop.py) and B's open lead in the pipeline.
+    assert "seller_b person" in page and "seller_a person" not in page
+    with app.app_context():
+        from sales.management.dashboard import pipeline
+        from sales.management.periods import period_of
+        from sales.clock import shop_today
+
+        stages = pipeline(db.session.get(User, shop["manager_y"]), period_of("month", shop_today()))
+        assert sum(row["count"] for row in stages if row["stage"].kind == "open") == 1
+        stages = pipeline(db.session.get(User, shop["manager_x"]), period_of("month", shop_today()))
+        assert sum(row["count"] for row in stages if row["stage"].kind == "open") == 0

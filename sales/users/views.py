@@ -32,8 +32,9 @@ def index():
 def _user_form(user=None):
     form = UserForm(obj=user) if user is not None else UserForm()
     form.team_id.choices = rules.team_choices()
-    if user is not None and request.method == "GET":
-        form.team_id.data = user.team_id or 0
+    if form.team_id.data is None:
+        # No team on the record (or none posted): the "—" choice.
+        form.team_id.data = 0
     return form
 
 
