@@ -80,6 +80,13 @@ class User(UserMixin, TrackedMixin, db.Model):
     # Rotated when the password changes or the account is deactivated: every open session ends.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     last_login_at: Mapped[Optional[datetime]]
+    # The sales force's structure: one team each; a team's managers see and work its people's work
+    # (sales/records.py). Managing is a record scope, not a role: a manager still sells as a seller.
+    team_id: Mapped[Optional[int]] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL", use_alter=True),
+                                                   index=True)
+    manages_team: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+
+    team: Mapped[Optional["Team"]] = relationship(foreign_keys=[team_id])
 
     def __init__(self, **kwargs):
         if "email" in kwargs:
@@ -117,12 +124,78 @@ class User(UserMixin, TrackedMixin, db.Model):
     def is_owner(self) -> bool:
         return self.role == "owner"
 
+    @property
+    def is_manager(self) -> bool:
+        """Manages the team they belong to (and so works its people's records)."""
+        return bool(self.manages_team and self.team_id and self.role != "owner")
+
     def __repr__(self):
         return f"<User {self.email} {self.role}>"
 
 
 def normalise_email(email: Optional[str]) -> Optional[str]:
     return email.strip().lower() if email else email
+
+
+BRANCH_ASSIGNMENTS = ("default", "round_robin")
+BRANCH_RULE_FIELDS = ("city", "postal_code", "source")
+
+
+class Branch(TrackedMixin, db.Model):
+    """A shop, an office or a region: the territory its customers and leads belong to. A lead routed to it goes
+    to its default seller, or round robin to its teams' sellers."""
+
+    __tablename__ = "branches"
+    __table_args__ = (CheckConstraint("assignment IN ('default', 'round_robin')", name="assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    assignment: Mapped[str] = mapped_column(String(12), default="default")
+    default_seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Round robin's memory: the seller who got the branch's last lead.
+    last_seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    default_seller: Mapped[Optional[User]] = relationship(foreign_keys=[default_seller_id])
+    rules: Mapped[list["BranchRule"]] = relationship(back_populates="branch", cascade="all, delete-orphan",
+                                                     order_by="BranchRule.id")
+
+    def __str__(self):
+        return self.name
+
+
+class BranchRule(db.Model):
+    """"Leads whose city / postal code / source is … go to this branch." A postal code matches by its start."""
+
+    __tablename__ = "branch_rules"
+    __table_args__ = (CheckConstraint("field IN ('city', 'postal_code', 'source')", name="field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(100))
+
+    branch: Mapped[Branch] = relationship(back_populates="rules")
+
+
+class Team(TrackedMixin, db.Model):
+    """People who sell (or support) together within a branch, led by one or more managers."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    branch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"), index=True)
+
+    branch: Mapped[Optional[Branch]] = relationship()
+    members: Mapped[list[User]] = relationship(foreign_keys=[User.team_id], viewonly=True,
+                                               order_by=(User.name, User.id))
+
+    @property
+    def managers(self) -> list[User]:
+        return [person for person in self.members if person.manages_team]
+
+    def __str__(self):
+        return self.name
 
 
 class LoginAttempt(db.Model):
@@ -210,6 +283,7 @@ class Customer(TrackedMixin, db.Model):
     country: Mapped[Optional[str]] = mapped_column(String(100))
     notes: Mapped[Optional[str]] = mapped_column(Text)
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    branch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"), index=True)
     archived_at: Mapped[Optional[datetime]]
     # Collaborative CRM: consent to mailings, and the customer's one portal link (None: revoked or never made).
     email_opt_in: Mapped[bool] = mapped_column(default=False)
@@ -221,6 +295,7 @@ class Customer(TrackedMixin, db.Model):
     custom: Mapped[Optional[dict]] = mapped_column(JSON)
 
     owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
+    branch: Mapped[Optional["Branch"]] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
 
     @property
@@ -456,6 +531,7 @@ class Lead(TrackedMixin, db.Model):
     estimated_value: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
     expected_close_date: Mapped[Optional[date]]
     seller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    branch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"), index=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
     stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     description: Mapped[Optional[str]] = mapped_column(Text)
@@ -494,6 +570,7 @@ class Lead(TrackedMixin, db.Model):
 
     customer: Mapped[Customer] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+    branch: Mapped[Optional["Branch"]] = relationship()
     stage: Mapped[PipelineStage] = relationship()
     lost_to: Mapped[Optional["Competitor"]] = relationship(foreign_keys=[lost_to_id])
     products: Mapped[list["LeadProduct"]] = relationship(back_populates="lead", cascade="all, delete-orphan",

@@ -22,8 +22,8 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from extensions import db
 from models import (Campaign, CommissionRule, Concession, ContactLog, Customer, DealCompetitor, DecisionMaker,
-                    Goal, ImportJob, IncomingEmail, Lead, NegotiationNote, Objection, Order, OrderLine, OutgoingEmail, Promise,
-                    Quote, QuoteRevision, Segment, Survey, Ticket)
+                    Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection, Order,
+                    OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Ticket, User)
 
 
 def _staff(user):
@@ -32,6 +32,36 @@ def _staff(user):
 
 def _role(user):
     return user.role if _staff(user) else None
+
+
+# --- Teams: whose work is "ours" ------------------------------------------------------------------------------------
+
+
+def _team_ids(user):
+    """The people a team's manager works for: everyone in the team. None for anyone who manages no team."""
+    if getattr(user, "is_manager", False):
+        return select(User.id).where(User.team_id == user.team_id)
+    return None
+
+
+def _ours(user, person_column):
+    """SQL: the person in `person_column` (a seller, a keeper, an author) is the user, or — for a team's manager —
+    someone in their team. Every rule below that says "a seller's own" says it with this, so a manager works
+    their team's records wherever a seller works their own, and sees nothing of other teams'."""
+    team = _team_ids(user)
+    return person_column == user.id if team is None else or_(person_column == user.id, person_column.in_(team))
+
+
+def _is_ours(user, person_id):
+    """The same decision for one record already loaded."""
+    if person_id is None:
+        return False
+    if person_id == user.id:
+        return True
+    if not getattr(user, "is_manager", False):
+        return False
+    person = db.session.get(User, person_id)
+    return person is not None and person.team_id == user.team_id
 
 
 # --- Leads and what hangs from them ------------------------------------------------------------------------------
@@ -48,19 +78,19 @@ def _lead_visible(user):
     if role == "owner" or (role == "seller" and _sellers_see_all()):
         return true()
     if role == "seller":
-        return Lead.seller_id == user.id
+        return _ours(user, Lead.seller_id)
     return false()
 
 
 def _may_view_lead(user, lead):
     role = _role(user)
-    return role == "owner" or (role == "seller" and (lead.seller_id == user.id or _sellers_see_all()))
+    return role == "owner" or (role == "seller" and (_is_ours(user, lead.seller_id) or _sellers_see_all()))
 
 
 def _may_change_lead(user, lead):
     # Seeing everyone's leads (a shop setting) never means working them.
     role = _role(user)
-    return role == "owner" or (role == "seller" and lead.seller_id == user.id)
+    return role == "owner" or (role == "seller" and _is_ours(user, lead.seller_id))
 
 
 def _visible_lead_ids(user):
@@ -70,7 +100,7 @@ def _visible_lead_ids(user):
 def _worked_lead_ids(user):
     if _role(user) == "owner":
         return select(Lead.id)
-    return select(Lead.id).where(Lead.seller_id == user.id) if _role(user) == "seller" else select(Lead.id).where(
+    return select(Lead.id).where(_ours(user, Lead.seller_id)) if _role(user) == "seller" else select(Lead.id).where(
         false())
 
 
@@ -88,12 +118,12 @@ def _may_change_customer(user, customer):
     role = _role(user)
     if role in ("owner", "support"):
         return True
-    return role == "seller" and customer.owner_id in (None, user.id)
+    return role == "seller" and (customer.owner_id is None or _is_ours(user, customer.owner_id))
 
 
 def may_archive_customer(user, customer):
     role = _role(user)
-    return role == "owner" or (role == "seller" and customer is not None and customer.owner_id == user.id)
+    return role == "owner" or (role == "seller" and customer is not None and _is_ours(user, customer.owner_id))
 
 
 def keeper_choices(user, customer, staff):
@@ -102,10 +132,13 @@ def keeper_choices(user, customer, staff):
     current = customer.owner_id if customer is not None else None
     if _role(user) == "owner":
         return [(0, "—")] + [(person.id, person.name) for person in staff]
+    if current is not None and getattr(user, "is_manager", False) and _is_ours(user, current):
+        # A team's manager hands a team customer to anyone in the team.
+        return [(person.id, person.name) for person in staff if _is_ours(user, person.id)]
     if current is not None:
         return [(person.id, person.name) for person in staff if person.id == current]
     if _role(user) == "seller":
-        return [(0, "—")] + [(person.id, person.name) for person in staff if person.id == user.id]
+        return [(0, "—")] + [(person.id, person.name) for person in staff if _is_ours(user, person.id)]
     return [(0, "—")] + [(person.id, person.name) for person in staff]
 
 
@@ -119,28 +152,68 @@ def _contact_visible(user):
     if role is None:
         return false()
     without_lead = true() if role == "support" else ContactLog.customer_id.in_(
-        select(Customer.id).where(or_(Customer.owner_id == user.id, Customer.owner_id.is_(None))))
-    return or_(ContactLog.user_id == user.id,
+        select(Customer.id).where(or_(_ours(user, Customer.owner_id), Customer.owner_id.is_(None))))
+    return or_(_ours(user, ContactLog.user_id),
                and_(ContactLog.lead_id.is_not(None), ContactLog.lead_id.in_(_visible_lead_ids(user))),
                and_(ContactLog.lead_id.is_(None), without_lead))
 
 
 def _may_view_contact(user, contact):
     role = _role(user)
-    if role == "owner" or (role and contact.user_id == user.id):
+    if role == "owner" or (role and _is_ours(user, contact.user_id)):
         return True
     if role is None:
         return False
     if contact.lead_id is not None:
         return _may_view_lead(user, contact.lead)
-    return role == "support" or contact.customer.owner_id in (None, user.id)
+    return role == "support" or contact.customer.owner_id is None or _is_ours(user, contact.customer.owner_id)
 
 
 def _may_change_contact(user, contact):
     role = _role(user)
-    if role == "owner" or (role and contact.user_id == user.id):
+    if role == "owner" or (role and _is_ours(user, contact.user_id)):
         return True
     return contact.lead_id is not None and _may_change_lead(user, contact.lead)
+
+
+# --- Inquiries ------------------------------------------------------------------------------------------------------
+
+
+def _inquiry_visible(user):
+    """An inquiry about a lead is seen as the lead is; one about no lead as the customer's unlinked contacts are
+    (a seller: the customers they look after and those nobody looks after yet). Owner and support answer them
+    all, and whoever took an inquiry down keeps seeing it."""
+    role = _role(user)
+    if role in ("owner", "support"):
+        return true()
+    if role is None:
+        return false()
+    return or_(Inquiry.created_by_id == user.id,
+               and_(Inquiry.lead_id.is_not(None), Inquiry.lead_id.in_(_visible_lead_ids(user))),
+               and_(Inquiry.lead_id.is_(None), Inquiry.customer_id.in_(
+                   select(Customer.id).where(_customer_changeable(user)))))
+
+
+def _may_view_inquiry(user, inquiry):
+    role = _role(user)
+    if role in ("owner", "support") or (role and inquiry.created_by_id == user.id):
+        return True
+    if role is None:
+        return False
+    if inquiry.lead_id is not None:
+        return _may_view_lead(user, inquiry.lead)
+    return _may_change_customer(user, inquiry.customer)
+
+
+def _may_change_inquiry(user, inquiry):
+    """Answering: owner, support, who took it down, and the seller who works its lead (or looks after, or may
+    take on, its customer)."""
+    role = _role(user)
+    if role in ("owner", "support") or (role and inquiry.created_by_id == user.id):
+        return True
+    if inquiry.lead_id is not None:
+        return _may_change_lead(user, inquiry.lead)
+    return _may_change_customer(user, inquiry.customer)
 
 
 # --- Quotes, revisions, orders -------------------------------------------------------------------------------------
@@ -151,7 +224,7 @@ def _quote_visible(user):
     if role in ("owner", "support"):
         return true()
     if role == "seller":
-        return or_(Quote.seller_id == user.id,
+        return or_(_ours(user, Quote.seller_id),
                    and_(Quote.lead_id.is_not(None), Quote.lead_id.in_(_visible_lead_ids(user))))
     return false()
 
@@ -161,7 +234,7 @@ def _quote_changeable(user):
     if role == "owner":
         return true()
     if role == "seller":
-        return or_(Quote.seller_id == user.id,
+        return or_(_ours(user, Quote.seller_id),
                    and_(Quote.lead_id.is_not(None), Quote.lead_id.in_(_worked_lead_ids(user))))
     return false()
 
@@ -170,7 +243,7 @@ def _may_view_quote(user, quote):
     role = _role(user)
     if role in ("owner", "support"):
         return True
-    return role == "seller" and (quote.seller_id == user.id
+    return role == "seller" and (_is_ours(user, quote.seller_id)
                                  or (quote.lead is not None and _may_view_lead(user, quote.lead)))
 
 
@@ -179,52 +252,83 @@ def _may_change_quote(user, quote):
     role = _role(user)
     if role == "owner":
         return True
-    return role == "seller" and (quote.seller_id == user.id
+    return role == "seller" and (_is_ours(user, quote.seller_id)
                                  or (quote.lead is not None and _may_change_lead(user, quote.lead)))
 
 
 def _order_visible(user):
-    role = _role(user)
-    if role in ("owner", "support"):
-        return true()
-    return Order.seller_id == user.id if role == "seller" else false()
-
-
-def _may_view_order(user, order):
-    role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and order.seller_id == user.id)
-
-
-def _may_change_order(user, order):
-    role = _role(user)
-    return role == "owner" or (role == "seller" and order.seller_id == user.id)
-
-
-# --- After-sale --------------------------------------------------------------------------------------------------
-
-
-def _ticket_visible(user):
+    """Owner and support see every order; a seller those they sold, and those nobody is credited with (the till,
+    an import) of the customers they look after."""
     role = _role(user)
     if role in ("owner", "support"):
         return true()
     if role != "seller":
         return false()
-    sold_by_user = select(OrderLine.id).join(Order).where(Order.seller_id == user.id)
-    return or_(Ticket.customer_id.in_(select(Customer.id).where(Customer.owner_id == user.id)),
-               Ticket.order_line_id.in_(sold_by_user))
+    return or_(_ours(user, Order.seller_id),
+               and_(Order.seller_id.is_(None),
+                    Order.customer_id.in_(select(Customer.id).where(_ours(user, Customer.owner_id)))))
 
 
-def _may_view_ticket(user, ticket):
-    """Owner and support see every ticket; a seller those of the customers they look after or sold to."""
+def _may_view_order(user, order):
+    role = _role(user)
+    if role in ("owner", "support"):
+        return True
+    return role == "seller" and (_is_ours(user, order.seller_id)
+                                 or (order.seller_id is None and _is_ours(user, order.customer.owner_id)))
+
+
+def _may_change_order(user, order):
+    role = _role(user)
+    return role == "owner" or (role == "seller" and _is_ours(user, order.seller_id))
+
+
+# --- After-sale --------------------------------------------------------------------------------------------------
+
+
+def _after_sale_visible(user, customer_id, order_line_id):
+    """SQL condition for after-sale records (tickets, maintenance plans): owner and support see them all; a seller
+    those of the customers they look after or about something they sold."""
+    role = _role(user)
+    if role in ("owner", "support"):
+        return true()
+    if role != "seller":
+        return false()
+    sold_by_user = select(OrderLine.id).join(Order).where(_ours(user, Order.seller_id))
+    return or_(customer_id.in_(select(Customer.id).where(_ours(user, Customer.owner_id))),
+               order_line_id.in_(sold_by_user))
+
+
+def _may_view_after_sale(user, customer, order_line):
     role = _role(user)
     if role in ("owner", "support"):
         return True
     if role != "seller":
         return False
-    if ticket.customer.owner_id == user.id:
+    if _is_ours(user, customer.owner_id):
         return True
-    line = ticket.order_line
-    return bool(line and line.order.seller_id == user.id)
+    return bool(order_line and _is_ours(user, order_line.order.seller_id))
+
+
+def _ticket_visible(user):
+    return _after_sale_visible(user, Ticket.customer_id, Ticket.order_line_id)
+
+
+def _may_view_ticket(user, ticket):
+    """Owner and support see every ticket; a seller those of the customers they look after or sold to."""
+    return _may_view_after_sale(user, ticket.customer, ticket.order_line)
+
+
+def _plan_visible(user):
+    return _after_sale_visible(user, MaintenancePlan.customer_id, MaintenancePlan.order_line_id)
+
+
+def _may_view_plan(user, plan):
+    """A maintenance plan is seen as a ticket about the same sale would be; planning it is after-sale's job."""
+    return _may_view_after_sale(user, plan.customer, plan.order_line)
+
+
+def _after_sale_only(user, record):
+    return _role(user) in ("owner", "support")
 
 
 def _may_change_ticket(user, ticket):
@@ -238,31 +342,32 @@ def _promise_visible(user):
         return true()
     if role != "seller":
         return false()
-    return or_(Promise.seller_id == user.id, Promise.order_id.in_(select(Order.id).where(Order.seller_id == user.id)))
+    return or_(_ours(user, Promise.seller_id),
+               Promise.order_id.in_(select(Order.id).where(_ours(user, Order.seller_id))))
 
 
 def _may_view_promise(user, promise):
     role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and (promise.seller_id == user.id
-                                                                  or promise.order.seller_id == user.id))
+    return role in ("owner", "support") or (role == "seller" and (_is_ours(user, promise.seller_id)
+                                                                  or _is_ours(user, promise.order.seller_id)))
 
 
 def _may_change_promise(user, promise):
     role = _role(user)
-    return role == "owner" or (role == "seller" and (promise.seller_id == user.id
-                                                     or promise.order.seller_id == user.id))
+    return role == "owner" or (role == "seller" and (_is_ours(user, promise.seller_id)
+                                                     or _is_ours(user, promise.order.seller_id)))
 
 
 def _survey_visible(user):
     role = _role(user)
     if role in ("owner", "support"):
         return true()
-    return Survey.seller_id == user.id if role == "seller" else false()
+    return _ours(user, Survey.seller_id) if role == "seller" else false()
 
 
 def _may_view_survey(user, survey):
     role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and survey.seller_id == user.id)
+    return role in ("owner", "support") or (role == "seller" and _is_ours(user, survey.seller_id))
 
 
 def _may_change_survey(user, survey):
@@ -291,11 +396,16 @@ def _goal_visible(user):
     role = _role(user)
     if role == "owner":
         return true()
-    return Goal.seller_id == user.id if role == "seller" else false()
+    return _ours(user, Goal.seller_id) if role == "seller" else false()
+
+
+def _may_set_goals(user, person_id):
+    """Goals are set by the owner, and by a team's manager for the people of their team."""
+    return _role(user) == "owner" or (getattr(user, "is_manager", False) and _is_ours(user, person_id))
 
 
 def _may_view_goal(user, goal):
-    return _role(user) == "owner" or (_role(user) == "seller" and goal.seller_id == user.id)
+    return _role(user) == "owner" or (_role(user) == "seller" and _is_ours(user, goal.seller_id))
 
 
 def _commission_visible(user):
@@ -303,16 +413,41 @@ def _commission_visible(user):
     if role == "owner":
         return true()
     # A seller reads the rules that apply to them: their own and those for everyone.
-    return or_(CommissionRule.seller_id == user.id, CommissionRule.seller_id.is_(None)) if role == "seller" \
+    return or_(_ours(user, CommissionRule.seller_id), CommissionRule.seller_id.is_(None)) if role == "seller" \
         else false()
 
 
 def _may_view_commission(user, rule):
-    return _role(user) == "owner" or (_role(user) == "seller" and rule.seller_id in (None, user.id))
+    return _role(user) == "owner" or (_role(user) == "seller" and (rule.seller_id is None or _is_ours(user, rule.seller_id)))
 
 
 def _owner_only(user, record):
     return _role(user) == "owner"
+
+
+# --- A person's numbers (the management reports) --------------------------------------------------------------
+
+
+class Figures:
+    """One person's numbers — performance, goals, funnel, commission, wins per product — as a record, so every
+    report asks this module whose numbers a user may read, as every list asks whose records."""
+
+    def __init__(self, person):
+        self.person = person
+
+
+def figures_visible(user):
+    """SQL condition on User: the people whose numbers `user` may read (the owner everyone's, a seller their
+    own)."""
+    role = _role(user)
+    if role == "owner":
+        return true()
+    return _ours(user, User.id) if role == "seller" else false()
+
+
+def _may_view_figures(user, figures):
+    role = _role(user)
+    return role == "owner" or (role == "seller" and _is_ours(user, figures.person.id))
 
 
 # --- Email ----------------------------------------------------------------------------------------------------------
@@ -457,17 +592,29 @@ RULES = {
     DealCompetitor: _via_lead(DealCompetitor),
     DecisionMaker: _via_lead(DecisionMaker),
     Ticket: Rule(_ticket_visible, _may_view_ticket, _may_change_ticket),
+    MaintenancePlan: Rule(_plan_visible, _may_view_plan, _after_sale_only),
+    Inquiry: Rule(_inquiry_visible, _may_view_inquiry, _may_change_inquiry),
     Promise: Rule(_promise_visible, _may_view_promise, _may_change_promise),
     Survey: Rule(_survey_visible, _may_view_survey, _may_change_survey),
     Campaign: Rule(_shared_with_sellers, _may_use_shared, _may_change_own),
     Segment: Rule(_shared_with_sellers, _may_use_shared, _may_change_own),
-    Goal: Rule(_goal_visible, _may_view_goal, _owner_only),
+    Goal: Rule(_goal_visible, _may_view_goal, lambda user, goal: _may_set_goals(user, goal.seller_id)),
     CommissionRule: Rule(_commission_visible, _may_view_commission, _owner_only),
     OutgoingEmail: Rule(_outgoing_visible, _may_view_outgoing, _may_change_outgoing),
     IncomingEmail: Rule(_incoming_visible, lambda user, e: _staff(user), _owner_only),
     PortalLink: Rule(portal_visible, _may_view_portal, _may_view_portal),
+    # Changing a person's figures is setting their goals.
+    Figures: Rule(figures_visible, _may_view_figures, lambda user, f: _may_set_goals(user, f.person.id)),
     ImportJob: Rule(_import_visible, _may_use_import, _may_use_import),
 }
+
+
+def assignees(user, people):
+    """Whom `user` may hand work to (a lead's seller): a team's manager, the people of their team — work they
+    reassign stays inside the team; anyone else, the people offered."""
+    if getattr(user, "is_manager", False) and _role(user) != "owner":
+        return [person for person in people if _is_ours(user, person.id)]
+    return list(people)
 
 
 def _rule(kind):
@@ -494,7 +641,7 @@ def _customer_changeable(user):
     role = _role(user)
     if role in ("owner", "support"):
         return true()
-    return or_(Customer.owner_id == user.id, Customer.owner_id.is_(None)) if role == "seller" else false()
+    return or_(_ours(user, Customer.owner_id), Customer.owner_id.is_(None)) if role == "seller" else false()
 
 
 def _created_by_user(model):
@@ -512,7 +659,8 @@ def _promise_changeable(user):
         return true()
     if role != "seller":
         return false()
-    return or_(Promise.seller_id == user.id, Promise.order_id.in_(select(Order.id).where(Order.seller_id == user.id)))
+    return or_(_ours(user, Promise.seller_id),
+               Promise.order_id.in_(select(Order.id).where(_ours(user, Order.seller_id))))
 
 
 def _outgoing_changeable(user):
@@ -537,7 +685,7 @@ CHANGEABLE = {
     Lead: lambda user: Lead.id.in_(_worked_lead_ids(user)),
     Quote: _quote_changeable,
     Order: lambda user: true() if _role(user) == "owner" else (
-        Order.seller_id == user.id if _role(user) == "seller" else false()),
+        _ours(user, Order.seller_id) if _role(user) == "seller" else false()),
     Ticket: _ticket_visible,          # whoever sees a ticket may add to it; working it is a role (policy.py)
     Promise: _promise_changeable,
     Campaign: _created_by_user(Campaign),

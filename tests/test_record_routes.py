@@ -42,7 +42,7 @@ ROUTES = {
     "leads.import_problems": (B, None),
     "leads.import_progress": (B, None),
     "leads.import_step": (None, B),
-    "leads.show_inquiry": (ALL, ALL),
+    "leads.show_inquiry": (B_AND_SUPPORT, B_AND_SUPPORT),   # about B's customer: B's, and support answers
     "leads.new_inquiry": (ALL, ALL),
     "leads.rename_stage": (None, OWNER),
     "leads.move_stage": (None, OWNER),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import (OPEN_TICKET_STATUSES, ContactLog, MaintenancePlan, Order, Promise, Ticket, utcnow)
+from sales import records
 from sales.policy import can
 
 # A feed reaches this far back (overdue work still shows) and ahead.
@@ -116,7 +117,8 @@ def items_for(user, today=None):
     if can(user, "maintenance.plan"):
         plans = db.session.scalars(
             select(MaintenancePlan).options(joinedload(MaintenancePlan.customer))
-            .where(MaintenancePlan.active, MaintenancePlan.next_due_on.between(since, until))
+            .where(MaintenancePlan.active, MaintenancePlan.next_due_on.between(since, until),
+                   records.visible(MaintenancePlan, user))
             .order_by(MaintenancePlan.next_due_on).limit(PER_KIND_LIMIT))
         items += [maintenance_item(plan) for plan in plans]
     tickets = db.session.scalars(

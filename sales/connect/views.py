@@ -15,7 +15,7 @@ from sales.connect import bp, calendar, vcards, webhooks
 from sales.connect.forms import ApiTokenForm, VCardImportForm, WebhookForm
 from sales.forms import EmptyForm
 from sales.htmx import render_page
-from sales.policy import can, public, require
+from sales.policy import public, require
 
 
 def calendar_response(body, filename, download=True):
@@ -85,11 +85,12 @@ def _shop_name():
 # --- One item as an .ics download ----------------------------------------------------------------------------
 
 def get_contact_log_or_404(log_id):
-    """A contact of the user's own (the owner: anyone's) whose customer they may see."""
+    """A contact the user works (their own; a team's manager: their team's; the owner: anyone's), whose customer
+    they may see."""
     from sales.customers.views import get_customer_or_404
 
-    log = db.session.get(ContactLog, log_id)
-    if log is None or (log.user_id != current_user.id and not current_user.is_owner):
+    log = records.get_or_404(ContactLog, log_id)
+    if not records.may_change(current_user, log):
         abort(404)
     get_customer_or_404(log.customer_id)
     return log
@@ -101,10 +102,8 @@ def get_promise_or_404(promise_id):
 
 
 def get_maintenance_plan_or_404(plan_id):
-    plan = db.session.get(MaintenancePlan, plan_id)
-    if plan is None or not can(current_user, "maintenance.plan"):
-        abort(404)
-    return plan
+    # A seller's customers' plans are theirs to put in a calendar; others' are not there (sales/records.py).
+    return records.get_or_404(MaintenancePlan, plan_id)
 
 
 def _item(kind, ident):

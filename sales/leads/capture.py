@@ -15,6 +15,7 @@ from sales.accounts.rules import WEB_FORM_KEY
 from sales import phones
 from sales.clock import shop_date
 from sales.csv_export import csv_response
+from sales.branches import route
 from sales.leads import bp, rules
 from sales.leads.forms import WebLeadForm
 from sales.leads.stages import start_in_stage
@@ -81,13 +82,16 @@ def create_web_lead(form):
     customer = rules.find_customer_by_contact(form.email.data, form.phone.data)
     if customer is None:
         customer = Customer(name=form.name.data.strip(), email=(form.email.data or "").strip().lower() or None,
-                            phone=(form.phone.data or "").strip() or None)
+                            phone=(form.phone.data or "").strip() or None,
+                            postal_code=(form.postal_code.data or "").strip() or None)
         customer.refresh_phone_digits()
         db.session.add(customer)
     lead = Lead(customer=customer, title=form.interest.data.strip(), source="web_form",
                 description=(form.message.data or "").strip() or None)
     start_in_stage(lead)
     db.session.add(lead)
+    # The owner's branch rules decide where a web lead goes, and to whom (sales/branches.py).
+    route(lead)
     db.session.flush()
     rules.refresh_priority(lead)
     return lead

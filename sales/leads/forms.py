@@ -156,6 +156,8 @@ class WebLeadForm(FlaskForm):
                                                      Length(max=160)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), phone_number])
+    # Where the visitor is: the owner's branch rules route the lead by it.
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
     interest = StringField(_l("What are you interested in?"), validators=[
         DataRequired(message=_l("Tell us briefly what you are looking for.")), Length(max=200)])
     message = TextAreaField(_l("Anything else we should know?"), validators=[Optional(), Length(max=3000)])

@@ -1,5 +1,5 @@
 """Customer inquiries: is it available, what does it cost, when can it be delivered — open until answered."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer, Inquiry, Product, utcnow
-from sales import idempotency
+from sales import idempotency, records
 from sales.htmx import render_page
 from sales.leads import bp
 from sales.leads.forms import AnswerForm, InquiryForm
@@ -15,8 +15,8 @@ from sales.pagination import page_number, paginate
 from sales.policy import require
 
 
-def get_inquiry_or_404(inquiry_id):
-    return db.session.get(Inquiry, inquiry_id) or abort(404)
+def get_inquiry_or_404(inquiry_id, change=False):
+    return records.get_or_404(Inquiry, inquiry_id, change=change)
 
 
 def _product_choices():
@@ -28,7 +28,8 @@ def _product_choices():
 @require("inquiries.work")
 def inquiries():
     show = request.args.get("show", "open")
-    statement = select(Inquiry).options(selectinload(Inquiry.customer), selectinload(Inquiry.product))
+    statement = (select(Inquiry).options(selectinload(Inquiry.customer), selectinload(Inquiry.product))
+                 .where(records.visible(Inquiry, current_user)))
     if show == "open":
         statement = statement.where(Inquiry.answered_at.is_(None)).order_by(Inquiry.created_at, Inquiry.id)
     else:
@@ -40,7 +41,8 @@ def inquiries():
 @bp.route("/inquiries/new/<int:customer_id>", methods=["GET", "POST"])
 @require("inquiries.work")
 def new_inquiry(customer_id):
-    customer = db.session.get(Customer, customer_id) or abort(404)
+    # Anyone on the staff takes down a customer's question (as they log a contact); it is then theirs to see.
+    customer = records.get_or_404(Customer, customer_id)
     form = InquiryForm()
     form.product_id.choices = _product_choices()
     if request.method == "GET":
@@ -63,7 +65,7 @@ def new_inquiry(customer_id):
 @bp.route("/inquiries/<int:inquiry_id>", methods=["GET", "POST"])
 @require("inquiries.work")
 def show_inquiry(inquiry_id):
-    inquiry = get_inquiry_or_404(inquiry_id)
+    inquiry = get_inquiry_or_404(inquiry_id, change=request.method == "POST")
     form = AnswerForm(obj=inquiry)
     if form.validate_on_submit():
         if not inquiry.is_open:
@@ -77,7 +79,7 @@ def show_inquiry(inquiry_id):
         flash(_("The answer is saved and the inquiry is closed."), "success")
         return redirect(url_for("leads.show_inquiry", inquiry_id=inquiry.id), 303)
     return render_page("leads/inquiry.html", "leads/_inquiry.html", inquiry=inquiry, form=form,
-                       status=422 if form.errors else 200)
+                       may_answer=records.may_change(current_user, inquiry), status=422 if form.errors else 200)
 
 
 # Other blueprints offer next steps for an inquiry, open or answered (e.g. "Make a quote"): f(inquiry) -> [Link].

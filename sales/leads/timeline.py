@@ -1,7 +1,7 @@
 """What the lead funnel adds to a customer's timeline: contacts, stage changes and inquiries."""
 from flask import url_for
 from flask_babel import format_date, gettext as _
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
@@ -53,11 +53,10 @@ def stage_changes(customer, limit, user):
 
 @provider
 def inquiries(customer, limit, user):
-    # Inquiries are the shop's questions to answer, whoever took them: everyone on the staff reads them.
     rows, hidden = visible_rows(
         select(Inquiry).options(selectinload(Inquiry.product), selectinload(Inquiry.answered_by))
         .where(Inquiry.customer_id == customer.id)
-        .order_by(Inquiry.created_at.desc()), true(), limit)
+        .order_by(Inquiry.created_at.desc()), visible(Inquiry, user), limit)
     return [
         TimelineEntry(at=i.created_at, kind="inquiry",
                       title=_("Inquiry: %(kind)s", kind=INQUIRY_KIND_NAMES.get(i.kind, i.kind))

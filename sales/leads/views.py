@@ -17,6 +17,7 @@ from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationF
 from sales.leads.priority import reasons_of
 from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 from sales.pagination import page_number, paginate
+from sales import records
 from sales.policy import require
 
 
@@ -24,8 +25,8 @@ def _filters():
     args = request.args
     as_int = lambda name: args.get(name, type=record_id)  # noqa: E731
     seller_id = as_int("seller")
-    if current_user.role == "seller" and not rules.sellers_see_all():
-        seller_id = None  # a seller's own leads are all they have anyway
+    if current_user.role == "seller" and not rules.sellers_see_all() and not current_user.is_manager:
+        seller_id = None  # a seller's own leads are all they have anyway (a team's manager picks one of theirs)
     return {
         "text": args.get("q", "").strip(),
         "stage_id": as_int("stage"),
@@ -43,8 +44,8 @@ def index():
     statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_page("leads/index.html", "leads/_results.html", page=page, filters=filters,
-                       stages=ensure_default_stages(), sellers=rules.sellers(), sources=SOURCE_CHOICES,
-                       show_seller_filter=current_user.role == "owner" or rules.sellers_see_all())
+                       stages=ensure_default_stages(), sellers=_seller_filter(), sources=SOURCE_CHOICES,
+                       show_seller_filter=_shows_seller_filter())
 
 
 @bp.route("/board")
@@ -60,14 +61,25 @@ def board():
     stages = [column["stage"] for column in columns]
     return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
                        next_stage=lambda stage: rules.next_stage(stage, stages), seller_id=seller_id,
-                       sellers=rules.sellers(), move_form=EmptyForm(),
-                       show_seller_filter=current_user.role == "owner" or rules.sellers_see_all())
+                       sellers=_seller_filter(), move_form=EmptyForm(),
+                       show_seller_filter=_shows_seller_filter())
+
+
+def _seller_filter():
+    return rules.sellers() if rules.sellers_see_all() else records.assignees(current_user, rules.sellers())
+
+
+def _shows_seller_filter():
+    return current_user.role == "owner" or rules.sellers_see_all() or current_user.is_manager
 
 
 def _lead_form(lead=None):
     form = LeadForm(obj=lead) if lead else LeadForm()
     form.seller_id.choices = [(0, "—")] + [(u.id, u.name) for u in rules.sellers()]
-    if current_user.role != "owner":
+    if current_user.is_manager:
+        # A team's manager hands the team's leads to anyone in the team (sales/records.py).
+        form.seller_id.choices = [(u.id, u.name) for u in records.assignees(current_user, rules.sellers())]
+    elif current_user.role != "owner":
         # Sellers create leads for themselves; only the owner assigns them to others.
         form.seller_id.choices = [(current_user.id, current_user.name)]
     if request.method == "GET":
@@ -202,7 +214,7 @@ def show(lead_id):
         .order_by(ContactLog.happened_at.desc(), ContactLog.id.desc()).limit(50)
     ).all()
     inquiries = db.session.scalars(
-        select(Inquiry).where(Inquiry.customer_id == lead.customer_id)
+        select(Inquiry).where(Inquiry.customer_id == lead.customer_id, records.visible(Inquiry, current_user))
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
     move_form = MoveForm(stage_id=lead.stage_id)

@@ -1,17 +1,21 @@
-"""Whose numbers a user may see: the owner everyone's, a seller only their own. Checked here, once."""
+"""Whose numbers a user may read in the management reports. The decision is sales/records.py's (a person's
+`Figures` are a record like any other); this module turns it into the 404/403 of a report page."""
 from flask import abort
 from flask_login import current_user
 
 from extensions import db
 from models import User
+from sales import records
+
+SELLING_ROLES = ("owner", "seller")
 
 
 def get_seller_or_404(seller_id):
-    """The person whose numbers are asked for, or 404 (nobody) / 403 (someone else's, for a seller)."""
+    """The person whose numbers are asked for, or 404 (nobody who sells) / 403 (not theirs to read)."""
     person = db.session.get(User, seller_id)
-    if person is None or person.role not in ("owner", "seller"):
+    if person is None or person.role not in SELLING_ROLES:
         abort(404)
-    if not current_user.is_owner and person.id != current_user.id:
+    if not records.may_view(current_user, records.Figures(person)):
         abort(403)
     return person
 
@@ -23,4 +27,4 @@ def seller_from_args(args):
         return get_seller_or_404(int(raw))
     if raw:
         abort(404)
-    return None if current_user.is_owner else db.session.get(User, current_user.id)
+    return None if current_user.is_owner else get_seller_or_404(current_user.id)

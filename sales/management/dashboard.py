@@ -35,7 +35,8 @@ def pipeline(user, period) -> list[dict]:
     in `period` (not every deal ever closed): won ones at the amount won (the estimate when none was recorded,
     as in Performance), lost ones at their estimate.
     """
-    seller_id = None if user.is_owner else user.id
+    # A team's manager sees the team's pipeline: the leads records.py lets them see (visible_to) are the team's.
+    seller_id = None if user.is_owner or user.is_manager else user.id
     totals = stage_totals(user, seller_id)
     conditions = [visible_to(user), Lead.closed_at >= period.starts_at, Lead.closed_at < period.ends_at]
     if seller_id:
@@ -79,7 +80,7 @@ def dashboard(user, today: date) -> dict:
                "satisfaction": satisfaction(user, now)}
     if user.role in ("owner", "seller"):
         period = period_of("month", today)
-        people = metrics.sellers() if user.is_owner else [user]
+        people = metrics.sellers(readable_by=user)
         board = metrics.goal_progress(period, people)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 
 from extensions import db
 from models import ContactLog, Goal, Lead, PipelineStage, User
-from sales import figures
+from sales import figures, records
 from sales.management.periods import Period
 from sales.management.sql import days_between
 from sales.support.rules import gap_report, gap_totals
@@ -128,11 +128,14 @@ def shop_total(period: Period, rows: dict) -> Performance:
     return total
 
 
-def sellers(active_only=True):
-    """The people who sell: sellers, and the owner when they sell too (they can own leads)."""
+def sellers(active_only=True, readable_by=None):
+    """The people who sell: sellers, and the owner when they sell too (they can own leads); with `readable_by`,
+    only those whose numbers that user may read (sales/records.py)."""
     statement = select(User).where(User.role.in_(("owner", "seller"))).order_by(User.name, User.id)
     if active_only:
         statement = statement.where(User.active)
+    if readable_by is not None:
+        statement = statement.where(records.visible(records.Figures, readable_by))
     return db.session.scalars(statement).all()
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from sales.management.forms import METRIC_NAMES
-from sales.report_tables import Column, Link, Row, Table
+from sales.report_tables import Column, Link, Row, Table, nothing_label
 
 
 def _name(person, period):
@@ -194,4 +194,26 @@ def pipeline_table(period, rows) -> Table:
     for row in rows:
         table.add(Link(row["stage"].name, url_for("leads.index", stage=row["stage"].id)), row["count"],
                   row["value"], counted[row["stage"].kind])
+    return table
+
+
+def structure_table(period, level, groups, total) -> Table:
+    """One level of the sales force (branches, teams, managers or sellers) with the total the level adds up to."""
+    titles = {"branch": (_("Branch"), _("No branch")), "team": (_("Team"), _("No team")),
+              "manager": (_("Manager"), _("No manager")), "seller": (_("Seller"), _("No seller"))}
+    heading, nobody = titles[level]
+    table = Table(f"per-{level}", heading, [
+        Column(heading), Column(_("New leads"), "count"), Column(_("Contacts made"), "count"),
+        Column(_("Deals won"), "count"), Column(_("Deals lost"), "count"), Column(_("Win rate"), "percent"),
+        Column(_("Revenue"), "money")], f"{level}-{period.key}", empty=nothing_label())
+
+    def values(label, p):
+        return [label, p.new_leads, p.contacts, p.won, p.lost, p.win_rate, p.revenue]
+
+    for group in groups:
+        table.add(*values(group.label if group.label is not None else nobody, group.numbers))
+    if groups:
+        table.total(*values(_("Total"), total))
+    if level == "manager":
+        table.notes.append(_("A team with two managers counts under each of them; the total counts it once."))
     return table

@@ -35,8 +35,17 @@ def _report(template, tables, endpoint=None, **context):
 
 
 def _people(seller):
-    """The people a report covers: one person, or (for the owner) everyone who sells."""
-    return [seller] if seller is not None else metrics.sellers()
+    """The people a report covers: one person, or everyone whose numbers the user may read."""
+    return [seller] if seller is not None else metrics.sellers(readable_by=current_user)
+
+
+def _pickable():
+    """The people a user may pick in a report's seller list: the owner everyone, a team's manager their team."""
+    return metrics.sellers(readable_by=current_user) if current_user.is_owner or current_user.is_manager else []
+
+
+def _may_set_goals():
+    return current_user.is_owner or current_user.is_manager
 
 
 def _csv(view, table):
@@ -51,16 +60,21 @@ def _csv(view, table):
 @bp.route("/goals")
 @require("management.view")
 def goals():
-    return _goals_page(_goal_form() if current_user.is_owner else None)
+    return _goals_page(_goal_form() if _may_set_goals() else None)
 
 
 @bp.route("/goals", methods=["POST"])
-@require("goals.set")
+@require("management.view")
 def save_goals():
+    # The owner sets anyone's goals, a team's manager their team's (sales/records.py decides, per person).
+    if not _may_set_goals():
+        abort(403)
     form = _goal_form()
     if not form.validate_on_submit():
         return _goals_page(form, status=422)
     person = get_seller_or_404(form.seller_id.data)
+    if not records.may_change(current_user, records.Figures(person)):
+        abort(403)
     chosen = periods.parse(form.period.data)
     for metric in GOAL_METRICS:
         metrics.set_goal(person.id, chosen, metric, getattr(form, metric).data)
@@ -89,7 +103,8 @@ def _goal_form():
     today = shop_today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
-    people = metrics.sellers()
+    people = [person for person in metrics.sellers(readable_by=current_user)
+              if records.may_change(current_user, records.Figures(person))]
     choices = periods.goal_periods(today)
     if period.kind in ("month", "quarter") and period.key not in {p.key for p in choices}:
         choices.append(period)
@@ -141,13 +156,27 @@ def performance():
     rows, total = _performance_rows(period, seller)
     return _report("_performance.html", [tables.performance_table(period, rows, total)],
                    title=_("Seller performance"), period=period, seller=seller, total=total,
-                   people=metrics.sellers() if current_user.is_owner else [])
+                   people=_pickable())
 
 
 @bp.route("/performance.csv")
 @require("management.view")
 def performance_csv():
     return _csv(performance, "performance")
+
+
+# --- The sales force's structure --------------------------------------------------------------------------------
+
+
+@bp.route("/structure")
+@require("management.view")
+def structure():
+    from sales.management.structure import LEVELS, by_structure
+
+    period = periods.from_request(request.args, shop_today())
+    levels, total = by_structure(period, current_user)
+    report = [tables.structure_table(period, level, levels[level], total) for level in LEVELS]
+    return _report("_structure.html", report, title=_("Sales force"), period=period, seller=None, people=[])
 
 
 # --- Funnel fractures ----------------------------------------------------------------------------------------------
@@ -167,7 +196,7 @@ def funnel():
                                                lambda row: row[0], lambda row: bool(row[1]))
         report.append(tables.compare_table(period, flows, by_seller))
     return _report("_funnel.html", report, title=_("Funnel"), period=period, seller=seller, flows=flows,
-                   compare=compare, people=metrics.sellers() if current_user.is_owner else [],
+                   compare=compare, people=_pickable(),
                    extra_args={"compare": "1"} if compare else {})
 
 
@@ -203,7 +232,7 @@ def _commissions_page(form=None, status=200):
     return _report("_commissions.html", report, endpoint="management.commissions", title=_("Commissions"),
                    period=period, seller=seller, rows=rows, rules=rules, form=form, delete_form=EmptyForm(),
                    status=status, notes=tables.commission_notes(period, rows),
-                   people=metrics.sellers() if current_user.is_owner else [])
+                   people=_pickable())
 
 
 @bp.route("/commissions")

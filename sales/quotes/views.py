@@ -109,7 +109,8 @@ def new():
     # A quote is made on a lead the user works (H2): another seller's lead is not there for them.
     lead_id = request.values.get("lead_id", type=record_id)
     lead = records.get_or_404(Lead, lead_id, change=True) if lead_id else None
-    inquiry = db.session.get(Inquiry, request.values.get("inquiry_id", type=record_id) or 0)
+    inquiry_id = request.values.get("inquiry_id", type=record_id)
+    inquiry = records.get_or_404(Inquiry, inquiry_id) if inquiry_id else None
     customer = db.session.get(Customer, request.values.get("customer_id", type=record_id) or 0)
     customer = customer or (lead.customer if lead else None) or (inquiry.customer if inquiry else None)
     if customer is None:

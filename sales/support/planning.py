@@ -25,7 +25,7 @@ def _customer_or_404(customer_id):
 @require("tickets.view")
 def maintenance():
     today = shop_today()
-    plans = rules.maintenance_due_soon(today, days=min(max(request.args.get("days", 30, type=int) or 30, 1), 3660))
+    plans = rules.maintenance_due_soon(current_user, today, days=min(max(request.args.get("days", 30, type=int) or 30, 1), 3660))
     return render_page("support/maintenance.html", "support/_maintenance.html", plans=plans, today=today)
 
 
@@ -33,7 +33,7 @@ def maintenance():
 @require("maintenance.plan")
 def new_plan():
     customer = _customer_or_404(request.values.get("customer_id", type=record_id))
-    lines = rules.sold_lines(customer.id)
+    lines = rules.sold_lines(customer.id, current_user)
     form = MaintenancePlanForm()
     form.order_line_id.choices = [(line.id, f"{line.order.number} · {line.description}") for line in lines]
     if request.method == "GET" and request.args.get("line", type=record_id):
@@ -53,9 +53,9 @@ def new_plan():
 @bp.route("/maintenance/<int:plan_id>/stop", methods=["POST"])
 @require("maintenance.plan")
 def stop_plan(plan_id):
-    plan = db.session.get(MaintenancePlan, plan_id)
-    if plan is None or not EmptyForm().validate_on_submit():
-        abort(404)
+    plan = records.get_or_404(MaintenancePlan, plan_id, change=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     plan.active = False
     db.session.commit()
     flash(_("Maintenance plan stopped."), "success")

@@ -259,11 +259,12 @@ def public_messages(ticket: Ticket) -> list[TicketMessage]:
                               .order_by(TicketMessage.created_at, TicketMessage.id)).all()
 
 
-def sold_lines(customer_id: int) -> list[OrderLine]:
-    """What the customer bought, newest sale first: the products a ticket can be about."""
+def sold_lines(customer_id: int, user) -> list[OrderLine]:
+    """What the customer bought that `user` may see, newest sale first: the products a ticket can be about (a
+    seller picks among their own sales; another seller's sale is not theirs to name)."""
     return db.session.scalars(
         select(OrderLine).join(Order).options(selectinload(OrderLine.order), selectinload(OrderLine.product))
-        .where(Order.customer_id == customer_id)
+        .where(Order.customer_id == customer_id, records.visible(Order, user))
         .order_by(Order.ordered_on.desc(), OrderLine.order_id.desc(), OrderLine.position)
     ).all()
 
@@ -382,12 +383,14 @@ def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) 
     return created
 
 
-def maintenance_due_soon(today: date, days: int = 30, limit: int = 200) -> list[MaintenancePlan]:
+def maintenance_due_soon(user, today: date, days: int = 30, limit: int = 200) -> list[MaintenancePlan]:
+    """The plans due within `days` that `user` may see (a seller: those of their customers and sales)."""
     return db.session.scalars(
         select(MaintenancePlan)
         .options(selectinload(MaintenancePlan.customer),
                  selectinload(MaintenancePlan.order_line).selectinload(OrderLine.product))
-        .where(MaintenancePlan.active, MaintenancePlan.next_due_on <= today + timedelta(days=days))
+        .where(MaintenancePlan.active, MaintenancePlan.next_due_on <= today + timedelta(days=days),
+               records.visible(MaintenancePlan, user))
         .order_by(MaintenancePlan.next_due_on, MaintenancePlan.id).limit(limit)
     ).all()
 

@@ -66,7 +66,7 @@ def new():
         text = request.args.get("q", "").strip()
         matches = db.session.scalars(search_statement(text).limit(20)).all() if text else []
         return render_page("support/pick_customer.html", "support/_pick_customer.html", q=text, matches=matches)
-    lines = rules.sold_lines(customer.id)
+    lines = rules.sold_lines(customer.id, current_user)
     form = TicketForm()
     form.order_line_id.choices = [(0, _("None / not bought here"))] + [(line.id, _line_label(line)) for line in lines]
     form.assignee_id.choices = _assignee_choices()

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -19,3 +20,25 @@ class UserForm(VersionedForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
                            validate_choice=False)
     active = BooleanField(_l("Active (can sign in)"), default=True)
+    team_id = SelectField(_l("Team"), coerce=int, default=0)
+    manages_team = BooleanField(_l("Manages this team (sees and works its people's work)"))
+
+
+class BranchForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=80)])
+    assignment = SelectField(_l("Its new leads go to"), choices=[
+        ("default", _l("Its default seller")), ("round_robin", _l("Its teams' sellers, one each in turn"))])
+    default_seller_id = SelectField(_l("Default seller"), coerce=int)
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=80)])
+    branch_id = SelectField(_l("Branch"), coerce=int)
+
+
+class BranchRuleForm(FlaskForm):
+    """Leads whose <field> is <value> go to <branch>."""
+    field = SelectField(_l("Leads whose"), choices=[("postal_code", _l("Postal code starts with")),
+                                                    ("city", _l("City is")), ("source", _l("Source is"))])
+    value = StringField(_l("Value"), validators=[SingleLine(), DataRequired(), Length(max=100)])
+    branch_id = SelectField(_l("go to"), coerce=int)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from extensions import db
-from models import User, normalise_email
+from models import Branch, Team, User, normalise_email
 
 
 def email_taken(email, except_id=None):
@@ -32,7 +32,23 @@ def apply_user_form(user, form):
     user.email = normalise_email(form.email.data) or None
     user.role = form.role.data
     user.language = form.language.data or None
+    user.team_id = form.team_id.data or None
+    # The owner sees everything already; managing is for someone in a team.
+    user.manages_team = bool(form.manages_team.data and user.team_id and user.role != "owner")
     if user.active and not form.active.data:
         user.deactivate()
     else:
         user.active = form.active.data
+
+
+def team_choices():
+    return [(0, "—")] + [(team.id, team.name) for team in db.session.scalars(select(Team).order_by(Team.name))]
+
+
+def branch_choices():
+    return [(0, "—")] + [(branch.id, branch.name)
+                         for branch in db.session.scalars(select(Branch).order_by(Branch.name))]
+
+
+def name_taken(model, name):
+    return db.session.scalar(select(model.id).where(func.lower(model.name) == name.strip().lower())) is not None

@@ -4,14 +4,14 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
-from models import User
+from models import Branch, BranchRule, Team, User
 from sales.accounts import sessions
 from sales.accounts.rules import password_token
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.policy import require
 from sales.users import bp, rules
-from sales.users.forms import UserForm
+from sales.users.forms import BranchForm, BranchRuleForm, TeamForm, UserForm
 
 
 def get_user_or_404(user_id):
@@ -29,10 +29,19 @@ def index():
     return render_page("users/index.html", "users/_list.html", users=users)
 
 
+def _user_form(user=None):
+    form = UserForm(obj=user) if user is not None else UserForm()
+    form.team_id.choices = rules.team_choices()
+    if form.team_id.data is None:
+        # No team on the record (or none posted): the "—" choice.
+        form.team_id.data = 0
+    return form
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("users.manage")
 def new():
-    form = UserForm()
+    form = _user_form()
     if form.validate_on_submit():
         if rules.email_taken(form.email.data):
             form.email.errors.append(_("Another user already has this email."))
@@ -52,7 +61,7 @@ def new():
 @require("users.manage")
 def show(user_id):
     user = get_user_or_404(user_id)
-    form = UserForm(obj=user)
+    form = _user_form(user)
     if request.method == "GET":
         form.version.data = user.version
         form.language.data = user.language or ""
@@ -134,23 +143,34 @@ def end_all_sessions(user_id):
 def import_users():
     """The staff list from a CSV or spreadsheet: name, and optionally email and role."""
     from sales.import_files import MAX_BYTES, FileProblem, read_upload
-    from sales.users.imports import import_users as import_rows
+    from sales.users.imports import has_structure, import_users as import_rows, structure_plan
 
     form = EmptyForm()
-    result = error = None
+    result = error = plan = text = None
     if form.validate_on_submit():
         upload = request.files.get("file")
         try:
-            if not upload or not upload.filename:
-                raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
-            text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
-            result = import_rows(text)
-            db.session.commit()
+            if request.form.get("action") == "confirm":
+                # The file read a moment ago, sent back with the owner's yes to the teams it creates.
+                text = request.form.get("content", "")[:MAX_BYTES]
+                result = import_rows(text, with_structure=True)
+                db.session.commit()
+                text = None
+            else:
+                if not upload or not upload.filename:
+                    raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
+                text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
+                if has_structure(text):
+                    plan = structure_plan(text)
+                else:
+                    result = import_rows(text)
+                    db.session.commit()
+                    text = None
         except FileProblem as problem:
             db.session.rollback()
-            error = str(problem)
+            error, plan, text = str(problem), None, None
     return render_page("users/import.html", "users/_import.html", form=form, result=result, error=error,
-                       status=422 if error else 200)
+                       plan=plan, content=text, status=422 if error else 200)
 
 
 @bp.route("/export.csv")
@@ -161,3 +181,56 @@ def export_users():
 
     header, rows = user_rows()
     return csv_response("users.csv", header, rows)
+
+
+# --- Branches and teams -------------------------------------------------------------------------------------------
+
+
+def _structure_forms(formdata=None):
+    sellers = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
+                                 .order_by(User.name)).all()
+    branch_form = BranchForm(formdata=formdata if request.form.get("action") == "branch" else None, prefix="branch")
+    branch_form.default_seller_id.choices = [(0, "—")] + [(person.id, person.name) for person in sellers]
+    team_form = TeamForm(formdata=formdata if request.form.get("action") == "team" else None, prefix="team")
+    team_form.branch_id.choices = rules.branch_choices()
+    rule_form = BranchRuleForm(formdata=formdata if request.form.get("action") == "rule" else None, prefix="rule")
+    rule_form.branch_id.choices = rules.branch_choices()[1:]
+    return branch_form, team_form, rule_form
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@require("users.manage")
+def teams():
+    """The owner's sales force: branches with the rules that route leads to them, and teams within them. People
+    join a team (and manage it) on their own page."""
+    forms = _structure_forms(request.form if request.method == "POST" else None)
+    branch_form, team_form, rule_form = forms
+    action = request.form.get("action")
+    if request.method == "POST":
+        if action == "branch" and branch_form.validate_on_submit():
+            if rules.name_taken(Branch, branch_form.name.data):
+                branch_form.name.errors.append(_("There is already a branch with this name."))
+            else:
+                db.session.add(Branch(name=branch_form.name.data.strip(), assignment=branch_form.assignment.data,
+                                      default_seller_id=branch_form.default_seller_id.data or None))
+                db.session.commit()
+                return redirect(url_for("users.teams"), 303)
+        elif action == "team" and team_form.validate_on_submit():
+            if rules.name_taken(Team, team_form.name.data):
+                team_form.name.errors.append(_("There is already a team with this name."))
+            else:
+                db.session.add(Team(name=team_form.name.data.strip(), branch_id=team_form.branch_id.data or None))
+                db.session.commit()
+                return redirect(url_for("users.teams"), 303)
+        elif action == "rule" and rule_form.validate_on_submit():
+            db.session.add(BranchRule(branch_id=rule_form.branch_id.data, field=rule_form.field.data,
+                                      value=rule_form.value.data.strip()))
+            db.session.commit()
+            return redirect(url_for("users.teams"), 303)
+        elif action not in ("branch", "team", "rule"):
+            abort(400)
+    branches = db.session.scalars(select(Branch).order_by(Branch.name)).all()
+    all_teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_page("users/teams.html", "users/_teams.html", branches=branches, teams=all_teams,
+                       branch_form=branch_form, team_form=team_form, rule_form=rule_form,
+                       status=422 if request.method == "POST" else 200)
