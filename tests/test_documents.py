@@ -230,3 +230,234 @@ def test_the_virus_scan_is_off_by_default_and_refuses_what_the_configured_scanne
     monkeypatch.setitem(app.config, "UPLOAD_SCAN_COMMAND", "sh -c 'cat > /dev/null'")
     assert attach(as_owner, f"/documents/new/product/{product}",
                   file=(io.BytesIO(PDF), "sheet.pdf")).status_code == 303
+
+
+# --- With the sale: what each customer link gives, and nothing else ----------------------------------------------
+
+
+@pytest.fixture
+def catalog_with_documents(app):
+    """Three products with documents: the bike and the rack are on the quote, the trailer is not.
+    Returns {name: {kind: document id}} and the product ids."""
+    from sales.documents import rules
+
+    with app.test_request_context():
+        made = {}
+        for code, name in (("BIKE", "E-City bike"), ("RACK", "Rear rack"), ("TRAILER", "Kid trailer")):
+            product = Product(code=code, name=name, unit_price=Decimal("100"), tax_rate=Decimal("21"))
+            db.session.add(product)
+            db.session.flush()
+            made[name] = {"id": product.id}
+            for kind in ("datasheet", "manual", "installation", "care", "safety"):
+                upload = rules.read_upload(io.BytesIO(PDF), f"{code}-{kind}.pdf") if kind != "care" else None
+                document = rules.add_document(product, kind=kind, upload=upload, language="es",
+                                              body=None if upload else f"Care of the {name}: wipe it.",
+                                              every_months=6 if kind == "care" else None)
+                db.session.flush()
+                made[name][kind] = document.id
+        db.session.commit()
+        return made
+
+
+@pytest.fixture
+def sent_quote(app, seller, catalog_with_documents):
+    """A quote of the bike and the rack, sent: (quote id, customer id, revision token)."""
+    from models import Customer
+    from sales.quotes import rules as quote_rules
+
+    with app.test_request_context():
+        customer = Customer(name="Bea Ruiz", email="bea@example.com", owner_id=seller.id)
+        db.session.add(customer)
+        db.session.flush()
+        quote, revision = quote_rules.new_quote(customer, seller.id)
+        quote_rules.set_lines(revision, [
+            dict(product_id=catalog_with_documents[name]["id"], description=name, quantity=Decimal(1),
+                 unit_price=Decimal("100"), discount_percent=Decimal(0), tax_rate=Decimal("21"))
+            for name in ("E-City bike", "Rear rack")])
+        quote_rules.send(revision)
+        db.session.commit()
+        return quote.id, customer.id, revision.token
+
+
+def test_the_acceptance_page_lists_the_quotes_datasheets_and_opens_only_those(client, app, catalog_with_documents,
+                                                                              sent_quote):
+    docs = catalog_with_documents
+    _quote_id, _customer_id, token = sent_quote
+    page = client.get(f"/quotes/q/{token}")
+    html = page.get_data(as_text=True)
+    for name in ("E-City bike", "Rear rack"):
+        assert f"/documents/q/{token}/{docs[name]['datasheet']}" in html
+        assert f"/documents/q/{token}/{docs[name]['manual']}" not in html      # before the sale: datasheets
+    assert str(docs["Kid trailer"]["datasheet"]) not in re.findall(r"/documents/q/[^/]+/(\d+)", html)
+    assert "Datasheets" in text_of(page)
+
+    opened = client.get(f"/documents/q/{token}/{docs['E-City bike']['datasheet']}")
+    assert opened.status_code == 200 and opened.data == PDF and opened.headers["Cache-Control"] == "no-store"
+    # The same link opens nothing else: another product's, a manual before the sale, a made-up token.
+    assert client.get(f"/documents/q/{token}/{docs['Kid trailer']['datasheet']}").status_code == 404
+    assert client.get(f"/documents/q/{token}/{docs['E-City bike']['manual']}").status_code == 404
+    assert client.get(f"/documents/q/not-{token}/{docs['E-City bike']['datasheet']}").status_code == 404
+    assert client.get(f"/documents/{docs['E-City bike']['datasheet']}").status_code == 302   # staff page: sign in
+
+
+def test_once_accepted_the_quotes_page_also_gives_the_manuals_and_care(client, app, catalog_with_documents,
+                                                                        sent_quote):
+    docs = catalog_with_documents
+    _quote_id, _customer_id, token = sent_quote
+    client.post(f"/quotes/q/{token}", data={"name": "Bea Ruiz", "decision": "accept"})
+    html = client.get(f"/quotes/q/{token}").get_data(as_text=True)
+    assert f"/documents/q/{token}/{docs['Rear rack']['manual']}" in html
+    care = client.get(f"/documents/q/{token}/{docs['E-City bike']['care']}")
+    assert care.status_code == 200 and "Care of the E-City bike: wipe it." in text_of(care)
+    assert client.get(f"/documents/q/{token}/{docs['Kid trailer']['manual']}").status_code == 404
+
+
+def test_the_quote_email_links_its_products_datasheets(client, app, seller, catalog_with_documents, sent_quote):
+    from models import OutgoingEmail
+
+    docs = catalog_with_documents
+    quote_id, _customer_id, token = sent_quote
+    login(client, seller)
+    assert client.post(f"/mail/quote/{quote_id}").status_code == 303
+    with app.app_context():
+        email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.about == "quote"))
+        body = email.body
+    assert "The datasheets of the products:" in body
+    for name in ("E-City bike", "Rear rack"):
+        assert f"{name} — Datasheet (Spanish): http://localhost/documents/q/{token}/{docs[name]['datasheet']}" in body
+    assert "Kid trailer" not in body and f"/{docs['E-City bike']['manual']}\n" not in body
+    # Each link in the email opens for the customer, with no account.
+    client.post("/logout")
+    for url in re.findall(r"http://localhost(/documents/q/\S+)", body):
+        assert client.get(url).status_code == 200
+
+
+def test_the_portal_shows_the_manuals_and_care_of_what_the_customer_bought(client, app, catalog_with_documents,
+                                                                            sent_quote):
+    from models import Customer
+
+    docs = catalog_with_documents
+    _quote_id, customer_id, token = sent_quote
+    client.post(f"/quotes/q/{token}", data={"name": "Bea Ruiz", "decision": "accept"})   # the order
+    with app.app_context():
+        bea = db.session.get(Customer, customer_id)
+        bea.portal_token = "bea-portal-key-" + "x" * 20
+        other = Customer(name="Other customer", portal_token="other-portal-key-" + "y" * 20)
+        db.session.add(other)
+        db.session.commit()
+        bea_key, other_key = bea.portal_token, other.portal_token
+    portal = client.get(f"/p/{bea_key}")
+    html, page = portal.get_data(as_text=True), text_of(portal)
+    assert "Manuals and care instructions" in page
+    for name in ("E-City bike", "Rear rack"):
+        for kind in ("manual", "care", "installation", "safety"):
+            assert f"/documents/p/{bea_key}/{docs[name][kind]}" in html
+    assert "Kid trailer" not in page
+    assert client.get(f"/documents/p/{bea_key}/{docs['E-City bike']['manual']}").data == PDF
+    # Not bought, or not theirs: no such document behind this key.
+    assert client.get(f"/documents/p/{bea_key}/{docs['Kid trailer']['manual']}").status_code == 404
+    assert client.get(f"/documents/p/{other_key}/{docs['E-City bike']['manual']}").status_code == 404
+    assert "Manuals and care instructions" not in text_of(client.get(f"/p/{other_key}"))
+
+
+def test_an_installation_ticket_links_the_products_guide_for_staff_and_customer(client, app, owner, seller,
+                                                                              catalog_with_documents, sent_quote):
+    from models import Customer, OrderLine, Ticket
+    from sales.support import rules as support_rules
+
+    docs = catalog_with_documents
+    _quote_id, customer_id, token = sent_quote
+    client.post(f"/quotes/q/{token}", data={"name": "Bea Ruiz", "decision": "accept"})
+    with app.app_context():
+        line = db.session.scalar(select(OrderLine).where(OrderLine.product_id == docs["Rear rack"]["id"]))
+        ticket = support_rules.open_ticket(db.session.get(Customer, customer_id), title="Fit the rack",
+                                           kind="installation", order_line=line)
+        repair = support_rules.open_ticket(db.session.get(Customer, customer_id), title="Noise", kind="repair",
+                                           order_line=line)
+        db.session.commit()
+        ticket_id, ticket_token, repair_id = ticket.id, ticket.public_token, repair.id
+    guide = docs["Rear rack"]["installation"]
+    customer_page = client.get(f"/support/t/{ticket_token}").get_data(as_text=True)
+    assert f"/documents/t/{ticket_token}/{guide}" in customer_page
+    assert client.get(f"/documents/t/{ticket_token}/{guide}").status_code == 200
+    assert client.get(f"/documents/t/{ticket_token}/{docs['Rear rack']['datasheet']}").status_code == 404
+    assert client.get(f"/documents/t/{ticket_token}/{docs['E-City bike']['installation']}").status_code == 404
+    login(client, owner)
+    assert f"/documents/{guide}" in client.get(f"/support/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Start from the product" not in text_of(client.get(f"/support/tickets/{repair_id}"))
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).kind == "installation"
+
+
+# --- Documents on customers, leads and quotes: the record's own rule ------------------------------------------------
+
+
+def test_a_seller_attaches_a_signed_order_to_their_lead_and_another_seller_cannot_open_it(
+        client, app, make_user, make_customer, make_lead, owner, new_files):
+    b = make_user("seller", name="Berta")
+    a = make_user("seller", name="Alex")
+    customer = make_customer("Carla Gil", owner_id=b.id)
+    lead = make_lead(customer, b, title="Cargo bike for the bakery")
+    login(client, b)
+    response = attach(client, f"/documents/new/lead/{lead.id}", kind="signed_order",
+                      photo=(io.BytesIO(jpeg_with_gps()), "IMG_0002.jpg"))
+    assert response.status_code == 303 and response.location.endswith(f"/leads/{lead.id}#documents")
+    document = only_document(app)
+    assert (document.kind, document.lead_id, document.title) == ("signed_order", lead.id, "IMG_0002")
+    page = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert f"/documents/{document.id}" in page and 'capture="environment"' in page
+    assert "Signed order attached: IMG_0002" in text_of(client.get(f"/customers/{customer.id}"))
+    client.post("/logout")
+
+    login(client, a)
+    for url, method in ((f"/documents/{document.id}", "GET"), (f"/documents/{document.id}/edit", "GET"),
+                        (f"/documents/{document.id}/edit", "POST"), (f"/documents/{document.id}/delete", "POST"),
+                        (f"/documents/new/lead/{lead.id}", "POST")):
+        assert client.open(url, method=method).status_code == 404, url
+    timeline = text_of(client.get(f"/customers/{customer.id}"))
+    # B's lead is not A's to see: neither its "new lead" entry nor its document, only counted.
+    assert "IMG_0002" not in timeline and "2 more entries belong to colleagues' work" in timeline
+    client.post("/logout")
+    login(client, owner)
+    assert client.get(f"/documents/{document.id}").status_code == 200
+    assert only_document(app).title == "IMG_0002" and len(new_files()) == 1
+
+
+def test_documents_on_customers_and_quotes_follow_their_records_rules(client, app, make_user, make_customer, owner,
+                                                                     support, seller, sent_quote):
+    quote_id, customer_id, _token = sent_quote
+    other = make_user("seller")
+    login(client, seller)
+    assert attach(client, f"/documents/new/quote/{quote_id}", kind="supplier_offer",
+                  file=(io.BytesIO(PDF), "supplier.pdf")).status_code == 303
+    assert attach(client, f"/documents/new/customer/{customer_id}", kind="plan",
+                  file=(io.BytesIO(png()), "garage.png")).status_code == 303
+    with app.app_context():
+        offer, plan = (db.session.scalar(select(Document).where(Document.kind == kind))
+                       for kind in ("supplier_offer", "plan"))
+        offer_id, plan_id = offer.id, plan.id
+    quote_page = client.get(f"/quotes/{quote_id}").get_data(as_text=True)
+    assert f"/documents/{offer_id}" in quote_page and "Attachments" in quote_page
+    assert "supplier" in text_of(client.get(f"/customers/{customer_id}"))    # on the timeline, via the quote
+    client.post("/logout")
+
+    # Support sees the quote and the customer, so their documents, but changes neither.
+    login(client, support)
+    assert client.get(f"/documents/{offer_id}").status_code == 200
+    assert client.post(f"/documents/{offer_id}/delete").status_code == 403
+    client.post("/logout")
+    # Another seller: not their quote (404), the customer is the shop's (seen) but not theirs to change (403).
+    login(client, other)
+    assert client.get(f"/documents/{offer_id}").status_code == 404
+    assert client.get(f"/documents/{plan_id}").status_code == 200
+    assert client.post(f"/documents/{plan_id}/delete").status_code == 403
+    assert attach(client, f"/documents/new/quote/{quote_id}", file=(io.BytesIO(PDF), "x.pdf")).status_code == 404
+    client.post("/logout")
+    # The customer's links never open the shop's own files of a quote or a customer.
+    with app.app_context():
+        from models import Customer
+
+        db.session.get(Customer, customer_id).portal_token = "portal-" + "z" * 30
+        db.session.commit()
+    assert client.get(f"/documents/q/{_token}/{offer_id}").status_code == 404
+    assert client.get(f"/documents/p/portal-{'z' * 30}/{plan_id}").status_code == 404

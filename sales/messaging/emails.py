@@ -37,19 +37,39 @@ def _signature():
     return "\n\n" + _("Kind regards,") + "\n" + shop_name()
 
 
+def _document_lines(entries, endpoint, token):
+    """One line per product document: "E-City bike — Datasheet (Spanish): https://…", opened by the customer's
+    own link (sales/documents/public.py)."""
+    from sales.documents.rules import KIND_NAMES, language_name
+
+    lines = []
+    for product, documents in entries:
+        for document in documents:
+            what = str(KIND_NAMES[document.kind]) + (f" ({language_name(document.language)})" if document.language
+                                                      else "")
+            url = url_for(endpoint, token=token, document_id=document.id, _external=True)
+            lines.append(f"{product.name} — {what}: {url}")
+    return "\n".join(lines)
+
+
 def quote_email(revision, user_id=None):
     """The sent revision, with its PDF attached and the link to accept or decline it."""
+    from sales.documents.rules import for_quote
     from sales.quotes.documents import revision_pdf
 
     quote = revision.quote
     customer = quote.customer
     link = url_for("quotes.public_quote", token=revision.token, _external=True)
-    body = "\n\n".join((
+    parts = [
         _greeting(customer),
         _("Here is our quotation %(number)s (attached as a PDF). It is valid until %(date)s.",
           number=quote.number, date=format_date(revision.valid_until)),
         _("You can read it, accept it or decline it here:") + "\n" + link,
-    )) + _signature()
+    ]
+    sheets = _document_lines(for_quote(revision), "documents.for_quote", revision.token)
+    if sheets:
+        parts.append(_("The datasheets of the products:") + "\n" + sheets)
+    body = "\n\n".join(parts) + _signature()
     pdf = ("%s-r%d.pdf" % (quote.number, revision.number), "application/pdf", revision_pdf(quote, revision))
     return enqueue(_address(customer), _("Quotation %(number)s from %(shop)s", number=quote.number, shop=shop_name()),
                    body, customer_id=customer.id, about="quote", about_id=quote.id, attachments=[pdf],

@@ -100,6 +100,8 @@ def _show(ticket, status=200, **forms):
         formdata=None, decision=ticket.warranty_override or "", reason=ticket.warranty_override_reason)
     survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
     can_see_public_link = can(current_user, "tickets.work")
+    from sales.documents.rules import for_ticket
+
     return render_page(
         "support/show.html", "support/_detail.html", ticket=ticket, decision=decision,
         warranty_reason=rules.warranty_reason_text(decision, format_date),
@@ -108,6 +110,7 @@ def _show(ticket, status=200, **forms):
         photo_form=forms.get("photo_form") or PhotoForm(formdata=None),
         charge_form=forms.get("charge_form") or ChargeForm(formdata=None),
         charges_totals=rules.charges_totals(ticket), survey=survey, action_form=EmptyForm(),
+        product_documents=for_ticket(ticket),
         public_url=url_for("support.customer_ticket", token=ticket.public_token, _external=True)
         if can_see_public_link else None,
         survey_url=url_for("support.survey", token=survey.token, _external=True) if survey and
