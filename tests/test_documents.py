@@ -461,3 +461,85 @@ def test_documents_on_customers_and_quotes_follow_their_records_rules(client, ap
         db.session.commit()
     assert client.get(f"/documents/q/{_token}/{offer_id}").status_code == 404
     assert client.get(f"/documents/p/portal-{'z' * 30}/{plan_id}").status_code == 404
+
+
+# --- Care reminders: the plan starts from the care instructions, the reminder carries them -------------------------
+
+
+def test_a_sold_products_care_interval_starts_its_plan_and_the_reminder_carries_the_instructions(
+        client, runner, app, owner, catalog_with_documents, sent_quote):
+    from datetime import timedelta
+
+    from models import MaintenancePlan, OutgoingEmail, ShopSetting, Ticket
+    from sales.clock import shop_today
+    from sales.support.rules import add_months
+
+    docs = catalog_with_documents
+    _quote_id, customer_id, token = sent_quote
+    with app.app_context():
+        # The bike's care comes as a written page (every 6 months, from the fixture) and as a PDF too.
+        from sales.documents import rules
+
+        bike = db.session.get(Product, docs["E-City bike"]["id"])
+        leaflet = rules.add_document(bike, kind="care", upload=rules.read_upload(io.BytesIO(PDF), "care.pdf"),
+                                     title="Battery care leaflet")
+        db.session.commit()
+        leaflet_id = leaflet.id
+    client.post(f"/quotes/q/{token}", data={"name": "Bea Ruiz", "decision": "accept"})
+    today = shop_today()
+    with app.app_context():
+        plans = db.session.scalars(select(MaintenancePlan)).all()
+        # Both products' care pages say "every 6 months": a plan each. This test follows the bike's.
+        assert len(plans) == 2
+        by_product = {plan.order_line.product_id: plan for plan in plans}
+        bike_plan = by_product[docs["E-City bike"]["id"]]
+        assert bike_plan.every_months == 6 and bike_plan.next_due_on == add_months(today, 6)
+        assert bike_plan.customer_id == customer_id
+        # Six months on, the plan is due.
+        bike_plan.next_due_on = today - timedelta(days=1)
+        for other in plans:
+            if other is not bike_plan:
+                db.session.delete(other)
+        ShopSetting.put("public_base_url", "https://shop.example/")
+        db.session.commit()
+
+    result = runner.invoke(args=["maintenance-due"])
+    assert result.exit_code == 0, result.output
+    assert "1 maintenance ticket(s) opened." in result.output and "1 reminder email(s) queued." in result.output
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket))
+        email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.about == "ticket"))
+        assert email.to_address == "bea@example.com" and "Time for the maintenance of your E-City bike" in email.subject
+        assert "Care of the E-City bike: wipe it." in email.body
+        assert f"https://shop.example/documents/t/{ticket.public_token}/{leaflet_id}" in email.body
+        ticket_token = ticket.public_token
+    assert client.get(f"/documents/t/{ticket_token}/{leaflet_id}").data == PDF
+    assert client.get(f"/documents/t/{ticket_token}/{docs['Rear rack']['care']}").status_code == 404
+
+
+def test_planning_maintenance_by_hand_starts_from_the_care_instructions(as_owner, app, catalog_with_documents):
+    from datetime import date
+
+    from models import Customer, Order, OrderLine
+    from sales.support.rules import add_months
+
+    docs = catalog_with_documents
+    sold_on = date(2025, 1, 10)
+    with app.app_context():
+        customer = Customer(name="Dani Roca")
+        order = Order(number="O-CARE-1", customer=customer, ordered_on=sold_on, delivered_on=sold_on)
+        order.lines.append(OrderLine(product_id=docs["E-City bike"]["id"], description="E-City bike",
+                                     quantity=Decimal(1), unit_price=Decimal("100"), line_total=Decimal("100")))
+        db.session.add(order)
+        db.session.commit()
+        customer_id, line_id = customer.id, order.lines[0].id
+    page = as_owner.get(f"/support/maintenance/new?customer_id={customer_id}&line={line_id}")
+    html = page.get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="every_months"[^>]*value="6"', html)
+    from sales.clock import shop_today
+
+    expected = add_months(sold_on, 6)
+    while expected < shop_today():
+        expected = add_months(expected, 6)
+    assert f'value="{expected.isoformat()}"' in html
+    assert "From the product's care instructions" in text_of(page)

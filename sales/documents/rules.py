@@ -189,3 +189,48 @@ def _by_product(products, kinds):
 def opened_by(document, entries):
     """Whether `document` is among the [(product, documents)] a link gives: a link opens those and no other."""
     return any(document in documents for _product, documents in entries)
+
+
+# --- Care: how often a sold product is serviced, and what the customer is told ---------------------------------
+
+
+def care_of(product_id):
+    """The product's care instructions, those that say how often first."""
+    documents = product_documents([product_id], ("care",)).get(product_id, [])
+    return sorted(documents, key=lambda d: (d.every_months is None, _kind_order(d)))
+
+
+def care_interval(product_id):
+    """(months, the instructions saying so) when the product's care instructions give a service interval."""
+    for document in care_of(product_id):
+        if document.every_months:
+            return document.every_months, document
+    return None
+
+
+def first_service_on(sold_on, months, today):
+    """The first service date of a product sold on `sold_on` and serviced every `months`, not before today."""
+    from sales.support.rules import add_months
+
+    due = add_months(sold_on, months)
+    while due < today:
+        due = add_months(due, months)
+    return due
+
+
+def plans_from_care(order, today):
+    """A maintenance plan for each product of a new order whose care instructions say how often to service it:
+    the reminders start from the sale, without anyone having to remember to plan them."""
+    from models import MaintenancePlan
+
+    plans = []
+    for line in order.lines:
+        interval = care_interval(line.product_id) if line.product_id else None
+        if interval is None:
+            continue
+        months, document = interval
+        plans.append(MaintenancePlan(customer_id=order.customer_id, order_line=line, every_months=months,
+                                     next_due_on=first_service_on(order.ordered_on, months, today),
+                                     notes=document.title[:300]))
+    db.session.add_all(plans)
+    return plans

@@ -118,6 +118,29 @@ def ticket_email(ticket, message=None, user_id=None):
                    about="ticket", about_id=ticket.id, created_by_id=user_id)
 
 
+def maintenance_email(ticket, user_id=None):
+    """The customer's reminder that a scheduled service is due, with the product's care instructions: a written
+    page in full, a file as a link their ticket's link opens (sales/documents/public.py)."""
+    from sales.documents.rules import care_of
+
+    customer = ticket.customer
+    line = ticket.order_line
+    what = line.description if line else ticket.title
+    parts = [_greeting(customer),
+             _("It is time for the scheduled maintenance of your %(what)s. We will be in touch to arrange it; you "
+               "can also write to us here:", what=what) + "\n" + url_for("support.customer_ticket",
+                                                                            token=ticket.public_token, _external=True)]
+    for document in care_of(line.product_id) if line and line.product_id else []:
+        if document.is_file:
+            parts.append(document.title + ":\n" + url_for("documents.for_ticket", token=ticket.public_token,
+                                                           document_id=document.id, _external=True))
+        else:
+            parts.append(document.title + "\n\n" + "\n\n".join(document.paragraphs))
+    subject = _("Time for the maintenance of your %(what)s", what=what) + " " + ticket_tag(ticket)
+    return enqueue(_address(customer), subject, "\n\n".join(parts) + _signature(), customer_id=customer.id,
+                   about="ticket", about_id=ticket.id, created_by_id=user_id)
+
+
 def survey_email(survey, user_id=None):
     customer = survey.customer
     link = url_for("support.survey", token=survey.token, _external=True)

@@ -361,6 +361,19 @@ def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) 
     return created
 
 
+def remind_customers(tickets: list[Ticket], user_id: Optional[int] = None) -> int:
+    """Queue the reminder email (with the care instructions) of each maintenance ticket whose customer has an
+    address; returns how many. Needs a request context for the links (the cron job makes one)."""
+    from sales.messaging.emails import maintenance_email
+
+    queued = 0
+    for ticket in tickets:
+        if ticket.customer.email:
+            maintenance_email(ticket, user_id)
+            queued += 1
+    return queued
+
+
 def maintenance_due_soon(today: date, days: int = 30, limit: int = 200) -> list[MaintenancePlan]:
     return db.session.scalars(
         select(MaintenancePlan)
