@@ -29,6 +29,11 @@ class DocumentForm(VersionedForm):
                                 description=_l("Care instructions only: the maintenance plan of a sold product "
                                                "starts from this, and the reminder carries these instructions."))
 
+    def __init__(self, *args, **kwargs):
+        # Its fields sit on pages with forms of their own (the product's has a "kind" too): names and ids apart.
+        kwargs.setdefault("prefix", "doc")
+        super().__init__(*args, **kwargs)
+
     def for_holder(self, on_product):
         kinds = PRODUCT_DOCUMENT_KINDS if on_product else RECORD_DOCUMENT_KINDS
         self.kind.choices = [(kind, KIND_NAMES[kind]) for kind in kinds]

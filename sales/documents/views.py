@@ -65,9 +65,9 @@ class Section:
         return records.may_change(current_user, document)
 
 
-def _upload():
+def _upload(form):
     """The file sent, from the file chooser or the camera (whichever was used), or None."""
-    for name in ("photo", "file"):
+    for name in (form.photo.name, form.file.name):
         upload = request.files.get(name)
         if upload and upload.filename:
             return upload
@@ -76,7 +76,7 @@ def _upload():
 
 def _read(form, required):
     """The checked upload (None when no file was sent); a refused one becomes the form's error."""
-    upload = _upload()
+    upload = _upload(form)
     if upload is None:
         if required and not (form.body.data or "").strip():
             form.file.errors.append(_("Choose a file, take a photo or write the page."))
