@@ -337,6 +337,29 @@ def test_the_quote_email_links_its_products_datasheets(client, app, seller, cata
         assert client.get(url).status_code == 200
 
 
+def test_the_owner_may_have_the_datasheets_attached_to_the_quote_email(client, app, owner, seller,
+                                                                       catalog_with_documents, sent_quote):
+    import email
+
+    from models import OutgoingEmail, ShopSetting
+
+    quote_id, _customer_id, _token = sent_quote
+    login(client, owner)
+    settings = client.get("/quotes/settings")
+    assert "Datasheets in the quote's email" in text_of(settings)
+    with app.app_context():
+        ShopSetting.put("quote_datasheets", "attach")
+        db.session.commit()
+    assert client.post(f"/mail/quote/{quote_id}").status_code == 303
+    with app.app_context():
+        sent = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.about == "quote"))
+        message = email.message_from_bytes(sent.raw)
+    files = {part.get_filename(): part.get_payload(decode=True) for part in message.walk() if part.get_filename()}
+    assert files.pop("Datasheet E-City bike.pdf") == PDF and files.pop("Datasheet Rear rack.pdf") == PDF
+    assert list(files) == [f"{sent.subject.split()[1]}-r1.pdf"]     # and the quote itself
+    assert "(attached too)" in sent.body
+
+
 def test_the_portal_shows_the_manuals_and_care_of_what_the_customer_bought(client, app, catalog_with_documents,
                                                                             sent_quote):
     from models import Customer

@@ -66,14 +66,37 @@ def quote_email(revision, user_id=None):
           number=quote.number, date=format_date(revision.valid_until)),
         _("You can read it, accept it or decline it here:") + "\n" + link,
     ]
-    sheets = _document_lines(for_quote(revision), "documents.for_quote", revision.token)
+    entries = for_quote(revision)
+    attached = _attached_documents(entries) if ShopSetting.get("quote_datasheets") == "attach" else []
+    sheets = _document_lines(entries, "documents.for_quote", revision.token)
     if sheets:
-        parts.append(_("The datasheets of the products:") + "\n" + sheets)
+        parts.append((_("The datasheets of the products (attached too):") if attached
+                      else _("The datasheets of the products:")) + "\n" + sheets)
     body = "\n\n".join(parts) + _signature()
     pdf = ("%s-r%d.pdf" % (quote.number, revision.number), "application/pdf", revision_pdf(quote, revision))
     return enqueue(_address(customer), _("Quotation %(number)s from %(shop)s", number=quote.number, shop=shop_name()),
-                   body, customer_id=customer.id, about="quote", about_id=quote.id, attachments=[pdf],
+                   body, customer_id=customer.id, about="quote", about_id=quote.id, attachments=[pdf] + attached,
                    created_by_id=user_id)
+
+
+# Attached files beyond this many bytes stay links: many mail servers refuse messages much above 10 MB.
+MAX_ATTACHED_BYTES = 8 * 1024 * 1024
+
+
+def _attached_documents(entries):
+    """[(file name, type, bytes)] of the documents' files, while they fit MAX_ATTACHED_BYTES together."""
+    from sales import storage
+
+    attached, total = [], 0
+    for _product, documents in entries:
+        for document in documents:
+            if not document.is_file or total + document.size > MAX_ATTACHED_BYTES:
+                continue
+            name = " ".join(re.sub(r"[^\w\-. ]+", " ", document.title).split())[:80] or "document"
+            attached.append((f"{name}.{storage.EXTENSIONS[document.content_type]}", document.content_type,
+                             storage.files().read(document.stored_name)))
+            total += document.size
+    return attached
 
 
 # --- Ticket replies: a tag in the subject brings the customer's answer back to the ticket ------------------
