@@ -69,8 +69,12 @@ def from_environment(instance_path):
                                "application/json", "application/manifest+json", "image/svg+xml"],
         "COMPRESS_BR_LEVEL": 5,
         "PAGE_SIZE": 25,
-        # Largest request accepted: a photo from a tablet (8 MB, checked by the after-sale rules) and its form.
+        # Largest request accepted: a photo from a tablet (8 MB) or a document (12 MB, sales/documents) and its form.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # A virus scanner run on every upload, the file on its standard input (e.g. "clamdscan --no-summary -");
+        # exit 0 keeps the file, anything else refuses it. Empty: no scan.
+        "UPLOAD_SCAN_COMMAND": os.environ.get("UPLOAD_SCAN_COMMAND") or None,
+        "UPLOAD_SCAN_TIMEOUT": int(os.environ.get("UPLOAD_SCAN_TIMEOUT", "60")),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_LOCKOUT_MINUTES": 15,

@@ -1207,6 +1207,76 @@ class MaintenancePlan(TrackedMixin, db.Model):
     order_line: Mapped[Optional[OrderLine]] = relationship()
 
 
+# What a product comes with, for the customer to read…
+PRODUCT_DOCUMENT_KINDS = ("datasheet", "manual", "installation", "care", "safety")
+# …and what the shop keeps on a customer, a deal or a quote.
+RECORD_DOCUMENT_KINDS = ("signed_order", "plan", "supplier_offer", "photo", "other")
+DOCUMENT_KINDS = PRODUCT_DOCUMENT_KINDS + RECORD_DOCUMENT_KINDS
+
+
+class Document(TrackedMixin, db.Model):
+    """A document on a catalog product (its datasheet, manual, care instructions…) or on a customer, a lead or a
+    quote (a signed order, a site plan, a supplier's offer). Either a file (PDF or picture, kept by
+    sales/storage.py under `stored_name`) or a short page written in the app (`body`).
+
+    It belongs to exactly one record, and whoever may see that record may see it (sales/records.py).
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN (%s)" % ", ".join(f"'{k}'" for k in DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("(CASE WHEN product_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN customer_id IS NULL THEN 0 "
+                        "ELSE 1 END) + (CASE WHEN lead_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN quote_id IS NULL "
+                        "THEN 0 ELSE 1 END) = 1", name="one_holder"),
+        CheckConstraint("stored_name IS NOT NULL OR body IS NOT NULL", name="file_or_page"),
+        CheckConstraint("every_months IS NULL OR every_months > 0", name="every_months"),
+        Index("ix_documents_product", "product_id", "kind"),
+        Index("ix_documents_customer", "customer_id"),
+        Index("ix_documents_lead", "lead_id"),
+        Index("ix_documents_quote", "quote_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="datasheet")
+    title: Mapped[str] = mapped_column(String(200))
+    language: Mapped[Optional[str]] = mapped_column(String(8))          # None: the shop's one language
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    quote_id: Mapped[Optional[int]] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    body: Mapped[Optional[str]] = mapped_column(Text)                   # a page written in the app
+    stored_name: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
+    original_name: Mapped[Optional[str]] = mapped_column(String(200))
+    content_type: Mapped[Optional[str]] = mapped_column(String(40))
+    size: Mapped[Optional[int]]
+    every_months: Mapped[Optional[int]]                                  # care: "service every N months"
+
+    product: Mapped[Optional[Product]] = relationship()
+    customer: Mapped[Optional[Customer]] = relationship()
+    lead: Mapped[Optional[Lead]] = relationship()
+    quote: Mapped[Optional[Quote]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys="Document.created_by_id")
+
+    @property
+    def holder(self):
+        """The record it belongs to, whose rule decides who sees it."""
+        return self.product or self.customer or self.lead or self.quote
+
+    @property
+    def is_file(self) -> bool:
+        return self.stored_name is not None
+
+    @property
+    def is_image(self) -> bool:
+        return (self.content_type or "").startswith("image/")
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """A written page's paragraphs: an empty line starts a new one."""
+        text = (self.body or "").replace("\r\n", "\n").replace("\r", "\n")
+        return [part.strip() for part in text.split("\n\n") if part.strip()]
+
+
 PROMISE_KINDS = ("delivery", "installation", "training", "other")
 
 

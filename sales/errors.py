@@ -1,7 +1,8 @@
 """403/404/500 pages: HTML for people, JSON for clients that ask for it."""
-from flask import jsonify, render_template, request
+from flask import current_app, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from extensions import db
 from sales.htmx import wants_fragment
@@ -45,6 +46,23 @@ def register(app):
         if error.code in (403, 404, 405, 410):
             return _render(error.code, error)
         return error
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def upload_too_large(error):
+        """Over MAX_CONTENT_LENGTH (a file too large): said in words, back on the page the file was for when
+        the route says which (sales/storage.py), else on a page of its own."""
+        from sales.storage import MB, TOO_LARGE_PAGES
+
+        page = TOO_LARGE_PAGES.get(request.endpoint)
+        if page is not None and request.method == "POST":
+            url, message = page(request.view_args or {})
+            flash(message, "error")
+            return redirect(url, 303)
+        if request.path.startswith("/api/"):
+            return http_error(error)
+        message = _("That file is too large. Files can be up to %(mb)d MB.",
+                    mb=current_app.config["MAX_CONTENT_LENGTH"] // MB)
+        return render_template("errors/too_large.html", message=message), 413
 
     @app.errorhandler(500)
     def server_error(error):

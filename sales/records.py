@@ -22,8 +22,8 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from extensions import db
 from models import (Campaign, CommissionRule, Concession, ContactLog, Customer, DealCompetitor, DecisionMaker,
-                    Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection, Order,
-                    OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Ticket, User)
+                    Document, Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection,
+                    Order, OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Ticket, User)
 
 
 def _staff(user):
@@ -520,6 +520,33 @@ def without_links(text):
     return LINK.sub(_("[link hidden]"), text or "")
 
 
+# --- Documents ----------------------------------------------------------------------------------------------
+
+
+def _document_visible(user):
+    """A document is seen by whoever sees what it is on; a product's documents by all the staff (the catalog
+    is the shop's, and sellers hand its datasheets to customers)."""
+    if not _staff(user):
+        return false()
+    return or_(Document.product_id.is_not(None),
+               and_(Document.customer_id.is_not(None), _customer_visible(user)),
+               Document.lead_id.in_(_visible_lead_ids(user)),
+               Document.quote_id.in_(select(Quote.id).where(_quote_visible(user))))
+
+
+def _may_view_document(user, document):
+    return document.product_id is not None or may_view(user, document.holder)
+
+
+def _may_change_document(user, document):
+    """Attaching, replacing and removing it: whoever may change what it is on; the catalog's, who keeps it."""
+    if document.product_id is not None:
+        from sales.policy import can
+
+        return can(user, "catalog.edit")
+    return may_change(user, document.holder)
+
+
 # --- The customer's portal link -------------------------------------------------------------------------------------
 
 
@@ -606,6 +633,7 @@ RULES = {
     # Changing a person's figures is setting their goals.
     Figures: Rule(figures_visible, _may_view_figures, lambda user, f: _may_set_goals(user, f.person.id)),
     ImportJob: Rule(_import_visible, _may_use_import, _may_use_import),
+    Document: Rule(_document_visible, _may_view_document, _may_change_document),
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import (ApiToken, Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
-                    DealCompetitor, DecisionMaker, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
+                    DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     User, UserSession, WebhookDelivery, WebhookEndpoint)
 
@@ -96,6 +96,8 @@ def build_shop(app):
                          unit_price=Decimal("20")),
             Attachment(ticket_id=ticket.id, stored_name="b-photo.png", content_type="image/png", size=1,
                        uploaded_by_id=b.id),
+            Document(kind="plan", title=f"Garage plan {PRIVATE}", lead_id=lead.id, stored_name="b-plan.pdf",
+                     content_type="application/pdf", size=15, created_by_id=b.id),
         ]
         db.session.add_all(records)
         db.session.flush()

@@ -140,9 +140,9 @@ def test_m2_timeline_shows_a_seller_only_what_they_may_open_and_counts_the_rest(
     assert PRIVATE not in page
     assert "more entries belong to colleagues' work" in page
     hidden = int(re.search(r"(\d+) more entries belong", page).group(1))
-    # B's new lead, B's contact, B's order, the ticket about B's sale, B's email, the inquiry of B's customer: six
-    # entries A may not open.
-    assert hidden == 6
+    # B's new lead, B's contact, B's order, the ticket about B's sale, B's email, the inquiry of B's customer and
+    # the file on B's lead: seven entries A may not open.
+    assert hidden == 7
     owner_page = text_of(as_role("owner").get(f"/customers/{shop['customer']}"))
     assert f"{PRIVATE} outcome" in owner_page and f"Brake {PRIVATE}" in owner_page
     assert "more entries belong" not in owner_page

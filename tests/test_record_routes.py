@@ -102,6 +102,14 @@ ROUTES = {
     "connect.webhook_action": (None, OWNER),
     "connect.webhook_retry": (None, OWNER),
     "connect.revoke_api_token": (None, "seller_b"),   # one's own token only
+    # Documents: attached on a record as that record is changed; B's document is on B's lead.
+    "documents.new_for_product": (OWNER, OWNER),
+    "documents.new_for_customer": (B_AND_SUPPORT, B_AND_SUPPORT),
+    "documents.new_for_lead": (B, B),
+    "documents.new_for_quote": (B, B),
+    "documents.show": (B, None),
+    "documents.edit": (B, B),
+    "documents.delete": (None, B),
 }
 
 # The JSON API: the same record rules, signed in by a personal token (anonymous: 401). endpoint: {method: who}.
@@ -119,6 +127,9 @@ API_ROUTES = {
 # their own pages (a wrong key is a 404 for everyone).
 KEYED_PUBLIC_ROUTES = {"static", "connect.calendar_feed", "portal.home", "portal.unsubscribe", "quotes.public_quote", "quotes.public_pdf",
                        "support.customer_ticket", "support.survey", "accounts.set_password",
+                       # A product's documents through the quote's, the portal's or the ticket's own link
+                       # (tests/test_documents.py: each link opens only its own documents).
+                       "documents.for_quote", "documents.for_portal", "documents.for_ticket",
                        # A form kept after its session ended, under a random key (tests/test_drafts.py).
                        "drafts.show", "drafts.discard"}
 
@@ -140,7 +151,7 @@ ARGUMENTS = {
     "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
-    "delivery_id": "WebhookDelivery", "token_id": "ApiToken",
+    "delivery_id": "WebhookDelivery", "token_id": "ApiToken", "document_id": "Document",
 }
 FIXED_VALUES = {"number": "1"}
 
@@ -204,8 +215,11 @@ def photo_file(app):
 
     path = attachments_folder(app.instance_path) / "b-photo.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    document = attachments_folder(app.instance_path) / "b-plan.pdf"
+    document.write_bytes(b"%PDF-1.4\n%%EOF\n")
     yield
     path.unlink(missing_ok=True)
+    document.unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("endpoint, path, method, allowed", list(_cases()))

@@ -2,7 +2,7 @@
 time across machines (read-mail)
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

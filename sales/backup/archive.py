@@ -187,7 +187,11 @@ def _write_lines(out, file_hash, lines):
 def _referenced_attachments(connection):
     if not connection.dialect.has_table(connection, "ticket_attachments"):
         return set()
-    return set(connection.execute(text("SELECT stored_name FROM ticket_attachments")).scalars())
+    names = set(connection.execute(text("SELECT stored_name FROM ticket_attachments")).scalars())
+    if connection.dialect.has_table(connection, "documents"):
+        names |= set(connection.execute(text("SELECT stored_name FROM documents WHERE stored_name IS NOT NULL"))
+                     .scalars())
+    return names
 
 
 def _write_attachments(archive, manifest, folder, referenced):

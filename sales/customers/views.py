@@ -89,7 +89,10 @@ def show(customer_id):
     field_labels["archived_at"] = _("Archived")
     field_labels["email_opt_in"] = _("Agrees to receive our mailings by email")
     field_labels["unsubscribed_at"] = _("Unsubscribed from mailings")
+    from sales.documents.views import Section
+
     return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
+                       docs=Section(customer, empty=_("No signed orders, plans or other files on this customer.")),
                        timeline=timeline_for(customer, current_user), user_names=user_names, field_labels=field_labels,
                        custom_fields=custom_fields.active_fields("customer"), action_form=EmptyForm())
 

@@ -221,9 +221,11 @@ def show(lead_id):
     move_form.stage_id.choices = [(s.id, s.name) for s in stages]
     qualification_form = QualificationForm(obj=lead, formdata=None)
     qualification_form.version.data = lead.version
+    from sales.documents.views import Section
     from sales.quotes.rules import quotes_of_lead
 
-    return render_page("leads/show.html", "leads/_detail.html", lead=lead, stages=stages, history=history,
+    return render_page("leads/show.html", "leads/_detail.html", lead=lead,
+                       docs=Section(lead, empty=_("No plans, offers or other files on this deal yet.")), stages=stages, history=history,
                        contacts=contacts, inquiries=inquiries, quotes=quotes_of_lead(lead), reasons=reasons_of(lead), move_form=move_form,
                        qualification_form=qualification_form, may_work=rules.may_work(current_user, lead),
                        custom_fields=_custom_values(lead)[0], today=shop_today())

@@ -37,23 +37,66 @@ def _signature():
     return "\n\n" + _("Kind regards,") + "\n" + shop_name()
 
 
+def _document_lines(entries, endpoint, token):
+    """One line per product document: "E-City bike — Datasheet (Spanish): https://…", opened by the customer's
+    own link (sales/documents/public.py)."""
+    from sales.documents.rules import KIND_NAMES, language_name
+
+    lines = []
+    for product, documents in entries:
+        for document in documents:
+            what = str(KIND_NAMES[document.kind]) + (f" ({language_name(document.language)})" if document.language
+                                                      else "")
+            url = url_for(endpoint, token=token, document_id=document.id, _external=True)
+            lines.append(f"{product.name} — {what}: {url}")
+    return "\n".join(lines)
+
+
 def quote_email(revision, user_id=None):
     """The sent revision, with its PDF attached and the link to accept or decline it."""
+    from sales.documents.rules import for_quote
     from sales.quotes.documents import revision_pdf
 
     quote = revision.quote
     customer = quote.customer
     link = url_for("quotes.public_quote", token=revision.token, _external=True)
-    body = "\n\n".join((
+    parts = [
         _greeting(customer),
         _("Here is our quotation %(number)s (attached as a PDF). It is valid until %(date)s.",
           number=quote.number, date=format_date(revision.valid_until)),
         _("You can read it, accept it or decline it here:") + "\n" + link,
-    )) + _signature()
+    ]
+    entries = for_quote(revision)
+    attached = _attached_documents(entries) if ShopSetting.get("quote_datasheets") == "attach" else []
+    sheets = _document_lines(entries, "documents.for_quote", revision.token)
+    if sheets:
+        parts.append((_("The datasheets of the products (attached too):") if attached
+                      else _("The datasheets of the products:")) + "\n" + sheets)
+    body = "\n\n".join(parts) + _signature()
     pdf = ("%s-r%d.pdf" % (quote.number, revision.number), "application/pdf", revision_pdf(quote, revision))
     return enqueue(_address(customer), _("Quotation %(number)s from %(shop)s", number=quote.number, shop=shop_name()),
-                   body, customer_id=customer.id, about="quote", about_id=quote.id, attachments=[pdf],
+                   body, customer_id=customer.id, about="quote", about_id=quote.id, attachments=[pdf] + attached,
                    created_by_id=user_id)
+
+
+# Attached files beyond this many bytes stay links: many mail servers refuse messages much above 10 MB.
+MAX_ATTACHED_BYTES = 8 * 1024 * 1024
+
+
+def _attached_documents(entries):
+    """[(file name, type, bytes)] of the documents' files, while they fit MAX_ATTACHED_BYTES together."""
+    from sales import storage
+
+    attached, total = [], 0
+    for _product, documents in entries:
+        for document in documents:
+            if not document.is_file or total + document.size > MAX_ATTACHED_BYTES:
+                continue
+            name = " ".join(re.sub(r"[^\w\-. ]+", " ", document.title).split())[:80] or "document"
+            attached.append((f"{name}.{storage.EXTENSIONS[document.content_type]}", document.content_type,
+                             storage.files().read(document.stored_name)))
+            total += document.size
+    return attached
 
 
 # --- Ticket replies: a tag in the subject brings the customer's answer back to the ticket ------------------
@@ -94,6 +137,29 @@ def ticket_email(ticket, message=None, user_id=None):
     parts.append(_("Follow it and write to us here:") + "\n" + link)
     parts.append(_("You can also simply reply to this email; keep the reference in the subject."))
     subject = _("Your ticket %(number)s", number=ticket.number) + " " + ticket_tag(ticket)
+    return enqueue(_address(customer), subject, "\n\n".join(parts) + _signature(), customer_id=customer.id,
+                   about="ticket", about_id=ticket.id, created_by_id=user_id)
+
+
+def maintenance_email(ticket, user_id=None):
+    """The customer's reminder that a scheduled service is due, with the product's care instructions: a written
+    page in full, a file as a link their ticket's link opens (sales/documents/public.py)."""
+    from sales.documents.rules import care_of
+
+    customer = ticket.customer
+    line = ticket.order_line
+    what = line.description if line else ticket.title
+    parts = [_greeting(customer),
+             _("It is time for the scheduled maintenance of your %(what)s. We will be in touch to arrange it; you "
+               "can also write to us here:", what=what) + "\n" + url_for("support.customer_ticket",
+                                                                            token=ticket.public_token, _external=True)]
+    for document in care_of(line.product_id) if line and line.product_id else []:
+        if document.is_file:
+            parts.append(document.title + ":\n" + url_for("documents.for_ticket", token=ticket.public_token,
+                                                           document_id=document.id, _external=True))
+        else:
+            parts.append(document.title + "\n\n" + "\n\n".join(document.paragraphs))
+    subject = _("Time for the maintenance of your %(what)s", what=what) + " " + ticket_tag(ticket)
     return enqueue(_address(customer), subject, "\n\n".join(parts) + _signature(), customer_id=customer.id,
                    about="ticket", about_id=ticket.id, created_by_id=user_id)
 

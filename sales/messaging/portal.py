@@ -38,8 +38,10 @@ def portal_contents(customer):
                                                       Survey.answered_at.is_(None))
                                  .order_by(Survey.created_at.desc())).all()
     today = shop_today()
+    from sales.documents.rules import for_customer
+
     return {"quotes": [(r, "expired" if r.is_expired(today) else r.status) for r in revisions],
-            "orders": orders, "tickets": tickets, "surveys": surveys}
+            "orders": orders, "tickets": tickets, "surveys": surveys, "product_documents": for_customer(customer)}
 
 
 def _private(response):

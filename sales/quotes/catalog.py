@@ -103,8 +103,12 @@ def edit(product_id=None):
             return redirect(url_for("catalog.index"), 303)
     if form.errors and status == 200:
         status = 422
+    from sales.documents.views import Section
+
     return render_page(None, "quotes/_product_form.html", title=product.name if product else _("New product"),
-                       form=form, product=product, status=status)
+                       form=form, product=product, status=status,
+                       docs=Section(product, heading=_("Documents for the customer"),
+                                    empty=_("No datasheet, manual or care instructions yet.")) if product else None)
 
 
 @bp.route("/export.csv")

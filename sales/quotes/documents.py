@@ -45,6 +45,7 @@ def settings():
         form.currency.data = ShopSetting.get("currency", "EUR")
         form.quote_validity_days.data = int(ShopSetting.get("quote_validity_days", "30"))
         form.quote_terms.data = ShopSetting.get("quote_terms")
+        form.quote_datasheets.data = ShopSetting.get("quote_datasheets", "link")
     if form.validate_on_submit():
         upload = form.logo.data
         if upload and getattr(upload, "filename", ""):
@@ -58,7 +59,7 @@ def settings():
         for key, value in (("shop_name", form.shop_name.data), ("shop_address", form.address.data),
                            ("shop_tax_id", form.tax_id.data), ("currency", form.currency.data),
                            ("quote_validity_days", str(form.quote_validity_days.data)),
-                           ("quote_terms", form.quote_terms.data)):
+                           ("quote_terms", form.quote_terms.data), ("quote_datasheets", form.quote_datasheets.data)):
             ShopSetting.put(key, (value or "").strip() or None)
         db.session.commit()
         flash(_("Shop details saved. They appear on every new document."), "success")

@@ -71,6 +71,10 @@ class ShopDocumentForm(FlaskForm):
     quote_validity_days = IntegerField(_l("Quotes are valid for (days)"), default=30,
                                        validators=[DataRequired(), NumberRange(min=1, max=365)])
     quote_terms = TextAreaField(_l("Standard terms"), validators=[Optional(), Length(max=3000)])
+    quote_datasheets = SelectField(_l("Datasheets in the quote's email"), default="link",
+                                   choices=[("link", _l("Linked (a short email; they open from the shop)")),
+                                            ("attach", _l("Attached to the email, beside the quote's PDF"))],
+                                   description=_l("Written pages are always linked."))
     logo = FileField(_l("Logo (PNG or JPEG, up to 1 MB)"), validators=[FileAllowed(["png", "jpg", "jpeg"])])
 
 

@@ -12,8 +12,11 @@ from sales.quotes.forms import DecisionForm
 
 
 def _page(revision, form, state, status=200):
+    from sales.documents.rules import for_quote
+
     response = make_response(render_template("quotes/public.html", revision=revision, quote=revision.quote,
-                                             form=form, state=state, shop=ShopSetting.get("shop_name", "Mostrador")),
+                                             form=form, state=state, shop=ShopSetting.get("shop_name", "Mostrador"),
+                                             product_documents=for_quote(revision)),
                              status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"

@@ -95,6 +95,9 @@ def accept(revision, name, address, user_id=None, today=None):
     revision.decided_by_name = name
     revision.decided_from = address
     order = make_order(revision, today=today)
+    from sales.documents.rules import plans_from_care
+
+    plans_from_care(order, today or shop_today())
     if revision.quote.lead is not None:
         from sales.leads.rules import refresh_priority
         from sales.leads.stages import move_to_stage, stage_of_kind

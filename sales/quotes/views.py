@@ -198,7 +198,13 @@ def show(quote_id, number=None):
     revision = get_revision_or_404(quote, number) if number else quote.latest
     previous = next((r for r in quote.revisions if r.number == revision.number - 1), None)
     may_edit = records.may_change(current_user, quote)
-    return render_page(None, "quotes/_show.html", title=f"{quote.number} · {quote.customer.name}", quote=quote,
+    from sales.documents.rules import for_quote
+    from sales.documents.views import Section
+
+    return render_page(None, "quotes/_show.html",
+                       docs=Section(quote, heading=_("Attachments"),
+                                    empty=_("No signed order, plan or supplier's offer attached.")),
+                       product_documents=for_quote(revision), title=f"{quote.number} · {quote.customer.name}", quote=quote,
                        revision=revision, doc_status=status_of(revision),
                        changes=rules.changes(previous, revision) if previous else None, previous=previous,
                        # The customer's link is handed out only by whoever may change the quote (H3).

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from extensions import db
 from models import Customer, MaintenancePlan, Promise, User, utcnow
 from sales.clock import shop_today
+from sales.documents.rules import care_interval, first_service_on
 from sales.forms import EmptyForm
+from sales.messaging.campaigns import remember_public_address
 from sales.htmx import render_page
 from sales import records
 from sales.ids import record_id
@@ -38,7 +40,17 @@ def new_plan():
     form.order_line_id.choices = [(line.id, f"{line.order.number} · {line.description}") for line in lines]
     if request.method == "GET" and request.args.get("line", type=record_id):
         form.order_line_id.data = request.args.get("line", type=record_id)
+    chosen = next((line for line in lines if line.id == form.order_line_id.data), None)
+    care = care_interval(chosen.product_id) if chosen and chosen.product_id else None
+    if request.method == "GET" and care:
+        # The product's care instructions say how often: the plan starts from them.
+        months, document = care
+        form.every_months.data = months
+        form.next_due_on.data = first_service_on(chosen.order.delivered_on or chosen.order.ordered_on, months,
+                                                 shop_today())
+        form.notes.data = document.title[:300]
     if form.validate_on_submit():
+        remember_public_address(request.host_url)
         db.session.add(MaintenancePlan(customer=customer, order_line_id=form.order_line_id.data,
                                        every_months=form.every_months.data, next_due_on=form.next_due_on.data,
                                        notes=(form.notes.data or "").strip() or None))
@@ -47,7 +59,7 @@ def new_plan():
                 date=format_date(form.next_due_on.data)), "success")
         return redirect(url_for("support.maintenance"), 303)
     return render_page("support/plan_form.html", "support/_plan_form.html", form=form, customer=customer,
-                       has_lines=bool(lines), status=422 if form.errors else 200)
+                       has_lines=bool(lines), care=care, status=422 if form.errors else 200)
 
 
 @bp.route("/maintenance/<int:plan_id>/stop", methods=["POST"])
@@ -69,8 +81,11 @@ def run_maintenance():
     if not EmptyForm().validate_on_submit():
         abort(400)
     created = rules.create_due_maintenance_tickets(shop_today())
+    reminded = rules.remind_customers(created, current_user.id)
+    remember_public_address(request.host_url)
     db.session.commit()
-    flash(_("%(count)d maintenance tickets opened.", count=len(created)), "success")
+    flash(_("%(count)d maintenance tickets opened.", count=len(created)) + " "
+          + _("%(count)d customers were sent the reminder with the care instructions.", count=reminded), "success")
     return redirect(url_for("support.index"), 303)
 
 

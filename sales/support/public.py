@@ -35,8 +35,11 @@ def customer_ticket(token):
         flash(_("Thank you. We have your message and will get back to you."), "success")
         return redirect(url_for("support.customer_ticket", token=token), 303)
     survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id, Survey.answered_at.is_(None)))
+    from sales.documents.rules import for_ticket
+
     return render_template("support/customer_ticket.html", ticket=ticket, messages=rules.public_messages(ticket),
-                           form=form, can_reply=can_reply, survey=survey), 422 if form.errors else 200
+                           form=form, can_reply=can_reply, survey=survey, product_documents=for_ticket(ticket)
+                           ), 422 if form.errors else 200
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])

@@ -3,11 +3,9 @@
 Plain functions with no request in sight; the views read input, call these, and render.
 """
 import calendar
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from sales import records
+from sales import records, storage
 from sales.claims import claim
 from sales.search import contains
 from sales.clock import shop_date
@@ -300,46 +298,31 @@ def charges_totals(ticket: Ticket) -> list[tuple[str, Decimal]]:
 
 # --- Photos ------------------------------------------------------------------------------------------------
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+MAX_PHOTO_BYTES = 8 * storage.MB
+attachments_folder = storage.attachments_folder   # where sales/storage.py keeps the files (tests use it)
 
 
 def photo_type(head: bytes) -> Optional[tuple[str, str]]:
     """(content type, extension) from the file's first bytes, whatever its name claims; None if not a photo."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
-        return "image/heic", "heic"
-    return None
+    content_type = storage.sniff(head)
+    return (content_type, storage.EXTENSIONS[content_type]) if content_type in storage.IMAGE_TYPES else None
 
 
-def attachments_folder(instance_path: str) -> Path:
-    folder = Path(instance_path) / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save_photo(ticket: Ticket, stream, original_name: Optional[str], folder: Path,
-               uploaded_by_id: Optional[int] = None) -> Attachment:
-    """Check a photo by its content and size, store it under a generated name, and record it."""
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if not data:
-        raise TicketRuleError(_l("Choose a photo to attach."))
-    if len(data) > MAX_PHOTO_BYTES:
-        raise TicketRuleError(_l("This photo is larger than %(mb)d MB. Take it at a lower resolution and try again.",
-                                 mb=MAX_PHOTO_BYTES // (1024 * 1024)))
-    kind = photo_type(data[:16])
-    if kind is None:
-        raise TicketRuleError(_l("This file is not a photo. Attach a JPEG, PNG, WebP or HEIC picture."))
-    content_type, extension = kind
-    stored_name = f"{secrets.token_hex(16)}.{extension}"
-    (folder / stored_name).write_bytes(data)
-    attachment = Attachment(ticket=ticket, stored_name=stored_name, content_type=content_type, size=len(data),
-                            original_name=(original_name or "")[:200] or None, uploaded_by_id=uploaded_by_id)
+def save_photo(ticket: Ticket, stream, original_name: Optional[str], uploaded_by_id: Optional[int] = None
+               ) -> Attachment:
+    """Check a photo by its content and size, clean it, store it under a generated name, and record it."""
+    try:
+        photo = storage.accept(
+            stream, original_name, types=storage.IMAGE_TYPES, max_bytes=MAX_PHOTO_BYTES,
+            empty=_l("Choose a photo to attach."),
+            too_large=_l("This photo is larger than %(mb)d MB. Take it at a lower resolution and try again.",
+                         mb=MAX_PHOTO_BYTES // storage.MB),
+            wrong_type=_l("This file is not a photo. Attach a JPEG, PNG, WebP or HEIC picture."))
+    except storage.Refused as refused:
+        raise TicketRuleError(refused.args[0]) from None
+    stored_name = storage.files().put(photo.data, photo.extension)
+    attachment = Attachment(ticket=ticket, stored_name=stored_name, content_type=photo.content_type,
+                            size=len(photo.data), original_name=photo.original_name, uploaded_by_id=uploaded_by_id)
     db.session.add(attachment)
     return attachment
 
@@ -381,6 +364,19 @@ def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) 
             plan.next_due_on = add_months(plan.next_due_on, plan.every_months)
         db.session.commit()
     return created
+
+
+def remind_customers(tickets: list[Ticket], user_id: Optional[int] = None) -> int:
+    """Queue the reminder email (with the care instructions) of each maintenance ticket whose customer has an
+    address; returns how many. Needs a request context for the links (the cron job makes one)."""
+    from sales.messaging.emails import maintenance_email
+
+    queued = 0
+    for ticket in tickets:
+        if ticket.customer.email:
+            maintenance_email(ticket, user_id)
+            queued += 1
+    return queued
 
 
 def maintenance_due_soon(user, today: date, days: int = 30, limit: int = 200) -> list[MaintenancePlan]:

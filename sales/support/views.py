@@ -1,17 +1,16 @@
 """Tickets: the list, opening one, and working on it (status, warranty, conversation, photos, charges)."""
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import db
 from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
-from sales import idempotency
+from sales import idempotency, storage
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -101,6 +100,8 @@ def _show(ticket, status=200, **forms):
         formdata=None, decision=ticket.warranty_override or "", reason=ticket.warranty_override_reason)
     survey = db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
     can_see_public_link = can(current_user, "tickets.work")
+    from sales.documents.rules import for_ticket
+
     return render_page(
         "support/show.html", "support/_detail.html", ticket=ticket, decision=decision,
         warranty_reason=rules.warranty_reason_text(decision, format_date),
@@ -109,6 +110,7 @@ def _show(ticket, status=200, **forms):
         photo_form=forms.get("photo_form") or PhotoForm(formdata=None),
         charge_form=forms.get("charge_form") or ChargeForm(formdata=None),
         charges_totals=rules.charges_totals(ticket), survey=survey, action_form=EmptyForm(),
+        product_documents=for_ticket(ticket),
         public_url=url_for("support.customer_ticket", token=ticket.public_token, _external=True)
         if can_see_public_link else None,
         survey_url=url_for("support.survey", token=survey.token, _external=True) if survey and
@@ -201,7 +203,7 @@ def add_photo(ticket_id):
         upload = request.files.get("photo")
         try:
             rules.save_photo(ticket, upload.stream if upload else BytesIO(), upload.filename if upload else None,
-                             rules.attachments_folder(current_app.instance_path), current_user.id)
+                             current_user.id)
         except rules.TicketRuleError as error:
             form.photo.errors = [str(error)]
         else:
@@ -211,18 +213,10 @@ def add_photo(ticket_id):
     return _show(ticket, 422, photo_form=form)
 
 
-@bp.app_errorhandler(RequestEntityTooLarge)
-def upload_too_large(error):
-    """The request was over MAX_CONTENT_LENGTH: say so in words, on the page the photo was for."""
-    if not (request.endpoint or "").startswith("support."):
-        return error
-    message = _("That file is too large. Photos can be up to %(mb)d MB.",
-                mb=rules.MAX_PHOTO_BYTES // (1024 * 1024))
-    ticket_id = (request.view_args or {}).get("ticket_id")
-    if ticket_id:
-        flash(message, "error")
-        return redirect(url_for("support.show", ticket_id=ticket_id, _anchor="photos"), 303)
-    return render_template("support/too_large.html", message=message), 413
+@storage.back_when_too_large("support.add_photo")
+def _photo_too_large(view_args):
+    return (url_for("support.show", ticket_id=view_args["ticket_id"], _anchor="photos"),
+            _("That file is too large. Photos can be up to %(mb)d MB.", mb=rules.MAX_PHOTO_BYTES // storage.MB))
 
 
 @bp.route("/photos/<int:attachment_id>")
@@ -232,10 +226,7 @@ def photo(attachment_id):
     if attachment is None:
         abort(404)
     get_ticket_or_404(attachment.ticket_id)
-    response = send_from_directory(rules.attachments_folder(current_app.instance_path), attachment.stored_name,
-                                   mimetype=attachment.content_type, max_age=0)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return storage.files().send(attachment.stored_name, attachment.content_type)
 
 
 @bp.route("/tickets/<int:ticket_id>/charges", methods=["POST"])
