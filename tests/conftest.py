@@ -264,8 +264,6 @@ INTEGRATION_BREAKS = {
         "the rewritten deal import does not call the phone normaliser yet",
     "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage":
         "expects a 302 to sign-in; the kept-form handler answers 303",
-    "tests/test_round_trip.py::test_export_then_import_into_an_empty_shop_reproduces_every_figure":
-        "a page of the round trip answers 403 under the record rules",
     "tests/test_shopfloor.py::test_the_service_worker_precaches_every_static_file_and_the_offline_page":
         "static files added by the other branches are not in the precache list",
     "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
