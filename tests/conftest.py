@@ -258,8 +258,6 @@ INTEGRATION_BREAKS = {
         "expects 400 without a token; the kept-form (drafts) handler now answers 303 to sign-in",
     "tests/test_migrations_round_trip.py::test_upgrade_check_downgrade_to_base_and_upgrade_again":
         "db check reports the search index's tables as drift",
-    "tests/test_phones.py::test_the_web_form_matches_a_number_written_with_its_prefix":
-        "the test posts without the web form's new signed token (422)",
     "tests/test_phones.py::test_an_import_does_not_duplicate_a_customer_whose_number_is_written_differently":
         "the rewritten deal import does not call the phone normaliser yet",
     "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage":
