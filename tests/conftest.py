@@ -258,8 +258,6 @@ INTEGRATION_BREAKS = {
         "expects 400 without a token; the kept-form (drafts) handler now answers 303 to sign-in",
     "tests/test_migrations_round_trip.py::test_upgrade_check_downgrade_to_base_and_upgrade_again":
         "db check reports the search index's tables as drift",
-    "tests/test_phones.py::test_an_import_does_not_duplicate_a_customer_whose_number_is_written_differently":
-        "the rewritten deal import does not call the phone normaliser yet",
     "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage":
         "expects a 302 to sign-in; the kept-form handler answers 303",
     "tests/test_shopfloor.py::test_the_service_worker_precaches_every_static_file_and_the_offline_page":
