@@ -264,10 +264,6 @@ INTEGRATION_BREAKS = {
         "static files added by the other branches are not in the precache list",
     "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
         "RequestEntityTooLarge escapes the handler after the merges",
-    "tests/test_vcards.py::test_import_creates_customers_and_merges_the_ones_on_file":
-        "expects phones as typed; they are now stored in E.164",
-    "tests/test_vcards.py::test_a_customer_downloads_as_a_card_vobject_reads_back":
-        "expects phones as typed; they are now stored in E.164",
 }
 
 
