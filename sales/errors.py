@@ -1,5 +1,6 @@
 """403/404/500 pages: HTML for people, JSON for clients that ask for it."""
 from flask import jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +20,17 @@ def _render(status, error=None):
     return render_template(template, status=status, error=error, fragment=wants_fragment()), status
 
 
+def csrf_refused(values):
+    """400 for a form without a valid token, with `values` (what was typed) in a form to send again."""
+    context = {"values": values, "action": request.full_path if request.query_string else request.path,
+               "had_files": bool(request.files), "fragment": wants_fragment()}
+    if context["fragment"]:
+        # Into the page's main area, not into whatever small part the form was going to replace.
+        return render_template("errors/_csrf.html", **context), 400, {
+            "HX-Retarget": "#content", "HX-Reswap": "innerHTML", "Vary": "HX-Request"}
+    return render_template("errors/csrf.html", **context), 400, {"Vary": "HX-Request"}
+
+
 def register(app):
     from sales import conflicts
 
@@ -26,14 +38,18 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if request.method == "POST":
-            # An expired session or token: what was typed is kept and offered back (after signing in).
-            from sales.drafts import answer_expired_form
+        from sales import drafts
 
-            answer = answer_expired_form()
+        if request.method == "POST" and current_user.is_authenticated:
+            # Signed in, but the form's token is missing or old: nothing is saved (400), and what was typed is
+            # on the page, ready to send again with a fresh token.
+            return csrf_refused(drafts.typed_values())
+        if request.method == "POST":
+            # The session is gone: what was typed is kept and offered back after signing in.
+            answer = drafts.answer_expired_form()
             if answer is not None:
                 return answer
-        return render_template("errors/csrf.html", error=error), 400
+        return csrf_refused([])
 
     @app.errorhandler(HTTPException)
     def http_error(error):

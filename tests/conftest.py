@@ -254,12 +254,8 @@ def smtp_settings(app, monkeypatch):
 INTEGRATION_BREAKS = {
     "tests/test_api_schemathesis.py::test_the_api_keeps_to_its_document":
         "answers of the merged views no longer match the API document (not yet looked at)",
-    "tests/test_management_segments.py::test_forms_carry_their_csrf_token":
-        "expects 400 without a token; the kept-form (drafts) handler now answers 303 to sign-in",
     "tests/test_migrations_round_trip.py::test_upgrade_check_downgrade_to_base_and_upgrade_again":
         "db check reports the search index's tables as drift",
-    "tests/test_portal_and_inbound.py::test_portal_link_needs_a_signed_in_user_to_manage":
-        "expects a 302 to sign-in; the kept-form handler answers 303",
     "tests/test_shopfloor.py::test_the_service_worker_precaches_every_static_file_and_the_offline_page":
         "static files added by the other branches are not in the precache list",
     "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
