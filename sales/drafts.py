@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import db
 from models import FormDraft, utcnow
@@ -118,8 +119,13 @@ def discard(token):
 @bp.after_app_request
 def forget_sent_draft(response):
     """A draft sent again and accepted (saved, or answered with a page that keeps it) is done."""
-    token = request.form.get("_draft") if request.method == "POST" else None
-    if token and response.status_code < 400:
+    if request.method != "POST" or response.status_code >= 400:
+        return response
+    try:
+        token = request.form.get("_draft")
+    except RequestEntityTooLarge:
+        return response           # a form over the size limit is never read, so it was no draft sent again
+    if token:
         db.session.execute(delete(FormDraft).where(FormDraft.token == token))
         db.session.commit()
     return response

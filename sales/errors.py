@@ -1,8 +1,8 @@
 """403/404/500 pages: HTML for people, JSON for clients that ask for it."""
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from extensions import db
 from sales.htmx import wants_fragment
@@ -31,6 +31,28 @@ def csrf_refused(values):
     return render_template("errors/csrf.html", **context), 400, {"Vary": "HX-Request"}
 
 
+def _size(limit):
+    """16777216 → "16 MB", 1024 → "1 KB", in the reader's notation."""
+    from flask_babel import format_decimal
+
+    mb = limit / (1024 * 1024)
+    return f"{format_decimal(round(mb, 1))} MB" if mb >= 1 else f"{format_decimal(round(limit / 1024, 1))} KB"
+
+
+def too_large_page():
+    """413 for a request over MAX_CONTENT_LENGTH. Its form cannot be read (that is what the limit is for), so the
+    page says nothing was saved and sends the person back to the form, where what they typed still is (the
+    browser's back, or the tablet's kept draft), to choose a smaller file."""
+    from sales.conflicts import same_site_referrer
+
+    context = {"limit": _size(current_app.config["MAX_CONTENT_LENGTH"]), "back": same_site_referrer(),
+               "fragment": wants_fragment()}
+    if context["fragment"]:
+        return render_template("errors/_too_large.html", **context), 413, {
+            "HX-Retarget": "#content", "HX-Reswap": "innerHTML", "Vary": "HX-Request"}
+    return render_template("errors/too_large.html", **context), 413, {"Vary": "HX-Request"}
+
+
 def register(app):
     from sales import conflicts
 
@@ -50,6 +72,14 @@ def register(app):
             if answer is not None:
                 return answer
         return csrf_refused([])
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        if request.path.startswith("/api/"):
+            from sales.api.problems import from_http_error
+
+            return from_http_error(error)
+        return too_large_page()
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -254,8 +254,6 @@ def smtp_settings(app, monkeypatch):
 INTEGRATION_BREAKS = {
     "tests/test_api_schemathesis.py::test_the_api_keeps_to_its_document":
         "answers of the merged views no longer match the API document (not yet looked at)",
-    "tests/test_support.py::test_a_request_over_the_size_limit_says_so":
-        "RequestEntityTooLarge escapes the handler after the merges",
 }
 
 

@@ -13,6 +13,7 @@ from extensions import db
 from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
 from sales import idempotency
 from sales.customers.rules import search_statement
+from sales.errors import too_large_page
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.ids import record_id
@@ -211,18 +212,16 @@ def add_photo(ticket_id):
     return _show(ticket, 422, photo_form=form)
 
 
-@bp.app_errorhandler(RequestEntityTooLarge)
+@bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error):
-    """The request was over MAX_CONTENT_LENGTH: say so in words, on the page the photo was for."""
-    if not (request.endpoint or "").startswith("support."):
-        return error
-    message = _("That file is too large. Photos can be up to %(mb)d MB.",
-                mb=rules.MAX_PHOTO_BYTES // (1024 * 1024))
+    """A photo over MAX_CONTENT_LENGTH: the photo form holds nothing else, so say so in words on the ticket's
+    page. Any other support form too large gets the app's 413 page (sales/errors.py)."""
     ticket_id = (request.view_args or {}).get("ticket_id")
-    if ticket_id:
-        flash(message, "error")
+    if request.endpoint == "support.add_photo" and ticket_id:
+        flash(_("That file is too large. Photos can be up to %(mb)d MB.", mb=rules.MAX_PHOTO_BYTES // (1024 * 1024)),
+              "error")
         return redirect(url_for("support.show", ticket_id=ticket_id, _anchor="photos"), 303)
-    return render_template("support/too_large.html", message=message), 413
+    return too_large_page()
 
 
 @bp.route("/photos/<int:attachment_id>")
