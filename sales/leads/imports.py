@@ -353,9 +353,9 @@ def _date(text, settings, line, label, problems):
 
 def field_labels():
     """The fields' names as problems report them (looked up once per chunk, not once per row)."""
-    return {"customer": _("customer"), "email": _("email"), "phone": _("phone"), "value": _("value"), "won_amount": _("won amount"),
-            "quantity": _("quantity"), "created_on": _("created on"), "close_date": _("close date"),
-            "stage": _("stage"), "product": _("product"), "seller": _("seller")}
+    return {"customer": _("customer"), "email": _("email"), "phone": _("phone"), "value": _("value"),
+            "won_amount": _("won amount"), "quantity": _("quantity"), "created_on": _("created on"),
+            "close_date": _("close date"), "stage": _("stage"), "product": _("product"), "seller": _("seller")}
 
 
 def check_row(line, row, settings, stage_kinds, problems, labels=None):

@@ -1,7 +1,7 @@
 """Tickets: the list, opening one, and working on it (status, warranty, conversation, photos, charges)."""
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, request, send_from_directory, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
