@@ -90,10 +90,10 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
-    # The search index (migration 0014) is no model: autogenerate must not offer to drop it.
-    conf_args.setdefault("include_object", lambda obj, name, type_, reflected, compare_to: not (
-        reflected and compare_to is None
-        and getattr(getattr(obj, "table", obj), "name", "").startswith("search_index")))
+    # The search index (migration 0024) is no model: autogenerate and `db check` must not offer to drop it.
+    from sales.search_index import include_in_schema_check
+
+    conf_args.setdefault("include_object", include_in_schema_check)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -14,6 +14,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 YEAR = 365 * 24 * 3600
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.[^./]+)$")
+# A file without an extension (a vendored LICENSE) carries its hash at the end: LICENSE.cfc7749b96.
+_HASHED_BARE = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})$")
 
 
 class Manifest:
@@ -51,9 +53,10 @@ class Manifest:
         if filename in self.hashed:
             return filename, False
         match = _HASHED.match(filename)
-        name = match and match["stem"] + match["suffix"]
-        if name in self.hashed:
-            return name, self.hashed[name] == filename
+        bare = _HASHED_BARE.match(filename)
+        for name in (match and match["stem"] + match["suffix"], bare and bare["stem"]):
+            if name in self.hashed:
+                return name, self.hashed[name] == filename
         return None, False
 
 

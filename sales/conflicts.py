@@ -35,8 +35,8 @@ def typed_values():
     return [(name, value) for name, value in request.form.items(multi=True) if name not in _NOT_RESENT]
 
 
-def _current_version_url():
-    # Where they came from shows the record as it is now; only a page of this site counts.
+def same_site_referrer():
+    """The page of this site the request came from (for a conflict, the record as it is now), or None."""
     referrer = request.referrer
     if referrer and urlsplit(referrer).netloc == request.host:
         return referrer
@@ -49,7 +49,7 @@ def conflict_response():
         return jsonify({"error": 409, "message": "changed by someone else meanwhile; nothing was saved"}), 409
     values = typed_values()
     context = {"values": values, "action": request.full_path if request.query_string else request.path,
-               "back": _current_version_url(), "had_files": bool(request.files), "fragment": wants_fragment()}
+               "back": same_site_referrer(), "had_files": bool(request.files), "fragment": wants_fragment()}
     if context["fragment"]:
         body = render_template("errors/_conflict.html", **context)
     else:

@@ -33,8 +33,7 @@ def keep() -> Optional[str]:
     """Store the form of this request; its token, or None when there is nothing (or too much) to keep."""
     if (request.endpoint or "").startswith("accounts."):
         return None             # sign-in and password forms: a password is never written down
-    values = [(name, value) for name, value in request.form.items(multi=True)
-              if name not in NOT_KEPT and "password" not in name]
+    values = typed_values()
     if not values or sum(len(name) + len(value) for name, value in values) > MAX_CHARACTERS:
         return None
     db.session.rollback()
@@ -55,16 +54,25 @@ def keep() -> Optional[str]:
 
 
 def answer_expired_form():
-    """Keep the form and send the browser to it (through the sign-in page when the session is gone)."""
+    """Keep the form and send the browser to it: straight to the sign-in page (which then opens it) when the
+    session is gone and the form was for signed-in people, else to the kept form itself."""
     token = keep()
     if token is None:
         return None
     target = url_for("drafts.show", token=token)
+    if not current_user.is_authenticated and not _is_public(request.path):
+        target = url_for("accounts.login", next=target, why="expired")
     if request.headers.get("HX-Request") == "true":
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target, 303)
+
+
+def typed_values():
+    """What this request's form holds, as a kept draft would hold it (no token, never a password)."""
+    return [(name, value) for name, value in request.form.items(multi=True)
+            if name not in NOT_KEPT and "password" not in name]
 
 
 def _find(token) -> FormDraft:
@@ -111,11 +119,13 @@ def discard(token):
 @bp.after_app_request
 def forget_sent_draft(response):
     """A draft sent again and accepted (saved, or answered with a page that keeps it) is done."""
+    if request.method != "POST" or response.status_code >= 400:
+        return response
     try:
-        token = request.form.get("_draft") if request.method == "POST" else None
+        token = request.form.get("_draft")
     except RequestEntityTooLarge:
-        token = None    # the body was never read: the 413 answer is already on its way, and no draft in it
-    if token and response.status_code < 400:
+        return response           # a form over the size limit is never read, so it was no draft sent again
+    if token:
         db.session.execute(delete(FormDraft).where(FormDraft.token == token))
         db.session.commit()
     return response

@@ -1,6 +1,7 @@
 """Record ids as they come in from URLs and query strings: a positive integer that fits the database's 63-bit
 integers, or nothing. Anything else (0, -1, 2^64, "12abc") is not an id of any record: 404, never a crash."""
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2 ** 63 - 1
 
@@ -14,10 +15,15 @@ def record_id(text):
 
 
 class RecordIdConverter(IntegerConverter):
-    """`<int:…>` in every route: digits only (as before), and only values a row id can have."""
+    """`<int:…>` in every route: digits only (as before), and only values a row id can have.
+
+    Any other number is a 404 straight away, not a "this rule does not match": Werkzeug compares the method
+    before the converters, so when one path has a rule per method (the API's GET and PATCH of a customer), a
+    rule that merely did not match would leave the other rule's methods, and PATCH …/customers/0 would get a
+    405 saying only GET is allowed."""
 
     def to_python(self, value):
         number = super().to_python(value)
         if not 0 < number <= MAX_ID:
-            raise ValidationError()
+            raise NotFound()
         return number

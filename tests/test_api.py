@@ -124,6 +124,27 @@ def test_customers_can_be_created_read_and_changed_with_etags(api, owner, app):
     assert not_json.status_code == 415
 
 
+@pytest.mark.parametrize("method, url", [("GET", "/api/v1/customers/0"), ("PATCH", "/api/v1/customers/0"),
+                                         ("PATCH", f"/api/v1/leads/{2 ** 64}"), ("POST", "/api/v1/leads/0/moves")])
+def test_an_id_no_record_can_have_is_a_404_for_every_method_of_the_path(api, owner, method, url):
+    # Not a 405: GET and PATCH of one path are separate rules, and the id is what is wrong, not the method.
+    response = api(owner).open(url, method, json={"title": "x", "stage_id": 1})
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_json_answers_are_compressed_for_a_client_that_asks(api, owner, make_customer):
+    import gzip
+    import json
+
+    for number in range(30):
+        make_customer(f"Cliente {number}", email=f"cliente{number}@example.com")
+    response = api(owner).get("/api/v1/customers", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
+    plain = api(owner).get("/api/v1/customers", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert json.loads(gzip.decompress(response.get_data())) == plain.get_json()
+
+
 def test_a_retried_post_with_the_same_idempotency_key_creates_one_record(api, owner, app):
     as_owner = api(owner)
     body = {"name": "Bruno Díaz", "city": "Toledo"}

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from extensions import db
-from models import ContactLog, Goal
+from models import ContactLog, Goal, User
 from sales import clock
 from tests.conftest import login, text_of
 
@@ -78,19 +78,31 @@ def _my_day(client):
     return overdue, due_today
 
 
-def test_my_day_at_23_30_and_at_00_30(client, seller, steps_around_midnight, stand_at):
+def _dashboard_in(app, client, user, language):
+    """The dashboard's text as the user sees it in their language."""
+    with app.app_context():
+        db.session.get(User, user.id).language = language
+        db.session.commit()
+    return text_of(client.get("/"))
+
+
+def test_my_day_at_23_30_and_at_00_30(app, client, seller, steps_around_midnight, stand_at):
     login(client, seller)
     stand_at(LATE_ON_THE_31ST)
     overdue, due_today = _my_day(client)
     assert overdue == "" and "Call back on the 31st" in due_today and "Send the quote" not in due_today
-    assert "1 follow-ups due today" in text_of(client.get("/"))           # the dashboard counts the same
+    # The dashboard counts the same, in the singular for one (and in Spanish too).
+    assert "1 cosa para hoy o con retraso" in _dashboard_in(app, client, seller, "es")
+    assert "1 thing due today or late" in _dashboard_in(app, client, seller, "en")
 
     stand_at(AFTER_MIDNIGHT)
     overdue, due_today = _my_day(client)
     assert "Call back on the 31st" in overdue
     assert "Send the quote on the 1st" in due_today and "Call back" not in due_today
     assert "Visit on the 2nd" not in overdue + due_today
-    assert "2 follow-ups due today" in text_of(client.get("/"))
+    # One step is now late and one due today: the count says "due today or late", not "due today".
+    assert "2 cosas para hoy o con retraso" in _dashboard_in(app, client, seller, "es")
+    assert "2 things due today or late" in _dashboard_in(app, client, seller, "en")
 
 
 def test_the_month_of_the_goals_turns_at_the_shops_midnight(client, app, owner, seller, make_customer, stand_at):

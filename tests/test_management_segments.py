@@ -164,7 +164,11 @@ def test_forms_carry_their_csrf_token(client, owner, customers, app, monkeypatch
     page = client.get("/manage/segments?city=Madrid").get_data(as_text=True)
     save_form = page[page.index('id="save-segment"'):]
     token = re.search(r'name="csrf_token" value="([^"]+)"', save_form).group(1)
-    assert client.post("/manage/segments", data={"city": "Madrid", "name": "No token"}).status_code == 400
+    refused = client.post("/manage/segments", data={"city": "Madrid", "name": "No token"})
+    # Nothing saved, said plainly, and what was typed is on the page to send again with a fresh token.
+    assert refused.status_code == 400 and "nothing was saved" in text_of(refused)
+    kept = refused.get_data(as_text=True)
+    assert ">Madrid</textarea>" in kept and ">No token</textarea>" in kept and 'name="csrf_token"' in kept
     response = client.post("/manage/segments", data={"csrf_token": token, "city": "Madrid", "name": "With token"})
     assert response.status_code == 303
     goals_page = client.get("/manage/goals").get_data(as_text=True)

@@ -5,7 +5,7 @@ from extensions import db
 from models import Customer, Lead
 from sales import phones
 from tests.conftest import text_of
-from tests.test_capture import run_import, upload
+from tests.test_capture import post_web_form, run_import, upload
 
 
 @pytest.mark.parametrize("typed", ["91 149 19 78", "+34 91 149 19 78", "0034 911 491 978", "(+34) 911-49-19-78",
@@ -85,8 +85,7 @@ def test_a_new_prospect_with_the_same_number_in_another_format_joins_the_custome
 
 def test_the_web_form_matches_a_number_written_with_its_prefix(client, owner, app, make_customer):
     existing = make_customer("Lucía Domínguez", phone="91 149 19 78")
-    response = client.post("/leads/web-form", data={"name": "Lucía", "phone": "0034 911 491 978",
-                                                    "interest": "Cargo bike", "website": ""})
+    response = post_web_form(client, name="Lucía", phone="0034 911 491 978", interest="Cargo bike", website="")
     assert response.status_code == 303
     with app.app_context():
         assert db.session.query(Customer).count() == 1
@@ -94,8 +93,7 @@ def test_the_web_form_matches_a_number_written_with_its_prefix(client, owner, ap
 
 
 def test_the_web_form_refuses_a_number_that_cannot_be_dialled(client, owner):
-    response = client.post("/leads/web-form", data={"name": "Lucía", "phone": "12345", "interest": "Cargo bike",
-                                                    "website": ""})
+    response = post_web_form(client, name="Lucía", phone="12345", interest="Cargo bike", website="")
     assert response.status_code == 422 and "This is not a valid phone number." in text_of(response)
 
 

@@ -3,6 +3,7 @@ started by the test: ticket replies join the thread, known customers get it on t
 become leads; a mailbox that refuses the login is a clear message, not a crash."""
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -71,7 +72,9 @@ def test_portal_link_is_emailed_on_request(as_seller, make_customer, app):
 def test_portal_link_needs_a_signed_in_user_to_manage(client, make_customer):
     ana = make_customer("Ana García")
     response = client.post(f"/mail/customer/{ana.id}/portal", data={"action": "issue"})
-    assert response.status_code == 302 and "/login" in response.location
+    # A POST is answered with a 303 (the browser then GETs): to sign in, with what was sent kept for after.
+    assert response.status_code == 303 and urlsplit(response.location).path == "/login"
+    assert parse_qs(urlsplit(response.location).query)["next"][0].startswith("/drafts/")
 
 
 # --- Email in -------------------------------------------------------------------------------------------------

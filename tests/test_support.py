@@ -1,5 +1,6 @@
 """After-sale: warranty and SLA rules at their boundaries, the ticket pages per role, photos, the customer's
 link, scheduled maintenance, promises and the satisfaction gap."""
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -394,6 +395,26 @@ def test_a_request_over_the_size_limit_says_so(as_owner, app, make_customer, mak
     assert response.status_code == 303 and response.location.endswith(f"/support/tickets/{ticket_id}#photos")
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     assert "That file is too large" in text_of(as_owner.get(response.location))
+
+
+def test_any_other_form_over_the_size_limit_answers_413_in_words(as_owner, app, make_customer, make_ticket,
+                                                                   monkeypatch):
+    from io import BytesIO
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    ticket_id = make_ticket(make_customer())
+    upload = {"file": (BytesIO(b"name\n" + b"Ana\n" * 400), "customers.csv")}
+    too_large = as_owner.post("/customers/import", data=upload, content_type="multipart/form-data",
+                              headers={"Referer": "http://localhost/customers/import"})
+    assert too_large.status_code == 413
+    assert "larger than 1 KB" in text_of(too_large)      # the limit, as configured
+    assert "nothing was saved" in text_of(too_large)
+    assert re.search(r'href="[^"]*/customers/import">Back to the form', too_large.get_data(as_text=True))
+    # A long message on a ticket is no photo: the same page, not the photo's redirect; from htmx into the page.
+    message = as_owner.post(f"/support/tickets/{ticket_id}/messages", data={"body": "x" * 2000},
+                            headers={"HX-Request": "true"})
+    assert message.status_code == 413 and message.headers["HX-Retarget"] == "#content"
+    assert "File too large" in text_of(message) and "<html" not in message.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("head, expected", [

@@ -58,15 +58,29 @@ def test_import_creates_customers_and_merges_the_ones_on_file(as_seller, seller,
         customers = {c.name: c for c in db.session.scalars(select(Customer))}
         assert set(customers) == {"José Pérez", "Talleres Norte", "Priya S."}
         jose = customers["José Pérez"]
-        assert (jose.kind, jose.email, jose.mobile, jose.owner_id) == ("person", "jose@example.es", "600 123 456",
-                                                                       seller.id)
-        assert jose.tag_names == ["ciclismo", "vip"] and jose.phone_digits == "915551234 600123456"
+        # Numbers are kept in E.164 (sales/phones.py), whatever way the phone wrote them.
+        assert (jose.kind, jose.email, jose.mobile, jose.phone, jose.owner_id) == (
+            "person", "jose@example.es", "+34600123456", "+34915551234", seller.id)
+        assert jose.tag_names == ["ciclismo", "vip"]
         assert customers["Talleres Norte"].kind == "company"
         priya = customers["Priya S."]
         # Merged by email: what the shop knew stays, what was missing is filled in.
-        assert (priya.id, priya.city, priya.mobile) == (ana.id, "Pune", "+91-98765-43210")
+        assert (priya.id, priya.city, priya.mobile) == (ana.id, "Pune", "+919876543210")
+    # The seller sees them the way the shop writes numbers, and finds José by either, typed any way.
+    card = text_of(as_seller.get(f"/customers/{jose.id}"))
+    assert "600 12 34 56" in card and "915 55 12 34" in card
+    for typed in ("600 123 456", "+34 91 555", "0034915551234"):
+        assert "José Pérez" in text_of(as_seller.get("/customers/", query_string={"q": typed})), typed
     again = upload(as_seller, IPHONE, duplicates="skip")
     assert "0 new customers, 0 added to customers on file, 1 left out" in text_of(again)
+
+
+def test_a_card_whose_number_is_written_another_way_joins_the_customer_on_file(as_seller, make_customer, app):
+    on_file = make_customer("Talleres del Norte", phone="944 00 01 11")
+    card = "BEGIN:VCARD\nVERSION:4.0\nFN:Talleres Norte\nTEL;VALUE=uri:tel:+34-944-000-111\nEND:VCARD\n"
+    assert "0 new customers, 1 added to customers on file" in text_of(upload(as_seller, card))
+    with app.app_context():
+        assert [c.id for c in db.session.scalars(select(Customer))] == [on_file.id]
 
 
 def test_a_file_that_is_no_vcard_is_refused_with_the_form_again(as_seller):
@@ -84,7 +98,9 @@ def test_a_customer_downloads_as_a_card_vobject_reads_back(as_seller, make_custo
     card = vobject.readOne(response.get_data(as_text=True))
     assert card.version.value == "3.0" and card.fn.value == "Ana García Ruiz"
     assert (card.n.value.family, card.n.value.given) == ("García Ruiz", "Ana")
-    assert card.tel.value == "600 123 456" and card.email.value == "ana@example.com"
+    # The number in E.164, the form a phone dials from anywhere (vCard TEL); the customer was typed "600 123 456".
+    assert card.tel.value == "+34600123456" and card.tel.type_param == "CELL"
+    assert card.email.value == "ana@example.com"
     assert card.adr.value.city == "Madrid" and card.note.value == "Prefers WhatsApp; mornings"
     assert card.categories.value == ["vip"]
     assert f"/customers/{ana.id}.vcf" in as_seller.get(f"/customers/{ana.id}").get_data(as_text=True)

@@ -376,9 +376,9 @@ def _date(text, settings, line, label, problems):
 
 def field_labels():
     """The fields' names as problems report them (looked up once per chunk, not once per row)."""
-    return {"customer": _("customer"), "email": _("email"), "value": _("value"), "won_amount": _("won amount"),
-            "quantity": _("quantity"), "created_on": _("created on"), "close_date": _("close date"),
-            "stage": _("stage"), "product": _("product"), "seller": _("seller")}
+    return {"customer": _("customer"), "email": _("email"), "phone": _("phone"), "value": _("value"),
+            "won_amount": _("won amount"), "quantity": _("quantity"), "created_on": _("created on"),
+            "close_date": _("close date"), "stage": _("stage"), "product": _("product"), "seller": _("seller")}
 
 
 def check_row(line, row, settings, stage_kinds, problems, labels=None):
@@ -400,6 +400,11 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None):
     email = cell("email").lower() or None
     if email and not looks_like_email(email):
         problems.append((line, labels["email"], _("“%(value)s” is not an email address.", value=email)))
+    # Stored in E.164 (sales/phones.py) so a customer whose number the file writes another way is matched, not
+    # copied; a number that cannot be dialled is the row's problem, as on the customer form.
+    phone = phones.match_key(cell("phone"))
+    if cell("phone") and phone is None:
+        problems.append((line, labels["phone"], _("“%(value)s” is not a phone number.", value=cell("phone"))))
     value = _amount(cell("value"), settings, line, labels["value"], problems) if cell("value") else None
     won_amount = (_amount(cell("won_amount"), settings, line, labels["won_amount"], problems)
                   if cell("won_amount") else None)
@@ -438,7 +443,7 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None):
     title = cell("title") or ", ".join(name for _choice, name in products) or cell("product") or \
         (_("Deal %(id)s", id=cell("external_id")) if cell("external_id") else _("Imported deal"))
     return CheckedRow(line=line, external_id=cell("external_id")[:80] or None, customer=customer[:160],
-                      email=email, phone=cell("phone")[:40] or None, city=cell("city")[:100] or None,
+                      email=email, phone=phone, city=cell("city")[:100] or None,
                       title=title[:200], value=value, won_amount=won_amount, created_on=created_on,
                       close_date=close_date, stage=stage, stage_value=cell("stage"), seller=seller,
                       seller_value=cell("seller"), products=products, quantity=quantity, source=source,
@@ -572,7 +577,7 @@ def import_chunk(job, rows, start, end, importer, counts):
                 counts.customers += 1
             customer = placeholder
         else:  # a prospect of its own, named from the row
-            name = checked.email or checked.phone or (
+            name = checked.email or phones.display(checked.phone) or (
                 _("Prospect of deal %(id)s", id=checked.external_id) if checked.external_id
                 else _("Prospect from line %(line)d", line=checked.line))
             customer = _new_customer(checked, name, importer, new_customers)
@@ -601,7 +606,7 @@ class NewCustomer:
 
     @property
     def phone_digits(self):
-        return re.sub(r"\D", "", self.phone or "") or None
+        return phones.search_digits(self.phone)     # what Customer.refresh_phone_digits stores
 
     mobile = None
 
