@@ -230,11 +230,18 @@ def check_the_reports_pages_show_2017(as_owner):
     for name, want in sellers.items():
         assert (int(lines[name]["Deals won"]), int(lines[name]["Deals lost"]), Decimal(lines[name]["Revenue"])) == (
             want["won"], want["lost"], want["value"])
-    by_product = as_owner.get("/manage/products.csv?period=2017").get_data(as_text=True)
-    lines = {row["Name"]: row for row in csv.DictReader(io.StringIO(by_product.lstrip("\ufeff")))
-             if row["Kind"] == "Product"}
+    by_product = as_owner.get("/manage/products?period=2017&csv=per-product").get_data(as_text=True)
+    lines = {row["Product"]: row for row in csv.DictReader(io.StringIO(by_product.lstrip("\ufeff")))}
     for name, want in products.items():
         assert (int(lines[name]["Deals won"]), Decimal(lines[name]["Won value"])) == (want["won"], want["value"])
+    # The total counts each deal once, whatever number of products it names.
+    deals = [r for r in raw_deals() if r["account"] and r["product"] and r["deal_stage"] in ("Won", "Lost")
+             and us_date(r["close_date"]).year == 2017]
+    total = lines["Every deal with a product"]
+    assert (int(total["Deals won"]), int(total["Deals lost"])) == (
+        sum(r["deal_stage"] == "Won" for r in deals), sum(r["deal_stage"] == "Lost" for r in deals))
+    assert Decimal(total["Won value"]) == sum((Decimal(r["close_value"] or 0) for r in deals
+                                               if r["deal_stage"] == "Won"), Decimal(0))
     page = as_owner.get("/manage/products?period=2017")
     assert page.status_code == 200 and "GTX Pro" in text_of(page)
 

@@ -19,7 +19,8 @@ TODAY = date.today()
 THIS_MONTH = f"{TODAY.year}-{TODAY.month:02d}"
 REPORT_PAGES = [
     "/",
-    "/manage/goals", "/manage/performance", "/manage/funnel?compare=1", "/manage/commissions",
+    "/manage/goals", "/manage/performance", "/manage/funnel?compare=1", "/manage/commissions", "/manage/products",
+    "/manage/structure",
     "/manage/loyalty?list=due", "/manage/loyalty?list=lapsed", "/manage/loyalty?list=best",
     "/manage/loyalty?list=cross_sell&bought=Bicicletas&never=Servicios",
     "/negotiation/reports", "/support/reports", "/support/reports?by=seller", "/support/reports?by=kind",

@@ -62,6 +62,13 @@ def _shares(lines):
 
 def wins_per_product(period, seller_id=None):
     """(per product, per category): lists of ProductWins, most won value first."""
+    products, categories, _total = product_wins_report(period, seller_id)
+    return products, categories
+
+
+def product_wins_report(period, seller_id=None):
+    """(per product, per category, all of them): the two lists, and the deals with products counted once each —
+    a deal with two products is one win in the total, though it is a win in both products' rows."""
     deals = defaultdict(lambda: {"kind": None, "lines": []})
     for lead_id, kind, amount, product_id, quantity, price in _closed_deals(period, seller_id):
         deals[lead_id]["kind"] = kind
@@ -87,5 +94,12 @@ def wins_per_product(period, seller_id=None):
                     group.won += 1
                 else:
                     group.lost += 1
+    total = ProductWins(None, "")
+    for deal in deals.values():
+        if deal["kind"] == "won":
+            total.won += 1
+            total.value += Decimal(str(deal["lines"][0][0]))
+        else:
+            total.lost += 1
     order = lambda row: (-row.value, -row.won, row.name)  # noqa: E731
-    return sorted(by_product.values(), key=order), sorted(by_category.values(), key=order)
+    return sorted(by_product.values(), key=order), sorted(by_category.values(), key=order), total

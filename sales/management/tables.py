@@ -217,3 +217,21 @@ def structure_table(period, level, groups, total) -> Table:
     if level == "manager":
         table.notes.append(_("A team with two managers counts under each of them; the total counts it once."))
     return table
+
+
+def product_wins_tables(period, products, categories, total) -> list[Table]:
+    """Wins per product and per category, each with the deals counted once as its total row."""
+    tables = []
+    for name, title, first, rows in (("per-product", _("Per product"), _("Product"), products),
+                                     ("per-category", _("Per category"), _("Category"), categories)):
+        table = Table(name, title, [Column(first), Column(_("Deals won"), "count"), Column(_("Deals lost"), "count"),
+                                    Column(_("Win rate"), "percent"), Column(_("Won value"), "money")],
+                      f"wins-{name}-{period.key}", empty=_("No deal with products was won or lost in this period."))
+        for row in rows:
+            table.add(row.name or _("No category"), row.won, row.lost, row.win_rate, row.value)
+        if rows:
+            table.total(_("Every deal with a product"), total.won, total.lost, total.win_rate, total.value)
+            table.notes.append(_("A deal with several products counts in each of their rows, and once in the "
+                                 "total."))
+        tables.append(table)
+    return tables

@@ -469,27 +469,11 @@ def _share(value):
 @bp.route("/products")
 @require("management.view")
 def product_wins():
-    from sales.management.product_wins import wins_per_product
+    from sales.management.product_wins import product_wins_report
 
     period = periods.from_request(request.args, shop_today())
     seller = seller_from_args(request.args)
-    products, categories = wins_per_product(period, seller.id if seller else None)
-    return _page("_product_wins.html", title=_("Wins per product"), period=period, seller=seller,
-                 products=products, categories=categories, people=_people(None) if seller is None else [])
-
-
-@bp.route("/products.csv")
-@require("management.view")
-def product_wins_csv():
-    from sales.management.product_wins import wins_per_product
-
-    period = periods.from_request(request.args, shop_today())
-    seller = seller_from_args(request.args)
-    products, categories = wins_per_product(period, seller.id if seller else None)
-    rows = [(_("Product"), row.name, row.category or "", period.key, row.won, row.lost, _share(row.win_rate),
-             row.value) for row in products]
-    rows += [(_("Category"), row.name or _("No category"), row.name or "", period.key, row.won, row.lost,
-              _share(row.win_rate), row.value) for row in categories]
-    return csv_response(f"wins-per-product-{period.key}.csv",
-                        [_("Kind"), _("Name"), _("Category"), _("Period"), _("Deals won"), _("Deals lost"),
-                         _("Win rate"), _("Won value")], rows)
+    products, categories, total = product_wins_report(period, seller.id if seller else None)
+    return _report("_product_wins.html", tables.product_wins_tables(period, products, categories, total),
+                   title=_("Wins per product"), period=period, seller=seller,
+                   people=_people(None) if seller is None else [])
