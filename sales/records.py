@@ -574,3 +574,19 @@ def get_or_404(model, record_id, change=False):
     if change and not may_change(current_user, record):
         abort(403)
     return record
+
+
+def may_read_history(user, record, settings=False):
+    """Who reads a record's Changes panel: whoever may see the record itself. The catalog is everyone's; the
+    shop's people, its pipeline stages and its settings are the owner's (they keep them)."""
+    from models import PipelineStage, Product, User
+
+    if not _staff(user):
+        return False
+    if settings or isinstance(record, (User, PipelineStage)):
+        return _role(user) == "owner"
+    if isinstance(record, Product):
+        return True
+    if type(record) in RULES:
+        return may_view(user, record)
+    return False
