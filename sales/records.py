@@ -336,7 +336,7 @@ def _outgoing_visible(user):
     )
 
 
-def _about(email):
+def about_of(email):
     """The record an email was sent from (a quote, a ticket…), whose rule decides who reads the email."""
     if email.about == "campaign":
         return db.session.get(Campaign, email.campaign_id) if email.campaign_id else None
@@ -351,7 +351,7 @@ def _may_view_outgoing(user, email):
     role = _role(user)
     if role == "owner" or (role and email.created_by_id == user.id):
         return True
-    subject = _about(email)
+    subject = about_of(email)
     return subject is not None and may_view(user, subject)
 
 
@@ -360,7 +360,7 @@ def _may_change_outgoing(user, email):
     role = _role(user)
     if role == "owner" or (role and email.created_by_id == user.id):
         return True
-    subject = _about(email)
+    subject = about_of(email)
     return subject is not None and may_change(user, subject)
 
 

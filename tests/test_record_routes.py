@@ -49,6 +49,7 @@ ROUTES = {
     "leads.toggle_stage": (None, OWNER),
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
     "messaging.retry": (None, B),
+    "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
     "messaging.campaign": (SELLERS, None),
     "messaging.edit_campaign": (B, B),
     "messaging.campaign_letters": (SELLERS, None),

@@ -318,3 +318,25 @@ def queued_about(about: str, about_id: int) -> list[OutgoingEmail]:
                                                           OutgoingEmail.about_id == about_id,
                                                           OutgoingEmail.status != "sent")
                               .order_by(OutgoingEmail.id)).all()
+
+
+class Attached:
+    """A file that went out with an email, as its reader sees it listed."""
+
+    def __init__(self, filename, content_type, size):
+        self.filename, self.content_type, self.size = filename, content_type, size
+
+
+def attachments_of(email: OutgoingEmail) -> list[Attached]:
+    """The files of an email, read back from the message exactly as it went out (`raw`)."""
+    from email import message_from_bytes
+    from email import policy
+
+    if not email.raw:
+        return []
+    message = message_from_bytes(email.raw, policy=policy.default)
+    files = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True) or b""
+        files.append(Attached(part.get_filename() or "—", part.get_content_type(), len(payload)))
+    return files
