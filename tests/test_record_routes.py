@@ -81,6 +81,7 @@ ROUTES = {
     "quotes.pdf": (B_AND_SUPPORT, None),
     "quotes.revise": (None, B),
     "quotes.send": (None, B),
+    "quotes.add_suggested": (None, B),
     "quotes.order": (B_AND_SUPPORT, None),
     "support.stop_plan": (None, AFTER_SALE),
     "support.photo": (B_AND_SUPPORT, None),       # B sold it and looks after the customer
