@@ -305,7 +305,9 @@ def _read(row, part, record, resolver):
     who = row.user.name if row.user else None
     subject = _subject_of(row, part, record)
     if row.action == "create":
-        return [Change(row.at, who, "create", subject=subject)]
+        # A record made with an earlier date (an import, the demo's history) was created then, not when logged.
+        made = getattr(part if part is not None else record, "created_at", None)
+        return [Change(made if made and made < row.at else row.at, who, "create", subject=subject)]
     field = fields_of(row.entity).get(row.field)
     if field is None:
         return []       # bookkeeping: not something a person reads

@@ -29,7 +29,7 @@ def test_a_sent_quote_email_is_read_whole_from_the_timeline_and_the_outbox(clien
     timeline = client.get(f"/customers/{ana.id}").get_data(as_text=True)
     assert f'href="/mail/{email_id}"' in timeline
     page = text_of(client.get(f"/mail/{email_id}"))
-    assert subject in page and f"To {to_address}" in page and "Status Sent" in page
+    assert subject in page and f"Recipient {to_address}" in page and "Status Sent" in page
     assert " ".join(body.split()) in page                    # the seller sent it: the link is theirs to read
     (filename, size), = files
     assert filename.endswith(".pdf") and f"{filename} · application/pdf · {size / 1024:.1f} KB" in page
