@@ -77,3 +77,22 @@ def test_a_refused_email_says_why_and_offers_a_retry(client, app, owner, make_cu
     assert f'action="/mail/{email_id}/retry"' in response.get_data(as_text=True)
     fragment = client.get(f"/mail/{email_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Revisión anual" in fragment and "<html" not in fragment
+
+
+def test_an_attached_file_downloads_as_it_went_out(client, app, seller, make_user, make_customer,
+                                                  sent_quote):  # noqa: F811
+    ana = make_customer("Ana García", email="ana@example.com")
+    quote_id = sent_quote(ana, seller)
+    login(client, seller)
+    client.post(f"/mail/quote/{quote_id}")
+    email_id, _subject, _to, _body, ((filename, size),) = _the_email(app)
+    assert f'href="/mail/{email_id}/files/1"' in client.get(f"/mail/{email_id}").get_data(as_text=True)
+    download = client.get(f"/mail/{email_id}/files/1")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.data.startswith(b"%PDF") and len(download.data) == size
+    assert f'filename={filename}' in download.headers["Content-Disposition"].replace('"', "")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/mail/{email_id}/files/2").status_code == 404
+    colleague = app.test_client()
+    login(colleague, make_user("seller", name="Otra Vendedora"))
+    assert colleague.get(f"/mail/{email_id}/files/1").status_code == 404

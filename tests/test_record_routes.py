@@ -50,6 +50,7 @@ ROUTES = {
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
     "messaging.retry": (None, B),
     "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
+    "messaging.email_file": (B_AND_SUPPORT, None),  # …and the quote's PDF that went with it
     "messaging.campaign": (SELLERS, None),
     "messaging.edit_campaign": (B, B),
     "messaging.campaign_letters": (SELLERS, None),

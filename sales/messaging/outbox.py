@@ -321,22 +321,24 @@ def queued_about(about: str, about_id: int) -> list[OutgoingEmail]:
 
 
 class Attached:
-    """A file that went out with an email, as its reader sees it listed."""
+    """A file that went out with an email, as its reader sees it listed (and downloads it)."""
 
-    def __init__(self, filename, content_type, size):
-        self.filename, self.content_type, self.size = filename, content_type, size
+    def __init__(self, number, filename, content_type, data):
+        self.number, self.filename, self.content_type, self.data = number, filename, content_type, data
+
+    @property
+    def size(self):
+        return len(self.data)
 
 
 def attachments_of(email: OutgoingEmail) -> list[Attached]:
-    """The files of an email, read back from the message exactly as it went out (`raw`)."""
+    """The files of an email, numbered from 1, read back from the message exactly as it went out (`raw`)."""
     from email import message_from_bytes
     from email import policy
 
     if not email.raw:
         return []
     message = message_from_bytes(email.raw, policy=policy.default)
-    files = []
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True) or b""
-        files.append(Attached(part.get_filename() or "—", part.get_content_type(), len(payload)))
-    return files
+    return [Attached(number, part.get_filename() or f"file-{number}", part.get_content_type(),
+                     part.get_payload(decode=True) or b"")
+            for number, part in enumerate(message.iter_attachments(), start=1)]

@@ -169,6 +169,25 @@ def email(email_id):
                        attachments=attachments_of(email), about=_about_link(email), action_form=EmptyForm())
 
 
+@bp.route("/<int:email_id>/files/<int:number>")
+@require("mail.send")
+def email_file(email_id, number):
+    """One attached file as it went out, downloaded (never shown inline: it came from outside the page)."""
+    from flask import send_file
+    import io
+
+    from sales.messaging.outbox import attachments_of
+
+    email = get_outgoing_email_or_404(email_id)
+    attached = next((a for a in attachments_of(email) if a.number == number), None)
+    if attached is None:
+        abort(404)
+    response = send_file(io.BytesIO(attached.data), mimetype=attached.content_type, as_attachment=True,
+                         download_name=attached.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _about_link(email):
     """(label, url) of the record the email was sent from, when the reader may open it."""
     subject = records.about_of(email)
