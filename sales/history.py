@@ -285,7 +285,7 @@ def _own_list_row(row, resolver):
     from models import PipelineStage
 
     if row.entity == "pipeline_stages":
-        return resolver._record(PipelineStage, str(row.entity_id))
+        return resolver.record(PipelineStage, str(row.entity_id))
     return None
 
 
@@ -363,7 +363,7 @@ class _Resolver:
 
         return _("Yes") if value else _("No")
 
-    def _record(self, model, text):
+    def record(self, model, text):
         try:
             key = (model, int(text))
         except ValueError:
@@ -378,7 +378,7 @@ class _Resolver:
         from models import Competitor, PipelineStage, User
         from sales import records
 
-        record = self._record(model, text)
+        record = self.record(model, text)
         if record is None:
             return _("(deleted)")
         # People, stages and competitors are the shop's own lists; customers and leads follow their rule.
@@ -391,7 +391,7 @@ class _Resolver:
 
         from models import OrderLine
 
-        line = self._record(OrderLine, text)
+        line = self.record(OrderLine, text)
         if line is None:
             return _("(deleted)")
         return f"{line.description} · {line.order.number}"
