@@ -56,7 +56,8 @@ def test_the_tap_with_htmx_swaps_the_quote_page(as_seller, app, draft):
     response = as_seller.post(f"/quotes/{draft['quote']}/lines", data={"product_id": str(draft["lock"])},
                               headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in html and "U-lock" in html
+    assert response.status_code == 200 and "<html" not in html and "U-lock added to the draft." in html
+    assert "U-lock added to the draft." not in text_of(as_seller.get(f"/quotes/{draft['quote']}"))  # said once
     assert len(_lines(app, draft["quote"])[0]) == 2
 
 

@@ -208,14 +208,17 @@ def edit(quote_id):
 @require("quotes.view")
 def show(quote_id, number=None):
     quote = get_quote_or_404(quote_id)
-    revision = get_revision_or_404(quote, number) if number else quote.latest
+    return _show(quote, get_revision_or_404(quote, number) if number else quote.latest)
+
+
+def _show(quote, revision, added=None):
     previous = next((r for r in quote.revisions if r.number == revision.number - 1), None)
     may_edit = records.may_change(current_user, quote)
     # On a draft its maker may still add what customers bought with these products.
     suggestions = rules.suggestions(quote.customer_id, [l.product_id for l in revision.lines if l.product_id]) \
         if may_edit and revision.status == "draft" and revision is quote.latest else []
     return render_page(None, "quotes/_show.html", title=f"{quote.number} · {quote.customer.name}", quote=quote,
-                       suggestions=suggestions,
+                       suggestions=suggestions, added=added,
                        revision=revision, doc_status=status_of(revision),
                        changes=rules.changes(previous, revision) if previous else None, previous=previous,
                        # The customer's link is handed out only by whoever may change the quote (H3).
@@ -239,9 +242,12 @@ def add_suggested(quote_id):
     else:
         rules.add_product(revision, product)
         db.session.commit()
+        if wants_fragment():
+            # Swapped in place: the page itself says what was added, where the tap was (no flash left over).
+            return _show(quote, quote.latest, added=product)
         flash(_("%(name)s added to the draft.", name=product.name), "success")
     if wants_fragment():
-        return show(quote.id)
+        return _show(quote, quote.latest)
     return redirect(url_for("quotes.show", quote_id=quote.id), 303)
 
 
