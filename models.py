@@ -457,12 +457,20 @@ class ShopSetting(db.Model):
         return value if value is not None else default
 
     @staticmethod
-    def put(key, value):
+    def put(key, value, default=None):
+        """Set a setting; `default` is what it meant while unset, so its first change reads "24 → 8"."""
         row = db.session.get(ShopSetting, key)
+        old = row.value if row is not None else default
         if row is None:
             db.session.add(ShopSetting(key=key, value=value))
         else:
             row.value = value
+        if (old or None) != (value or None):
+            # Settings have no id of their own: logged under 0, so each settings page shows its Changes.
+            if key == "shop_logo":      # the image itself is no reading matter, only that there is one
+                old, value = ("1" if old else None), ("1" if value else None)
+            db.session.add(AuditLog(at=utcnow(), user_id=acting_user_id(db.session), entity="shop_settings",
+                                    entity_id=0, action="update", field=key, old_value=old, new_value=value))
         cache = _request_cache()
         if cache is not None:
             cache.pop(key, None)

@@ -24,9 +24,12 @@ def register(app):
         password = current_app.config.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         staff = create_demo_staff(password)
         fill_demo_shop(staff[0], customers=customers)
-        click.echo("Demo shop ready: Bicicletas Rueda Libre. Sign in at http://127.0.0.1:5000 with")
+        from models import ShopSetting
+
+        shop = ShopSetting.get("shop_name", current_app.config["SHOP_NAME"])
+        click.echo(f"Demo shop ready: {shop}. Sign in at http://127.0.0.1:5000 as any of them, to try each role:")
         for user in staff:
-            click.echo(f"  {user.role:8} {user.email:32} password: {password}")
+            click.echo(f"  {user.name:18} {user.role:8} {user.email:32} password: {password}")
 
     @app.cli.command("create-owner")
     @click.option("--name", prompt=True)

@@ -471,7 +471,7 @@ def _outgoing_visible(user):
     )
 
 
-def _about(email):
+def about_of(email):
     """The record an email was sent from (a quote, a ticket…), whose rule decides who reads the email."""
     if email.about == "campaign":
         return db.session.get(Campaign, email.campaign_id) if email.campaign_id else None
@@ -486,7 +486,7 @@ def _may_view_outgoing(user, email):
     role = _role(user)
     if role == "owner" or (role and email.created_by_id == user.id):
         return True
-    subject = _about(email)
+    subject = about_of(email)
     return subject is not None and may_view(user, subject)
 
 
@@ -495,7 +495,7 @@ def _may_change_outgoing(user, email):
     role = _role(user)
     if role == "owner" or (role and email.created_by_id == user.id):
         return True
-    subject = _about(email)
+    subject = about_of(email)
     return subject is not None and may_change(user, subject)
 
 
@@ -750,3 +750,19 @@ def get_or_404(model, record_id, change=False):
     if change and not may_change(current_user, record):
         abort(403)
     return record
+
+
+def may_read_history(user, record, settings=False):
+    """Who reads a record's Changes panel: whoever may see the record itself. The catalog is everyone's; the
+    shop's people, its pipeline stages and its settings are the owner's (they keep them)."""
+    from models import PipelineStage, Product, User
+
+    if not _staff(user):
+        return False
+    if settings or isinstance(record, (User, PipelineStage)):
+        return _role(user) == "owner"
+    if isinstance(record, Product):
+        return True
+    if type(record) in RULES:
+        return may_view(user, record)
+    return False

@@ -110,6 +110,16 @@ def register(app):
         return format_date(value, format) if value else ""
 
     @app.template_global()
+    def record_changes(record=None, settings=None, kinds=()):
+        """The Changes panel's entries for a record, or for the shop settings a page saves (their keys) and
+        the owner's lists it keeps (`kinds`)."""
+        from sales import history
+
+        if settings is not None:
+            return history.settings_changes(current_user, settings, kinds)
+        return history.changes_of(record, current_user)
+
+    @app.template_global()
     def url_with(**changes):
         """The current URL with some query arguments changed: pagination that keeps the search."""
         from flask import url_for

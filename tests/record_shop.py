@@ -30,6 +30,7 @@ def sign_in(client, user_id):
 def build_shop(app):
     from sales.accounts.sessions import start_session
     from sales.leads.stages import ensure_default_stages, start_in_stage
+    from sales.messaging.outbox import compose
     from sales.quotes import rules as quote_rules
     from sales.support import rules as support_rules
 
@@ -86,7 +87,9 @@ def build_shop(app):
             CommissionRule(seller_id=b.id, percent=Decimal("5")),
             OutgoingEmail(customer_id=customer.id, about="quote", about_id=free_quote.id, to_address=customer.email,
                           subject="Your quote", body=f"Accept here: http://localhost/quotes/q/{PRIVATE}-token",
-                          raw=b"", status="sent", created_by_id=b.id),
+                          raw=compose(customer.email, "Your quote", "Accept here",
+                                      [("quote.pdf", "application/pdf", b"%PDF-1.4 quote")]).as_bytes(),
+                          status="sent", created_by_id=b.id),
             ImportJob(user_id=b.id, filename="b.csv", content="name,email,title\nAna Ruiz,ana@example.com,City bike\n",
                       settings=json.dumps({"mapping": {"customer": 0, "email": 1, "title": 2}}), total_rows=1),
             Inquiry(customer_id=customer.id, kind="price", question="How much is the cargo bike?"),

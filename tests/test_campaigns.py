@@ -236,7 +236,7 @@ def test_consent_is_recorded_on_the_customer_page(as_seller, make_customer, app)
     assert "Ana García receives our mailings by email." in text_of(response)
     assert "Receives our mailings by email" in text_of(response)
     # The record's history names the change in words, not as the stored True/False.
-    assert re.search(r"changed Agrees to receive our mailings by email\s*: No → Yes", text_of(response))
+    assert "Agrees to receive our mailings by email No → Yes" in text_of(response)
     as_seller.post(f"/mail/customer/{ana.id}/consent", data={})
     with app.app_context():
         assert not db.session.get(Customer, ana.id).email_opt_in

@@ -138,7 +138,7 @@ def test_edit_customer_records_the_change_in_the_history(as_seller, make_custome
     saved = fetch(Customer, customer.id)
     assert saved.name == "Ana García López" and saved.version == 2 and saved.updated_by_id == seller.id
     detail = text_of(as_seller.get(f"/customers/{customer.id}"))
-    assert "changed City : Toledo → Madrid" in detail
+    assert "City Toledo → Madrid" in detail and "Name Ana García → Ana García López" in detail
     assert "Sam Seller" in detail
 
 

@@ -49,6 +49,8 @@ ROUTES = {
     "leads.toggle_stage": (None, OWNER),
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
     "messaging.retry": (None, B),
+    "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
+    "messaging.email_file": (B_AND_SUPPORT, None),  # …and the quote's PDF that went with it
     "messaging.campaign": (SELLERS, None),
     "messaging.edit_campaign": (B, B),
     "messaging.campaign_letters": (SELLERS, None),
@@ -80,6 +82,7 @@ ROUTES = {
     "quotes.pdf": (B_AND_SUPPORT, None),
     "quotes.revise": (None, B),
     "quotes.send": (None, B),
+    "quotes.add_suggested": (None, B),
     "quotes.order": (B_AND_SUPPORT, None),
     "support.stop_plan": (None, AFTER_SALE),
     "support.photo": (B_AND_SUPPORT, None),       # B sold it and looks after the customer

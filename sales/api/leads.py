@@ -1,5 +1,6 @@
 """/api/v1/leads: the funnel, with the list page's filters, the lead form's checks and the board's stage moves."""
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -105,6 +106,24 @@ def update_lead(lead_id, body):
     return json_response(lead_out(lead), headers={"ETag": etag_of(lead)})
 
 
+def _move(lead, stage, body):
+    """As on the board: losing a deal needs its reason, reopening a closed one says why; both are recorded."""
+    from sales.negotiation import rules as deal_rules
+
+    reason = (body.reason or "").strip() or None
+    if stage.kind == "lost" and lead.stage_id != stage.id:
+        if body.lost_reason is None:
+            raise _invalid("/body/lost_reason", "Say why the deal was lost: price, competitor, no_budget, "
+                                                "no_decision, timing or other.")
+        return deal_rules.close_lost(lead, body.lost_reason, None, reason, None, None, current_user.id, goal=None,
+                                     stage=stage)
+    if stage.kind == "open" and lead.stage.is_closed:
+        if reason is None:
+            raise _invalid("/body/reason", "Say why the deal is reopened.")
+        return deal_rules.reopen(lead, stage, reason, current_user.id, note_text=_("Reopened:"))
+    return move_to_stage(lead, stage, user_id=current_user.id)
+
+
 def move_out(change):
     return dump(schemas.StageMove.model_validate(change))
 
@@ -128,7 +147,7 @@ def move_lead(lead_id, body):
     stage = db.session.get(PipelineStage, body.stage_id)
     if stage is None or not stage.active:
         raise _invalid("/body/stage_id", "No active stage has this id.")
-    change = move_to_stage(lead, stage, user_id=current_user.id)
+    change = _move(lead, stage, body)
     rules.refresh_priority(lead)
     db.session.flush()
     if change is None:

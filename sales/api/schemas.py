@@ -155,6 +155,10 @@ class LeadUpdate(Strict):
 
 class StageMoveCreate(Strict):
     stage_id: Id
+    lost_reason: Optional[Literal["price", "competitor", "no_budget", "no_decision", "timing", "other"]] = Field(
+        default=None, description="Required when the move loses the deal (to a stage of kind lost): why it was lost.")
+    reason: Optional[text(300)] = Field(
+        default=None, description="Required when the move reopens a closed deal: why. When losing one: a note.")
 
 
 class Lead(Out):

@@ -106,13 +106,3 @@ def archive(customer):
 
 def restore(customer):
     customer.archived_at = None
-
-
-def history(customer, limit=50):
-    from models import AuditLog
-
-    return db.session.scalars(
-        select(AuditLog).options(selectinload(AuditLog.user))
-        .where(AuditLog.entity == Customer.__tablename__, AuditLog.entity_id == customer.id)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
-    ).all()

@@ -83,17 +83,11 @@ def new():
 @require("customers.view")
 def show(customer_id):
     customer = get_customer_or_404(customer_id)
-    history = rules.history(customer) if can(current_user, "customers.history") else []
-    user_names = {u.id: u.name for u in db.session.query(User.id, User.name)}
-    field_labels = {f.name: f.label.text for f in CustomerForm(meta={"csrf": False})}
-    field_labels["archived_at"] = _("Archived")
-    field_labels["email_opt_in"] = _("Agrees to receive our mailings by email")
-    field_labels["unsubscribed_at"] = _("Unsubscribed from mailings")
     from sales.documents.views import Section
 
-    return render_page("customers/show.html", "customers/_detail.html", customer=customer, history=history,
+    return render_page("customers/show.html", "customers/_detail.html", customer=customer,
                        docs=Section(customer, empty=_("No signed orders, plans or other files on this customer.")),
-                       timeline=timeline_for(customer, current_user), user_names=user_names, field_labels=field_labels,
+                       timeline=timeline_for(customer, current_user),
                        custom_fields=custom_fields.active_fields("customer"), action_form=EmptyForm())
 
 

@@ -26,6 +26,15 @@ GOALS = (
     ("Cerrar fecha de entrega", "Quiere la entrega antes de fin de mes.", "Confirmar stock con el proveedor"),
 )
 CHANNELS = ("call", "visit", "email", "meeting", "phone_inquiry", "chat")
+# (type, question, answer): what customers ask, filed under the type that fits it.
+INQUIRIES = (
+    ("availability", "¿Tenéis la talla M de la gravel en stock?", "Sí, nos queda una en M; se la guardamos."),
+    ("availability", "¿Hay bicis infantiles de 20\" para probar?", "Sí, tenemos dos en tienda para probar."),
+    ("price", "¿Cuánto cuesta el montaje de un portabultos?", "El montaje son 35 €, el portabultos 39 €."),
+    ("price", "¿Qué precio tiene la revisión anual?", "La revisión anual completa cuesta 65 €."),
+    ("delivery", "¿Cuándo llega la eléctrica que encargué?", "Llega el jueves; le avisamos al recibirla."),
+    ("delivery", "¿Me la podéis llevar a casa montada?", "Sí, la llevamos montada en Madrid por 15 €."),
+)
 
 
 def fill_demo_leads(owner, rng):
@@ -74,10 +83,9 @@ def fill_demo_leads(owner, rng):
         db.session.flush()
         refresh_priority(lead)
     for customer in customers[36:42]:
-        inquiry = Inquiry(customer=customer, kind=rng.choice(("availability", "price", "delivery")),
-                          question=rng.choice(("¿Tenéis la talla M de la gravel en stock?",
-                                               "¿Cuánto cuesta el montaje de un portabultos?",
-                                               "¿Cuándo llega la eléctrica que encargué?")))
+        # The question and its type go together: a price question is filed as one.
+        kind, question, answer = rng.choice(INQUIRIES)
+        inquiry = Inquiry(customer=customer, kind=kind, question=question)
         if rng.random() < 0.4:
-            inquiry.answer, inquiry.answered_at, inquiry.answered_by_id = "Sí, llega el jueves.", now, owner.id
+            inquiry.answer, inquiry.answered_at, inquiry.answered_by_id = answer, now, owner.id
         db.session.add(inquiry)

@@ -283,12 +283,11 @@ def move(lead_id):
     if stage.kind == "lost" and lead.stage_id != stage.id:
         # Losing a deal asks why, wherever it is done: the closing form of the negotiation page does.
         flash(_("Say why “%(title)s” was lost to close it.", title=lead.title), "warning")
-        target = url_for("negotiation.deal", lead_id=lead.id, outcome="lost", _anchor="closing")
-        if request.headers.get("HX-Request") == "true":
-            response = make_response("", 200)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target, 303)
+        return _to_closing_form(url_for("negotiation.deal", lead_id=lead.id, outcome="lost", _anchor="closing"))
+    if stage.kind == "open" and lead.stage.is_closed:
+        # Reopening a closed deal is recorded with its reason too: the negotiation page's reopen form asks it.
+        flash(_("Say why “%(title)s” is reopened.", title=lead.title), "warning")
+        return _to_closing_form(url_for("negotiation.deal", lead_id=lead.id, reopen_to=stage.id, _anchor="closing"))
     change = move_to_stage(lead, stage, user_id=current_user.id)
     rules.refresh_priority(lead)
     db.session.commit()
@@ -300,6 +299,14 @@ def move(lead_id):
     if target == "board":
         return redirect(url_for("leads.board", seller=request.form.get("seller", type=int)), 303)
     return redirect(url_for("leads.show", lead_id=lead.id), 303)
+
+
+def _to_closing_form(target):
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
 @bp.route("/<int:lead_id>/qualify", methods=["POST"])

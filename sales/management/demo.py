@@ -1,13 +1,13 @@
 """The demo shop's management: a purchase history with regulars, one-off and lapsed customers, this month's
 goals for each seller, commission rules and a few saved segments."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from extensions import db
-from models import CommissionRule, Customer, Goal, Order, OrderLine, Product, User
-from sales.clock import shop_today
+from models import CommissionRule, Customer, Goal, Order, OrderLine, Product, User, utcnow
+from sales.clock import shop_date, shop_today
 from sales.management import metrics, segments
 from sales.management.periods import period_of
 
@@ -44,6 +44,74 @@ def _history(rng, customers, sellers, products, today):
             db.session.add(order)
 
 
+HISTORY_DEALS = (
+    ("Bici eléctrica para el día a día", "EBK-CITY"), ("Bici de montaña para la sierra", "BIC-MTB-29"),
+    ("Gravel para salir en grupo", "BIC-GRV-C"), ("Bici infantil para el cumpleaños", "BIC-INF-20"),
+    ("Urbana para ir a clase", "BIC-URB-01"), ("Bici de carga para llevar a los niños", "EBK-CARGO"),
+)
+LOST_REASONS = ("price", "competitor", "no_budget", "timing")
+
+
+def _deal_history(rng, customers, sellers, products, now):
+    """A year of closed deals, three to five a month: each was a lead of one of the seller's customers, with a
+    call or a visit, and ended won (an order of that bike, on the day it was won) or lost (with its reason). So
+    Performance, Funnel, Commissions and the negotiation reports have something in every month."""
+    from models import ContactLog, Lead
+    from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
+
+    stages = ensure_default_stages()
+    open_stages = [s for s in stages if s.kind == "open"]
+    won = next(s for s in stages if s.kind == "won")
+    lost = next(s for s in stages if s.kind == "lost")
+    by_code = {p.code: p for p in products}
+    extras = [p for p in products if p.category == "Accesorios"]
+    n = 0
+    month = period_of("month", shop_date(now))
+    for _month in range(12):
+        month = month.previous
+        for deal in range(rng.randint(3, 5)):
+            n += 1
+            customer = rng.choice(customers)
+            seller = customer.owner if customer.owner in sellers else rng.choice(sellers)
+            title, code = rng.choice(HISTORY_DEALS)
+            bike = by_code.get(code) or rng.choice(products)
+            # Opened in the first half of the month and closed within it: every month has its leads and outcomes.
+            created = datetime.combine(month.start + timedelta(days=rng.randint(0, 8)), time(9 + rng.randint(0, 8)))
+            lead = Lead(customer=customer, title=title, source=rng.choice(("walk_in", "phone", "web_form", "referral")),
+                        estimated_value=bike.unit_price, seller=seller, created_at=created, qualification="qualified")
+            start_in_stage(lead, open_stages[0], user_id=seller.id, when=created)
+            db.session.add(lead)
+            db.session.add(ContactLog(customer=customer, lead=lead, user_id=seller.id,
+                                      channel=rng.choice(("call", "visit", "email")),
+                                      goal="Conocer qué bici necesita", outcome="Le enseñamos dos modelos.",
+                                      happened_at=created + timedelta(days=1)))
+            when = created
+            for stage in open_stages[1:rng.randint(2, len(open_stages))]:
+                when += timedelta(days=rng.randint(1, 3))
+                move_to_stage(lead, stage, user_id=seller.id, when=when)
+            closed = min(when + timedelta(days=rng.randint(1, 4)), now)
+            if deal == 0 or (deal > 1 and rng.random() < 0.6):    # at least one won and one lost a month
+                move_to_stage(lead, won, user_id=seller.id, when=closed)
+                lead.won_amount, lead.close_reason = bike.unit_price, "Se la lleva montada y ajustada"
+                picked = [bike] + rng.sample(extras, 1 if extras else 0)
+                order = Order(number=f"O-{closed.year}-H{n:03d}", customer=customer, lead=lead, seller=seller,
+                              ordered_on=closed.date(), delivered_on=closed.date() + timedelta(days=2))
+                subtotal = Decimal("0")
+                for position, product in enumerate(picked, start=1):
+                    order.lines.append(OrderLine(position=position, product=product, description=product.name,
+                                                 quantity=Decimal("1"), unit_price=product.unit_price,
+                                                 tax_rate=product.tax_rate, line_total=product.unit_price,
+                                                 warranty_months=product.warranty_months))
+                    subtotal += product.unit_price
+                order.subtotal, order.tax_total = subtotal, (subtotal * Decimal("0.21")).quantize(Decimal("0.01"))
+                order.total = subtotal + order.tax_total
+                db.session.add(order)
+            else:
+                move_to_stage(lead, lost, user_id=seller.id, when=closed)
+                lead.lost_reason, lead.close_reason = rng.choice(LOST_REASONS), "Lo compró en otro sitio"
+    db.session.flush()
+
+
 def _goals(rng, sellers, today):
     """Goals a little above what each seller is on course for, so the bars sit at different heights."""
     period = period_of("month", today)
@@ -67,6 +135,7 @@ def fill_demo_management(owner, rng):
                                    .order_by(Customer.id)).all()
     if products and customers:
         _history(rng, customers[4:34], sellers, products, today)
+        _deal_history(rng, customers, sellers, products, utcnow())
     if not db.session.scalar(select(func.count()).select_from(Goal)):
         _goals(rng, sellers, today)
     if not db.session.scalar(select(func.count()).select_from(CommissionRule)):

@@ -5,11 +5,13 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from extensions import db
 from models import (Campaign, CampaignRecipient, ContactLog, Customer, IncomingEmail, OutgoingEmail, Quote,
                     QuoteRevision, Ticket, utcnow)
+from sales.messaging.emails import quote_email, shop_name
 from sales.messaging.outbox import compose
 
 CALL_NOTES = ("Pregunta si ya ha llegado la batería de repuesto.", "Quiere pasar el sábado a probar la eléctrica.",
@@ -41,14 +43,16 @@ def _fill(owner, rng):
         # Unguessable even in a demo: a shop may keep working in the database it tried Mostrador with.
         customer.portal_token = secrets.token_urlsafe(32)
 
-    # Quotations that were sent went out by email; the replies of some customers came back.
-    revisions = db.session.scalars(select(QuoteRevision).join(Quote).where(QuoteRevision.sent_at.is_not(None))).all()
+    # Quotations that were sent went out by email, as the send button makes them: the PDF attached, the link in
+    # the body, the shop's name in the sender and the subject; in the staff's language.
+    revisions = db.session.scalars(select(QuoteRevision).join(Quote).where(QuoteRevision.sent_at.is_not(None))
+                                   .order_by(QuoteRevision.id)).all()
     for revision in revisions:
-        customer = revision.quote.customer
-        if customer.email:
-            db.session.add(_sent(customer, f"Cotización {revision.quote.number} de Bicicletas Rueda Libre",
-                                 "Hola,\n\nle enviamos nuestra cotización (PDF adjunta) y el enlace para aceptarla.",
-                                 "quote", revision.quote_id, revision.sent_at, revision.quote.seller_id))
+        if revision.quote.customer.email and revision.token:
+            with force_locale("es"):
+                email = quote_email(revision, revision.quote.seller_id)
+            email.status, email.attempts = "sent", 1
+            email.created_at = email.sent_at = revision.sent_at
     for ticket in db.session.scalars(select(Ticket).order_by(Ticket.id).limit(6)).all():
         customer = ticket.customer
         if customer.email:
@@ -75,7 +79,7 @@ def _fill(owner, rng):
     db.session.flush()
     for customer in [c for c in customers if c.city == "Madrid" and c.email_opt_in and not c.unsubscribed_at]:
         email = _sent(customer, f"{customer.name}, su bici está lista para la primavera?",
-                      "Hola,\n\nen Bicicletas Rueda Libre revisamos frenos, cambios y ruedas por 39 €.", "campaign",
+                      f"Hola,\n\nen {shop_name()} revisamos frenos, cambios y ruedas por 39 €.", "campaign",
                       spring.id, started, owner.id)
         email.campaign_id = spring.id
         db.session.add(email)

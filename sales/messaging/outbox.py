@@ -318,3 +318,27 @@ def queued_about(about: str, about_id: int) -> list[OutgoingEmail]:
                                                           OutgoingEmail.about_id == about_id,
                                                           OutgoingEmail.status != "sent")
                               .order_by(OutgoingEmail.id)).all()
+
+
+class Attached:
+    """A file that went out with an email, as its reader sees it listed (and downloads it)."""
+
+    def __init__(self, number, filename, content_type, data):
+        self.number, self.filename, self.content_type, self.data = number, filename, content_type, data
+
+    @property
+    def size(self):
+        return len(self.data)
+
+
+def attachments_of(email: OutgoingEmail) -> list[Attached]:
+    """The files of an email, numbered from 1, read back from the message exactly as it went out (`raw`)."""
+    from email import message_from_bytes
+    from email import policy
+
+    if not email.raw:
+        return []
+    message = message_from_bytes(email.raw, policy=policy.default)
+    return [Attached(number, part.get_filename() or f"file-{number}", part.get_content_type(),
+                     part.get_payload(decode=True) or b"")
+            for number, part in enumerate(message.iter_attachments(), start=1)]

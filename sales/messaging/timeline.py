@@ -19,11 +19,13 @@ def emails_sent(customer, limit, user):
         .order_by(OutgoingEmail.created_at.desc()), visible(OutgoingEmail, user), limit)
     usable = set(db.session.scalars(select(OutgoingEmail.id).where(
         OutgoingEmail.id.in_([e.id for e in rows]), changeable(OutgoingEmail, user)))) if rows else set()
-    titles = {"sent": _("Email sent: %(subject)s"), "queued": _("Email waiting in the outbox: %(subject)s"),
+    waiting = _("Email waiting in the outbox: %(subject)s")
+    titles = {"sent": _("Email sent: %(subject)s"), "queued": waiting, "sending": waiting,
               "failed": _("Email refused by the mail server: %(subject)s")}
     return [TimelineEntry(at=e.sent_at or e.created_at, kind="email", title=titles[e.status] % {"subject": e.subject},
                           detail=(e.body if e.id in usable else without_links(e.body))
                           if e.about != "campaign" else None,
+                          url=url_for("messaging.email", email_id=e.id),
                           who=e.created_by.name if e.created_by else None) for e in rows], hidden
 
 

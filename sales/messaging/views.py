@@ -155,6 +155,57 @@ def outbox():
                        action_form=EmptyForm())
 
 
+@bp.route("/<int:email_id>")
+@require("mail.send")
+def email(email_id):
+    """One email as it went out: to whom, when, its status, subject, body and attached files. Read by whoever may
+    see what it is about (sales/records.py); its links only by who may use them."""
+    from sales.messaging.outbox import attachments_of
+
+    email = get_outgoing_email_or_404(email_id)
+    usable = records.may_change(current_user, email)
+    return render_page(None, "messaging/_email.html", title=email.subject, email=email,
+                       body=email.body if usable else records.without_links(email.body), may_retry=usable,
+                       attachments=attachments_of(email), about=_about_link(email), action_form=EmptyForm())
+
+
+@bp.route("/<int:email_id>/files/<int:number>")
+@require("mail.send")
+def email_file(email_id, number):
+    """One attached file as it went out, downloaded (never shown inline: it came from outside the page)."""
+    from flask import send_file
+    import io
+
+    from sales.messaging.outbox import attachments_of
+
+    email = get_outgoing_email_or_404(email_id)
+    attached = next((a for a in attachments_of(email) if a.number == number), None)
+    if attached is None:
+        abort(404)
+    response = send_file(io.BytesIO(attached.data), mimetype=attached.content_type, as_attachment=True,
+                         download_name=attached.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _about_link(email):
+    """(label, url) of the record the email was sent from, when the reader may open it."""
+    subject = records.about_of(email)
+    if subject is None or not records.may_view(current_user, subject):
+        return None
+    if email.about == "quote":
+        return subject.number, url_for("quotes.show", quote_id=subject.id)
+    if email.about == "ticket":
+        return subject.number, url_for("support.show", ticket_id=subject.id)
+    if email.about == "survey" and subject.ticket_id:
+        return _("Survey"), url_for("support.show", ticket_id=subject.ticket_id)
+    if email.about == "campaign":
+        return subject.name, url_for("messaging.campaign", campaign_id=subject.id)
+    if email.about == "portal":
+        return _("Portal link"), url_for("customers.show", customer_id=subject.customer.id)
+    return None
+
+
 @bp.route("/outbox/send", methods=["POST"])
 @require("mail.outbox")
 def send_queued():

@@ -78,23 +78,28 @@ def close_won(lead, amount, note, follow_up, follow_up_on, user_id, goal):
     _follow_up(lead, user_id, goal, note, follow_up, follow_up_on)
 
 
-def close_lost(lead, reason, competitor_id, note, follow_up, follow_up_on, user_id, goal):
-    move_to_stage(lead, stage_of_kind("lost"), user_id=user_id)
+def close_lost(lead, reason, competitor_id, note, follow_up, follow_up_on, user_id, goal, stage=None):
+    """Lost, always with its reason. `follow_up` (the next step) is asked by the closing form; the API may
+    leave it out. `stage`: which lost stage, when the shop has more than one."""
+    change = move_to_stage(lead, stage or stage_of_kind("lost"), user_id=user_id)
     lead.won_amount = None
     lead.lost_reason = reason
     lead.lost_to_id = competitor_id if reason == "competitor" else None
     lead.close_reason = note
-    _follow_up(lead, user_id, goal, note, follow_up, follow_up_on)
+    if follow_up:
+        _follow_up(lead, user_id, goal, note, follow_up, follow_up_on)
+    return change
 
 
 def reopen(lead, stage, reason, user_id, note_text):
     """Back to an open stage; the stage change and a note record it. The old outcome is cleared."""
-    move_to_stage(lead, stage, user_id=user_id)
+    change = move_to_stage(lead, stage, user_id=user_id)
     lead.won_amount = None
     lead.lost_reason = None
     lead.lost_to_id = None
     lead.close_reason = None
     db.session.add(NegotiationNote(lead_id=lead.id, user_id=user_id, body=f"{note_text} {reason}"))
+    return change
 
 
 def last_open_stage(lead):

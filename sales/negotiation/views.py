@@ -9,6 +9,7 @@ from models import Competitor, Concession, DealCompetitor, DecisionMaker, Negoti
 from sales.clock import shop_today
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
+from sales.ids import record_id
 from sales.leads.access import get_lead_or_404
 from sales.leads.stages import ensure_default_stages
 from sales.negotiation import bp, rules
@@ -32,7 +33,9 @@ def _forms(lead, **overrides):
                            follow_up_on=shop_today() + timedelta(days=7),
                            outcome=request.args.get("outcome") if request.args.get("outcome") in ("won", "lost")
                            else None),
-        "reopen": ReopenForm(formdata=None, stage_id=rules.last_open_stage(lead)),
+        # ?reopen_to=<stage>: sent here from the board's move of a closed deal, the reason is asked for that stage.
+        "reopen": ReopenForm(formdata=None, stage_id=request.args.get("reopen_to", type=record_id)
+                             or rules.last_open_stage(lead)),
         "action": EmptyForm(),
     }
     forms.update(overrides)

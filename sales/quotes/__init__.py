@@ -26,6 +26,10 @@ def _hooks(state):
 
     INQUIRY_ACTIONS.append(quote_from_inquiry)
     WON_AMOUNT_SOURCES.append(accepted_total_for)
+    from sales.history import QUOTE_LINE_FIELDS, QUOTE_TOTAL_FIELDS
+
+    state.app.jinja_env.globals["quote_line_fields"] = QUOTE_LINE_FIELDS
+    state.app.jinja_env.globals["quote_total_fields"] = QUOTE_TOTAL_FIELDS
     state.app.jinja_env.globals["quote_status_names"] = {
         "draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
         "superseded": _l("Superseded"), "expired": _l("Expired")}

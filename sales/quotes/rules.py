@@ -54,6 +54,15 @@ def set_lines(revision, lines):
     revision.subtotal, revision.tax_total, revision.total = document_totals(amounts)
 
 
+def add_product(revision, product, quantity=Decimal(1)):
+    """One more line on a draft: the product at its catalog price and tax (a suggestion taken with one tap)."""
+    lines = [dict(product_id=l.product_id, description=l.description, quantity=l.quantity, unit_price=l.unit_price,
+                  discount_percent=l.discount_percent, tax_rate=l.tax_rate) for l in revision.lines]
+    lines.append(dict(product_id=product.id, description=product.name, quantity=quantity,
+                      unit_price=product.unit_price, discount_percent=Decimal(0), tax_rate=product.tax_rate))
+    set_lines(revision, lines)
+
+
 def send(revision, when=None):
     """Make the draft binding: it gets its customer link; an earlier sent revision is superseded."""
     if revision.status != "draft":

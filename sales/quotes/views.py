@@ -12,7 +12,7 @@ from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision
 from sales.clock import shop_today
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
-from sales.htmx import render_page
+from sales.htmx import render_page, wants_fragment
 from sales.ids import record_id
 from sales.pagination import page_number, paginate
 from sales import records
@@ -63,6 +63,22 @@ def _choices(form, customer, quote=None):
     leads = rules.lead_choices_for(customer.id, current_user, keep=quote.lead if quote else None)
     form.lead_id.choices = [(0, "—")] + [(lead.id, lead.title) for lead in leads]
     return products
+
+
+def _more_lines(form):
+    """ "More lines" adds two empty rows; a suggestion's "Add" fills the first empty row with its product (one
+    tap, what was typed is kept: the catalog's price and tax apply when the draft is saved)."""
+    product = db.session.get(Product, request.form.get("add_product", type=record_id) or 0)
+    if product is not None and product.active:
+        empty = next((entry for entry in form.lines if not entry.form.product_id.data
+                      and not (entry.form.description.data or "").strip()), None)
+        if empty is None:
+            form.lines.append_entry()
+            empty = form.lines[-1]
+        empty.form.product_id.data, empty.form.quantity.data = product.id, 1
+        return
+    form.lines.append_entry()
+    form.lines.append_entry()
 
 
 def _header_values(form):
@@ -130,9 +146,8 @@ def new():
                 form.lines[0].form.product_id.data = inquiry.product_id
                 form.lines[0].form.quantity.data = 1
     _choices(form, customer)
-    if request.method == "POST" and request.form.get("more"):
-        form.lines.append_entry()
-        form.lines.append_entry()
+    if request.method == "POST" and (request.form.get("more") or request.form.get("add_product")):
+        _more_lines(form)
         return _form_page(form, customer)
     if form.validate_on_submit():
         lines = read_lines(form)
@@ -168,9 +183,8 @@ def edit(quote_id):
         form.lead_id.data = quote.lead_id or 0
         fill_form_lines(form, revision)
     _choices(form, quote.customer, quote)
-    if request.method == "POST" and request.form.get("more"):
-        form.lines.append_entry()
-        form.lines.append_entry()
+    if request.method == "POST" and (request.form.get("more") or request.form.get("add_product")):
+        _more_lines(form)
         return _form_page(form, quote.customer, quote, revision)
     if form.validate_on_submit():
         if form.loaded_version() != revision.version:
@@ -195,9 +209,15 @@ def edit(quote_id):
 @require("quotes.view")
 def show(quote_id, number=None):
     quote = get_quote_or_404(quote_id)
-    revision = get_revision_or_404(quote, number) if number else quote.latest
+    return _show(quote, get_revision_or_404(quote, number) if number else quote.latest)
+
+
+def _show(quote, revision, added=None):
     previous = next((r for r in quote.revisions if r.number == revision.number - 1), None)
     may_edit = records.may_change(current_user, quote)
+    # On a draft its maker may still add what customers bought with these products.
+    suggestions = rules.suggestions(quote.customer_id, [l.product_id for l in revision.lines if l.product_id]) \
+        if may_edit and revision.status == "draft" and revision is quote.latest else []
     from sales.documents.rules import for_quote
     from sales.documents.views import Section
 
@@ -205,11 +225,37 @@ def show(quote_id, number=None):
                        docs=Section(quote, heading=_("Attachments"),
                                     empty=_("No signed order, plan or supplier's offer attached.")),
                        product_documents=for_quote(revision), title=f"{quote.number} · {quote.customer.name}", quote=quote,
+                       suggestions=suggestions, added=added,
                        revision=revision, doc_status=status_of(revision),
                        changes=rules.changes(previous, revision) if previous else None, previous=previous,
                        # The customer's link is handed out only by whoever may change the quote (H3).
                        link=url_for("quotes.public_quote", token=revision.token, _external=True)
                        if revision.token and may_edit else None, action_form=EmptyForm(), may_edit=may_edit)
+
+
+@bp.route("/<int:quote_id>/lines", methods=["POST"])
+@require("quotes.edit")
+def add_suggested(quote_id):
+    """Add a suggested product ("bought together") to the draft with one tap: a plain POST, back to the quote;
+    for htmx the quote page swapped in place."""
+    quote = get_quote_or_404(quote_id, change=True)
+    product = db.session.get(Product, request.form.get("product_id", type=record_id) or 0)
+    if not EmptyForm().validate_on_submit() or product is None or not product.active:
+        abort(400)
+    revision = quote.latest
+    if revision.status != "draft":
+        flash(_("Revision %(n)d was sent, so it cannot change. Make a new revision instead.", n=revision.number),
+              "error")
+    else:
+        rules.add_product(revision, product)
+        db.session.commit()
+        if wants_fragment():
+            # Swapped in place: the page itself says what was added, where the tap was (no flash left over).
+            return _show(quote, quote.latest, added=product)
+        flash(_("%(name)s added to the draft.", name=product.name), "success")
+    if wants_fragment():
+        return _show(quote, quote.latest)
+    return redirect(url_for("quotes.show", quote_id=quote.id), 303)
 
 
 @bp.route("/<int:quote_id>/send", methods=["POST"])

@@ -3,7 +3,7 @@ promises and answered surveys."""
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from extensions import db
 from models import (TICKET_KINDS, TICKET_STATUSES, Customer, MaintenancePlan, Order, OrderLine, Product, Promise,
@@ -11,18 +11,11 @@ from models import (TICKET_KINDS, TICKET_STATUSES, Customer, MaintenancePlan, Or
 from sales.clock import shop_today
 from sales.support import rules
 
-DEMO_PRODUCTS = (
-    ("EBK-CITY", "Bicicleta eléctrica urbana E-City", Decimal("1890"), 24),
-    ("MTB-TR29", "Bicicleta de montaña Trail 29", Decimal("1150"), 24),
-    ("KID-20", "Bicicleta infantil 20\"", Decimal("289"), 12),
-    ("RD-ALU", "Bicicleta de carretera Aluminio 105", Decimal("1390"), 36),
-    ("CARGO-2", "Bicicleta de carga Familia", Decimal("3290"), 24),
-)
 TITLES = {
-    "installation": ("Montar portabultos y alforjas", "Instalar cargador en el garaje"),
+    "installation": ("Montar portabultos y alforjas", "Montar guardabarros y caballete"),
     "maintenance": ("Revisión de los 6 meses", "Ajuste de cambios y frenos"),
-    "repair": ("El freno trasero chirría", "La batería no carga completa", "Radio roto en la rueda trasera"),
-    "training": ("Explicar los modos de asistencia", "Cómo cambiar una cámara"),
+    "repair": ("El freno trasero chirría", "Radio roto en la rueda trasera", "El cambio salta de piñón"),
+    "training": ("Cómo cambiar una cámara", "Cómo ajustar el sillín y el manillar"),
     "complaint": ("Entrega con dos días de retraso", "Arañazo en el cuadro al recogerla"),
     "question": ("¿Qué presión para las ruedas?", "¿Puedo llevarla en el tren?"),
 }
@@ -30,39 +23,49 @@ PUBLIC_REPLIES = ("Hola, ya estamos con ello. Le avisamos en cuanto esté lista.
                   "Necesitamos que nos traiga la bici el martes por la mañana, ¿le va bien?")
 CUSTOMER_REPLIES = ("Perfecto, el martes a las 10 la llevo.", "Gracias, quedo a la espera.")
 INTERNAL_NOTES = ("Pedido el repuesto al proveedor, llega el jueves.", "Cliente habitual: tratar con cariño.")
+# What only an electric bike has: its battery, its charger, its assistance modes.
+ELECTRIC_TITLES = {
+    "installation": ("Instalar cargador en el garaje",),
+    "repair": ("La batería no carga completa",),
+    "training": ("Explicar los modos de asistencia",),
+}
 COMMENTS = ("Muy amables y rápidos.", "Esperaba que estuviera antes, pero quedó perfecta.",
             "Me explicaron todo con mucha paciencia.", None, "Tardaron más de lo prometido.")
 
 
-def _products():
-    products = []
-    for code, name, price, months in DEMO_PRODUCTS:
-        product = db.session.scalar(select(Product).where(Product.code == code))
-        if product is None:
-            product = Product(code=code, name=name, unit_price=price, warranty_months=months, category="Bicicletas")
-            db.session.add(product)
-        products.append(product)
-    return products
+def _bikes():
+    """The catalog's bicycles (sales/quotes/demo.py made it): what the shop sold and now looks after."""
+    return db.session.scalars(select(Product).where(Product.category.in_(("Bicicletas", "Eléctricas")))
+                              .order_by(Product.id)).all()
 
 
-def _orders(rng, customers, sellers, products, today):
-    """Orders sold over the last three years, so some are in warranty and some not."""
-    orders = []
-    for n, customer in enumerate(customers[:16], start=1):
-        sold_on = today - timedelta(days=rng.randint(20, 1100))
-        product = rng.choice(products)
-        order = Order(number=f"O-{sold_on.year}-S{n:03d}", customer=customer, seller=rng.choice(sellers),
-                      ordered_on=sold_on, delivered_on=sold_on + timedelta(days=rng.randint(1, 6)),
-                      subtotal=product.unit_price, tax_total=(product.unit_price * Decimal("0.21")).quantize(
-                          Decimal("0.01")), total=(product.unit_price * Decimal("1.21")).quantize(Decimal("0.01")))
-        order.lines.append(OrderLine(position=1, product=product, description=product.name, quantity=Decimal("1"),
-                                     unit_price=product.unit_price, tax_rate=Decimal("21"),
-                                     line_total=product.unit_price, warranty_months=product.warranty_months,
-                                     serial_number=f"WTU{rng.randint(100000, 999999)}"))
+def _orders(rng, customers, sellers, bikes, today):
+    """A bike sold to each of these customers over the last three years: every other one still in its warranty
+    (sold within the last 18 months), the others past it (26 to 40 months ago)."""
+    lines = []
+    for n, customer in enumerate(customers, start=1):
+        months_ago = rng.randint(1, 18) if n % 2 else rng.randint(26, 40)
+        sold_on = today - timedelta(days=months_ago * 30 + rng.randint(0, 20))
+        bike = rng.choice(bikes)
+        tax = (bike.unit_price * bike.tax_rate / 100).quantize(Decimal("0.01"))
+        order = Order(number=f"O-{sold_on.year}-S{n:03d}", customer=customer, seller=customer.owner or
+                      rng.choice(sellers), ordered_on=sold_on, delivered_on=sold_on + timedelta(days=rng.randint(1, 6)),
+                      subtotal=bike.unit_price, tax_total=tax, total=bike.unit_price + tax)
+        line = OrderLine(position=1, product=bike, description=bike.name, quantity=Decimal("1"),
+                         unit_price=bike.unit_price, tax_rate=bike.tax_rate, line_total=bike.unit_price,
+                         warranty_months=bike.warranty_months, serial_number=f"WTU{rng.randint(100000, 999999)}")
+        order.lines.append(line)
         db.session.add(order)
-        orders.append(order)
+        lines.append(line)
     db.session.flush()
-    return orders
+    return lines
+
+
+def _title(rng, kind, line):
+    titles = TITLES[kind]
+    if line is not None and line.product is not None and line.product.category == "Eléctricas":
+        titles = titles + ELECTRIC_TITLES.get(kind, ())
+    return rng.choice(titles)
 
 
 def _answer(rng, survey, now):
@@ -83,10 +86,9 @@ def fill_demo_support(owner, rng):
         return
     sellers = db.session.scalars(select(User).where(User.role == "seller").order_by(User.id)).all() or [owner]
     staff = db.session.scalars(select(User).where(User.role == "support").order_by(User.id)).all() or [owner]
-    products = _products()
-    if not db.session.scalar(select(func.count()).select_from(Order)):
-        _orders(rng, customers, sellers, products, today)
-    lines = db.session.scalars(select(OrderLine).join(Order).order_by(Order.ordered_on.desc(), OrderLine.id)).all()
+    bikes = _bikes()
+    # Tickets are about a bike the customer bought here: each of these customers bought one.
+    lines = _orders(rng, customers[:16], sellers, bikes, today) if bikes else []
 
     # Every type in every state; the open ones spread so that some are past their due time.
     n = 0
@@ -96,8 +98,10 @@ def fill_demo_support(owner, rng):
             n += 1
             line = lines[n % len(lines)] if lines else None
             customer = line.order.customer if line else rng.choice(customers)
+            if kind == "question" and n % 2:
+                line = None         # a question need not be about one bike
             opened = now - timedelta(hours=rng.choice((2, 20, 60, 100, 200, 400)))
-            ticket = rules.open_ticket(customer, title=rng.choice(TITLES[kind]), kind=kind, order_line=line,
+            ticket = rules.open_ticket(customer, title=_title(rng, kind, line), kind=kind, order_line=line,
                                        priority=rng.choice(("urgent", "high", "normal", "normal", "low")),
                                        assignee_id=rng.choice(staff + [owner]).id, now=opened)
             tickets.append(ticket)

@@ -123,7 +123,8 @@ def sla_hours() -> dict[str, int]:
 
 def save_sla_hours(hours: dict[str, int]) -> None:
     for priority in TICKET_PRIORITIES:
-        ShopSetting.put(sla_setting_key(priority), str(int(hours[priority])))
+        ShopSetting.put(sla_setting_key(priority), str(int(hours[priority])),
+                        default=str(DEFAULT_SLA_HOURS[priority]))
 
 
 def due_at_for(opened_at: datetime, priority: str, hours: Optional[dict] = None) -> datetime:
