@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "accounts.set_
                     # The installed app: fetched before anyone signs in, and they carry nobody's data.
                     "offline.manifest", "offline.service_worker", "offline.page",
                     "drafts.show",
+                    # A customer's documents, through the quote's, portal's or ticket's own unguessable link.
+                    "documents.for_quote", "documents.for_portal", "documents.for_ticket",
                     # Prometheus scrapes without a session: METRICS_TOKEN is the key (tests/test_operations.py).
                     "operations.metrics"}   # a kept form: it sends anonymous visitors to sign in unless its form is public
 
