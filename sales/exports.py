@@ -20,7 +20,10 @@ def deal_id(lead):
 
 
 def deal_rows(statement=None):
-    """(header, rows) of deals with their dates, products, stage, amounts and seller."""
+    """(header, rows) of deals with their dates, products, stage, amounts and seller, and the owner's custom fields
+    of leads (one column each, named by its label, values in their stored form)."""
+    from sales.custom_fields import all_fields
+
     statement = statement if statement is not None else select(Lead).order_by(Lead.id)
     leads = db.session.scalars(statement.options(
         selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage),
@@ -28,6 +31,8 @@ def deal_rows(statement=None):
     header = [_("Deal ID"), _("Customer"), _("Email"), _("Phone"), _("City"), _("Title"), _("Products"),
               _("Quantity"), _("Estimated value"), _("Won amount"), _("Created on"), _("Closed on"), _("Stage"),
               _("Lost reason"), _("Source"), _("Seller"), _("Notes")]
+    fields = all_fields("lead")
+    header += [f.label for f in fields]
     rows = []
     for lead in leads:
         quantities = {str(p.quantity.normalize()) for p in lead.products}
@@ -37,7 +42,8 @@ def deal_rows(statement=None):
                      quantities.pop() if len(quantities) == 1 else "", lead.estimated_value, lead.won_amount,
                      lead.created_at.date(), closed or lead.expected_close_date, lead.stage.name,
                      str(LOST_REASON_NAMES.get(lead.lost_reason, "")) if lead.lost_reason else "",
-                     lead.source, lead.seller.name if lead.seller else "", lead.description))
+                     lead.source, lead.seller.name if lead.seller else "", lead.description,
+                     *[(lead.custom or {}).get(f.key, "") for f in fields]))
     return header, rows
 
 

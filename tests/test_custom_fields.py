@@ -154,3 +154,6 @@ def test_a_lead_field_is_shown_and_edited_on_the_lead(as_owner, app, owner, make
     good = as_owner.post(f"/leads/{lead.id}/edit", data={**data, "cf-bikes_in_the_fleet": "12"})
     assert good.status_code == 303, text_of(good)
     assert "Bikes in the fleet 12" in text_of(as_owner.get(f"/leads/{lead.id}"))
+    # And it leaves with the lead: the deals export has a column for it, as the customers export has.
+    exported = list(csv.DictReader(io.StringIO(as_owner.get("/leads/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["Bikes in the fleet"] for row in exported] == ["12"]
