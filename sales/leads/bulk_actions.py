@@ -33,11 +33,13 @@ def selection(user, statement=None, ids=()):
     list's `statement` (the current filter, all its pages)."""
     if statement is not None:
         chosen = statement.with_only_columns(Lead.id).order_by(None)
+        selected = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
     else:
-        chosen = select(Lead.id).where(Lead.id.in_(list(ids)), records.visible(Lead, user))
+        # Every ticked id that is not changed counts as left out, whether the user may see it or not (and
+        # whether it exists): the count then tells nothing about other sellers' leads.
+        chosen, selected = list(ids), len(set(ids))
     leads = db.session.scalars(select(Lead).where(Lead.id.in_(chosen), records.changeable(Lead, user))
                                .order_by(Lead.id)).all()
-    selected = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
     return leads, selected - len(leads)
 
 
