@@ -26,7 +26,7 @@ def bulk_context():
         if bulk is not None and bulk.user_id == current_user.id and bulk_actions.undoable(bulk):
             done = bulk
     stages = ensure_default_stages()
-    return {"bulk_form": EmptyForm(), "bulk_done": done, "bulk_stages": stages,
+    return {"bulk_done": done, "bulk_stages": stages,
             "bulk_sellers": bulk_actions.assignees(current_user), "filter_fields": FILTER_FIELDS}
 
 
