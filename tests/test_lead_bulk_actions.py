@@ -218,3 +218,23 @@ def test_the_confirmation_needs_the_csrf_token(app, client, two_sellers, monkeyp
                                                       "action": f"move:{stage_id(app, 'Proposal')}"})
     assert response.status_code == 400
     assert _stage_of(app, two_sellers["sams"][0].id) == "New"
+
+
+def test_undoing_a_loss_puts_back_the_stage_and_the_won_deal(app, client, two_sellers, make_customer, make_lead):
+    from decimal import Decimal
+
+    login(client, two_sellers["sam"])
+    won = make_lead(make_customer("Luis Prieto"), two_sellers["sam"], title="Won bike", stage="Won",
+                    won_amount=Decimal("1234.50"))
+    open_one = two_sellers["sams"][0]
+    response = client.post("/leads/bulk/apply", data={"lead_id": [won.id, open_one.id], "action": "lose",
+                                                      "lost_reason": "price"})
+    action_id = int(response.location.split("done=")[1])
+    with app.app_context():
+        assert db.session.get(Lead, won.id).won_amount is None
+    client.post(f"/leads/bulk/{action_id}/undo")
+    with app.app_context():
+        back = db.session.get(Lead, won.id)
+        assert back.stage.name == "Won" and back.won_amount == Decimal("1234.50") and back.lost_reason is None
+        again = db.session.get(Lead, open_one.id)
+        assert again.stage.name == "New" and again.lost_reason is None and again.closed_at is None

@@ -6,6 +6,7 @@ Who may change which lead is sales/records.py's decision (`changeable`): rows ou
 only counted, so the confirmation can say how many were left out.
 """
 from datetime import timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
@@ -112,6 +113,8 @@ def undo(user, bulk):
                 stage = db.session.get(PipelineStage, value)
                 if stage is not None:
                     move_to_stage(lead, stage, user_id=user.id)
+            elif field == "won_amount":
+                lead.won_amount = Decimal(value) if value is not None else None   # kept as text in JSON
             else:
                 setattr(lead, field, value)
         rules.refresh_priority(lead)
