@@ -9,14 +9,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _, ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models import BulkAction, Lead, PipelineStage
 from sales import records
 from sales.clock import utcnow
 from sales.leads import rules
-from sales.leads.stages import move_to_stage, stage_of_kind
+from sales.leads.stages import move_to_stage
 from sales.negotiation.rules import close_lost
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -96,8 +96,14 @@ def get_own_action_or_404(action_id, user):
 
 def undo(user, bulk):
     """Put every lead back as it was before `bulk`, except those changed since (by anyone) or no longer the
-    user's to change: (restored leads, leads left as they are). Each restore is a normal change again —
-    its own stage history and audit rows."""
+    user's to change: (restored leads, leads left as they are), or None when it was undone already. Each
+    restore is a normal change again — its own stage history and audit rows."""
+    # Claimed with one conditional UPDATE, so two taps on Undo (or two tablets) cannot both restore.
+    claimed = db.session.execute(update(BulkAction).where(BulkAction.id == bulk.id, BulkAction.undone_at.is_(None))
+                                 .values(undone_at=utcnow()).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return None
+    db.session.expire(bulk, ["undone_at"])
     entries = bulk.records
     leads = {lead.id: lead for lead in db.session.scalars(
         select(Lead).where(Lead.id.in_([int(i) for i in entries]), records.changeable(Lead, user)))}
@@ -119,7 +125,6 @@ def undo(user, bulk):
                 setattr(lead, field, value)
         rules.refresh_priority(lead)
         restored.append(lead)
-    bulk.undone_at = utcnow()
     return restored, kept
 
 
@@ -130,10 +135,6 @@ def assignees(user):
     if user.is_manager:
         return records.assignees(user, rules.sellers())
     return [user]  # a seller works their own leads: only the owner or a team's manager hands them on
-
-
-def lost_stage():
-    return stage_of_kind("lost")
 
 
 def seller_named(user, seller_id):

@@ -1,6 +1,6 @@
 """The leads list's bulk actions: choose rows (or every lead of the filter), choose what to do, confirm with the
 count, and undo within ten minutes. Plain form POSTs; htmx's boost only spares the page reload."""
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
@@ -86,8 +86,6 @@ def _confirmation(leads, left_out, action, stage, seller, choice, status=200, re
 
 
 def _back_to_list(message, **args):
-    from flask import flash
-
     flash(message, "warning")
     return redirect(url_for("leads.index", **args), 303)
 
@@ -140,15 +138,15 @@ def bulk_apply():
 @bp.route("/bulk/<int:action_id>/undo", methods=["POST"])
 @require("leads.edit")
 def bulk_undo(action_id):
-    from flask import flash
-
     bulk = bulk_actions.get_own_action_or_404(action_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if not bulk_actions.undoable(bulk):
+    undone = bulk_actions.undo(current_user, bulk) if bulk_actions.undoable(bulk) else None
+    if undone is None:
+        db.session.rollback()
         flash(_("This can no longer be undone: undo works for ten minutes, once."), "warning")
         return redirect(url_for("leads.index"), 303)
-    restored, kept = bulk_actions.undo(current_user, bulk)
+    restored, kept = undone
     db.session.commit()
     flash(ngettext("Undone: %(num)d lead is back as it was.", "Undone: %(num)d leads are back as they were.",
                    len(restored)), "success")
