@@ -1764,3 +1764,23 @@ class JobLease(db.Model):
     job: Mapped[str] = mapped_column(String(40))
     claim_token: Mapped[Optional[str]] = mapped_column(String(32))
     claimed_at: Mapped[Optional[datetime]]
+
+
+class BulkAction(db.Model):
+    """One bulk change of many records ("move these 37 leads to Proposal"), kept so it can be undone for ten
+    minutes: what each record was before, and the version it had right after, so an undo leaves alone a record
+    someone changed since (sales/leads/bulk_actions.py). In the database, not the process: any app server, and
+    a restart, can still undo it."""
+
+    __tablename__ = "bulk_actions"
+    __table_args__ = (Index("ix_bulk_actions_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(40))                    # the records' table: "leads"
+    action: Mapped[str] = mapped_column(String(20))                    # reassign, move, lose
+    summary: Mapped[str] = mapped_column(String(300))                  # the result message, in the user's words
+    # {record id: {"before": {field: value}, "version": version after the change}}
+    records: Mapped[dict] = mapped_column(JSON)
+    undone_at: Mapped[Optional[datetime]]

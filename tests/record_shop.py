@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from extensions import db
-from models import (ApiToken, Attachment, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
+from models import (ApiToken, Attachment, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
                     DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     User, UserSession, WebhookDelivery, WebhookEndpoint)
@@ -110,7 +110,11 @@ def build_shop(app):
         delivery = WebhookDelivery(endpoint_id=hook.id, message_id="msg_test", event_type="lead.created",
                                    payload="{}", status="failed")
         db.session.add(delivery)
-        records += [hook, delivery]
+        # B's bulk reassignment of their lead, still within its ten minutes of undo.
+        bulk = BulkAction(user_id=b.id, entity="leads", action="reassign", summary="1 lead reassigned.",
+                          records={str(lead.id): {"before": {"seller_id": b.id}, "version": lead.version}})
+        db.session.add(bulk)
+        records += [hook, delivery, bulk]
         db.session.commit()
         start_session(b)   # B signed in on a tablet
         from sales.api.auth import create_token

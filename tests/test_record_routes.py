@@ -48,6 +48,7 @@ ROUTES = {
     "leads.move_stage": (None, OWNER),
     "leads.toggle_stage": (None, OWNER),
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
+    "leads.bulk_undo": (None, "seller_b"),        # one's own bulk action, from its result message
     "messaging.retry": (None, B),
     "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
     "messaging.email_file": (B_AND_SUPPORT, None),  # …and the quote's PDF that went with it
@@ -155,6 +156,7 @@ ARGUMENTS = {
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
     "delivery_id": "WebhookDelivery", "token_id": "ApiToken", "document_id": "Document",
+    "action_id": "BulkAction",
 }
 FIXED_VALUES = {"number": "1"}
 

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
-from sales.leads import capture, contacts, import_views, inquiries, settings, timeline, views  # noqa: E402,F401
+from sales.leads import bulk_views, capture, contacts, import_views, inquiries, settings, timeline, views  # noqa: E402,F401
 
 
 @bp.record_once

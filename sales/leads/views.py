@@ -21,8 +21,8 @@ from sales import records
 from sales.policy import require
 
 
-def _filters():
-    args = request.args
+def _filters(args=None):
+    args = request.args if args is None else args
     as_int = lambda name: args.get(name, type=record_id)  # noqa: E731
     seller_id = as_int("seller")
     if current_user.role == "seller" and not rules.sellers_see_all() and not current_user.is_manager:
@@ -43,9 +43,11 @@ def index():
     filters = _filters()
     statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    from sales.leads.bulk_views import bulk_context
+
     return render_page("leads/index.html", "leads/_results.html", page=page, filters=filters,
                        stages=ensure_default_stages(), sellers=_seller_filter(), sources=SOURCE_CHOICES,
-                       show_seller_filter=_shows_seller_filter())
+                       show_seller_filter=_shows_seller_filter(), **bulk_context())
 
 
 @bp.route("/board")
