@@ -1,5 +1,5 @@
 """My day, the truth about today: for one person, everything that is theirs to do today or is late —
-next steps, promises made to customers, tickets assigned to them that reach their response time before the day
+new web-form leads nobody has contacted yet, next steps, promises made to customers, tickets assigned to them that reach their response time before the day
 ends, and (for support and the owner) maintenance visits due and not yet opened as tickets.
 
 The dashboard's counts come from the same conditions (`due_counts`), so "3 due today" on the dashboard is the
@@ -15,11 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import ContactLog, MaintenancePlan, Order, Promise, Ticket, User
-from sales.figures import promise_due, step_due
+from models import ContactLog, Lead, MaintenancePlan, Order, Promise, Ticket, User
+from sales.figures import awaiting_first_contact, promise_due, step_due
 from sales.support.rules import overdue_condition
 
 LIST_LIMIT = 200   # a list this long is a backlog to clear, not a day: the count still says how many there are
+KINDS = ("new_leads", "steps", "promises", "tickets", "maintenance")
+
+
+def _nothing_due():
+    return dict.fromkeys(KINDS, 0)
 
 
 def end_of_day(today: date) -> datetime:
@@ -49,6 +54,7 @@ def sees_maintenance(person: User) -> bool:
 class Agenda:
     person: User
     today: date
+    new_leads: list = field(default_factory=list)
     steps: list = field(default_factory=list)
     promises: list = field(default_factory=list)
     tickets: list = field(default_factory=list)
@@ -75,6 +81,9 @@ class Agenda:
 def agenda(person: User, today: date) -> Agenda:
     """Everything due for `person` by the end of `today`, oldest first, each list with its full count."""
     found = Agenda(person, today)
+    new_leads = (select(Lead).options(selectinload(Lead.customer))
+                 .where(Lead.seller_id == person.id, awaiting_first_contact()))
+    found.new_leads = db.session.scalars(new_leads.order_by(Lead.created_at, Lead.id).limit(LIST_LIMIT)).all()
     steps = (select(ContactLog).options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
              .where(ContactLog.user_id == person.id, _steps(today)))
     found.steps = db.session.scalars(steps.order_by(ContactLog.next_step_due, ContactLog.id).limit(LIST_LIMIT)).all()
@@ -90,24 +99,26 @@ def agenda(person: User, today: date) -> Agenda:
         found.maintenance = db.session.scalars(plans.order_by(MaintenancePlan.next_due_on, MaintenancePlan.id)
                                                .limit(LIST_LIMIT)).all()
     counts = due_counts(today, [person])
-    found.counts = counts.get(person.id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})
+    found.counts = counts.get(person.id, _nothing_due())
     return found
 
 
 def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str, int]]:
-    """{person id: {"steps": n, "promises": n, "tickets": n, "maintenance": n}} for everyone with something
-    due (or for `people`): the same conditions as agenda(), counted in four GROUP BYs."""
+    """{person id: {"new_leads": n, "steps": n, "promises": n, "tickets": n, "maintenance": n}} for everyone with
+    something due (or for `people`): the same conditions as agenda(), counted in five GROUP BYs."""
     ids = [person.id for person in people] if people is not None else None
     result: dict[int, dict[str, int]] = {}
 
     def add(kind, rows):
         for person_id, count in rows:
             if person_id is not None:
-                result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})[kind] = count
+                result.setdefault(person_id, _nothing_due())[kind] = count
 
     def only(column, statement):
         return statement.where(column.in_(ids)) if ids is not None else statement
 
+    add("new_leads", db.session.execute(only(Lead.seller_id, select(Lead.seller_id, func.count())
+                                             .where(awaiting_first_contact()).group_by(Lead.seller_id))))
     add("steps", db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
                                          .where(_steps(today)).group_by(ContactLog.user_id))))
     add("promises", db.session.execute(only(Promise.seller_id, select(Promise.seller_id, func.count())
@@ -119,11 +130,10 @@ def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str
         watchers = db.session.scalars(only(User.id, select(User.id).where(
             User.active, User.role.in_(("owner", "support"))))).all()
         for person_id in watchers:
-            result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})[
-                "maintenance"] = plans
+            result.setdefault(person_id, _nothing_due())["maintenance"] = plans
     if ids is not None:
         for person_id in ids:
-            result.setdefault(person_id, {"steps": 0, "promises": 0, "tickets": 0, "maintenance": 0})
+            result.setdefault(person_id, _nothing_due())
     return result
 
 

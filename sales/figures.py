@@ -11,12 +11,13 @@ SQL expression or condition, so every report aggregates it in its own GROUP BY a
 - **Revenue**: what won deals brought in — the amount recorded when closing, or the estimate when none was.
 - **An open deal**: a deal in an open stage (not won, not lost) and not disqualified, valued at its estimate.
 - **Due today / overdue**: an open next step or promise whose date is today / before today in the shop's
-  calendar; "due" means either. A ticket is due today when it will be past its response time before the day
+  calendar; "due" means either. A lead from the web form that nobody has contacted yet is due for its seller
+  from the moment it arrives. A ticket is due today when it will be past its response time before the day
   ends (sales.support.rules.overdue_condition), overdue when it already is.
 """
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 
 from models import ContactLog, Lead, Order, PipelineStage, Promise
 
@@ -67,3 +68,10 @@ def step_due(today: date):
 
 def promise_due(today: date):
     return and_(Promise.done_at.is_(None), Promise.due_on <= today)
+
+
+def awaiting_first_contact():
+    """An open lead from the public web form with no contact logged on it yet: its seller's to call today."""
+    open_stage = select(PipelineStage.id).where(PipelineStage.kind == "open").scalar_subquery()
+    return and_(Lead.source == "web_form", Lead.stage_id.in_(open_stage), Lead.qualification != "disqualified",
+                ~exists().where(ContactLog.lead_id == Lead.id))

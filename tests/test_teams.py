@@ -250,6 +250,34 @@ def test_web_form_leads_go_to_the_branch_of_their_postal_code_and_round_robin_or
         assert far.branch_id is None and far.seller_id is None
 
 
+def test_a_routed_web_form_lead_is_at_the_top_of_its_seller_s_day_until_someone_contacts_them(
+        client, app, owner, make_user):
+    seller = make_user("seller", name="Tomás")
+    with app.app_context():
+        branch = Branch(name="Toledo", assignment="default", default_seller_id=seller.id)
+        db.session.add(branch)
+        db.session.flush()
+        db.session.add(BranchRule(branch_id=branch.id, field="postal_code", value="45"))
+        db.session.commit()
+    post_web_form(client, name="Lucía Prieto", email="lucia@example.com", postal_code="45001",
+                  interest="Cargo bike for the bakery")
+    with app.app_context():
+        lead = db.session.scalar(select(Lead))
+        lead_id, customer_id = lead.id, lead.customer_id
+    as_seller = sign_in(app.test_client(), seller.id)
+    page = as_seller.get("/leads/my-day")
+    day = page.get_data(as_text=True)
+    new_leads = day[day.index('id="new-leads"'):day.index("</section>", day.index('id="new-leads"'))]
+    assert "1 new lead from the web form to contact" in text_of(page) and "Lucía Prieto" in new_leads
+    assert day.index('id="new-leads"') < (day.index('id="steps-today"') if 'id="steps-today"' in day else len(day))
+    assert "1 thing due today or late" in text_of(as_seller.get("/"))    # the dashboard counts it the same way
+    logged = as_seller.post(f"/leads/contacts/new/{customer_id}",
+                            data={"channel": "call", "happened_at": "2026-11-20T10:30", "lead_id": str(lead_id),
+                                  "goal": "Find out the size of the bakery's deliveries"})
+    assert logged.status_code == 303
+    assert 'id="new-leads"' not in as_seller.get("/leads/my-day").get_data(as_text=True)
+
+
 # --- The owner builds the structure ---------------------------------------------------------------------------------
 
 
