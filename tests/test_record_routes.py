@@ -113,6 +113,14 @@ API_ROUTES = {
     "api.update_lead": {"PATCH": B},
     "api.list_lead_moves": {"GET": B},
     "api.move_lead": {"POST": B},
+    "api.get_contact": {"GET": B},
+    "api.get_inquiry": {"GET": B_AND_SUPPORT},
+    "api.answer_inquiry": {"POST": B_AND_SUPPORT},
+}
+# A valid body for the API routes that need one, so that only the record rule can refuse.
+API_BODIES = {
+    "api.move_lead": lambda shop: {"stage_id": shop["stage"]},
+    "api.answer_inquiry": lambda shop: {"answer": "Tomorrow"},
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
@@ -140,7 +148,7 @@ ARGUMENTS = {
     "campaign_id": "Campaign", "segment_id": "Segment", "rule_id": "CommissionRule", "email_id": "OutgoingEmail",
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
-    "delivery_id": "WebhookDelivery", "token_id": "ApiToken",
+    "delivery_id": "WebhookDelivery", "token_id": "ApiToken", "contact_id": "contact",
 }
 FIXED_VALUES = {"number": "1"}
 
@@ -244,7 +252,7 @@ def test_who_may_use_each_api_route_on_seller_b_records(app, endpoint, path, met
             shop = build_shop(app)
             url = url_for_shop(endpoint, path, shop)
         # A valid body where one is needed, so that only the record rule can refuse.
-        body = {"stage_id": shop["stage"]} if endpoint == "api.move_lead" else {}
+        body = API_BODIES[endpoint](shop) if endpoint in API_BODIES else {}
         response = app.test_client().open(url, method=method, json=body,
                                           headers={"Authorization": f"Bearer {shop['api_token'][role]}"})
         status = response.status_code

@@ -10,7 +10,7 @@ from sales.api import schemas
 from sales.api.endpoint import (check_if_match, dump, endpoint, etag_of, json_response, not_modified,
                                 not_modified_response)
 from sales.api.pages import keyset_page, page_headers, same_filter
-from sales.api.problems import Problem
+from sales.api.problems import invalid
 from sales.leads import rules
 from sales.leads.access import get_lead_or_404
 from sales.leads.stages import move_to_stage, start_in_stage
@@ -22,18 +22,14 @@ def lead_out(lead):
         "stage": lead.stage.name, "stage_kind": lead.stage.kind}))
 
 
-def _invalid(pointer, detail):
-    return Problem(422, "Some fields need a look.", kind="validation", errors=[{"pointer": pointer, "detail": detail}])
-
-
 def _check_seller(seller_id):
     """As the lead form: the owner assigns leads to any active seller; a seller only to themselves."""
     if seller_id is None:
         return
     if current_user.role != "owner" and seller_id != current_user.id:
-        raise _invalid("/body/seller_id", "Sellers make and keep leads for themselves; only the owner assigns others.")
+        raise invalid("/body/seller_id", "Sellers make and keep leads for themselves; only the owner assigns others.")
     if seller_id not in {user.id for user in rules.sellers()}:
-        raise _invalid("/body/seller_id", "No active owner or seller has this id.")
+        raise invalid("/body/seller_id", "No active owner or seller has this id.")
 
 
 @endpoint("/v1/leads", "GET", operation_id="list_leads", summary="List leads", tag="Leads", action="leads.view",
@@ -60,7 +56,7 @@ def list_leads(query):
 def create_lead(body):
     customer = db.session.get(Customer, body.customer_id)
     if customer is None or customer.archived_at is not None:
-        raise _invalid("/body/customer_id", "No active customer has this id.")
+        raise invalid("/body/customer_id", "No active customer has this id.")
     seller_id = body.seller_id if body.seller_id is not None else (
         current_user.id if current_user.role in ("owner", "seller") else None)
     _check_seller(seller_id)
@@ -127,7 +123,7 @@ def move_lead(lead_id, body):
     check_if_match(lead)
     stage = db.session.get(PipelineStage, body.stage_id)
     if stage is None or not stage.active:
-        raise _invalid("/body/stage_id", "No active stage has this id.")
+        raise invalid("/body/stage_id", "No active stage has this id.")
     change = move_to_stage(lead, stage, user_id=current_user.id)
     rules.refresh_priority(lead)
     db.session.flush()

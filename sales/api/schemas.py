@@ -4,9 +4,12 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, WithJsonSchema, \
+    create_model
 
-from models import CUSTOMER_KINDS, LEAD_SOURCES
+from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, TICKET_KINDS, TICKET_PRIORITIES,
+                    TICKET_STATUSES)
+from sales.clock import from_shop_time
 
 
 def text(max_length, min_length=0):
@@ -19,6 +22,22 @@ def text(max_length, min_length=0):
 Utc = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=timezone.utc))]
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Money = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=12, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Quantity = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=9, decimal_places=3)]
+# Amounts go out as decimal strings ("1210.00"), never as floats: a float cannot hold every cent.
+Amount = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+                                            "examples": ["1210.00"]}, mode="serialization")]
+
+
+def _shop_time(value: datetime) -> datetime:
+    # A time without an offset is the shop's wall clock (SHOP_TIMEZONE), as typed on the web forms.
+    if not 1970 <= value.year <= 2100:
+        raise ValueError("Give a time between 1970 and 2100.")
+    return from_shop_time(value)
+
+
+ShopTime = Annotated[datetime, AfterValidator(_shop_time), Field(
+    description="RFC 3339. Without an offset (2026-12-01T09:30) it is read on the shop's clock.")]
 
 
 class Strict(BaseModel):
@@ -27,6 +46,27 @@ class Strict(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class Record(Out):
+    """What every stored record answers with: its id, when it was made and last changed, and its version (the
+    ETag a change sends back in If-Match)."""
+
+    id: int
+    created_at: Utc
+    updated_at: Utc
+    version: int
+
+
+def page_of(model):
+    """The page of a list: `items` and the link to the next page (`CustomerPage`, `QuotePage`…)."""
+    return create_model(f"{model.__name__}Page", items=(list[model], ...),
+                        next=(Optional[str], Field(description="URL of the next page; null on the last one.")))
+
+
+def list_of(model):
+    """A short list that needs no pages (a lead's moves, a ticket's messages)."""
+    return create_model(f"{model.__name__}List", items=(list[model], ...))
 
 
 class Problem(BaseModel):
@@ -94,8 +134,7 @@ class CustomerUpdate(Strict):
     tags: Optional[list[text(40, 1)]] = Field(default=None, max_length=30)
 
 
-class Customer(Out):
-    id: int
+class Customer(Record):
     kind: str
     name: str
     contact_person: Optional[str]
@@ -113,14 +152,9 @@ class Customer(Out):
     tags: list[str]
     archived_at: Optional[Utc]
     email_opt_in: bool
-    created_at: Utc
-    updated_at: Utc
-    version: int
 
 
-class CustomerPage(BaseModel):
-    items: list[Customer]
-    next: Optional[str] = Field(description="URL of the next page; null on the last one.")
+CustomerPage = page_of(Customer)
 
 
 # --- Leads -------------------------------------------------------------------------------------------------------
@@ -157,12 +191,11 @@ class StageMoveCreate(Strict):
     stage_id: Id
 
 
-class Lead(Out):
-    id: int
+class Lead(Record):
     customer_id: int
     title: str
     source: str
-    estimated_value: Optional[Decimal]
+    estimated_value: Optional[Amount]
     expected_close_date: Optional[date]
     seller_id: Optional[int]
     stage_id: int
@@ -172,16 +205,11 @@ class Lead(Out):
     qualification: str
     description: Optional[str]
     closed_at: Optional[Utc]
-    won_amount: Optional[Decimal]
+    won_amount: Optional[Amount]
     lost_reason: Optional[str]
-    created_at: Utc
-    updated_at: Utc
-    version: int
 
 
-class LeadPage(BaseModel):
-    items: list[Lead]
-    next: Optional[str]
+LeadPage = page_of(Lead)
 
 
 class StageMove(Out):
@@ -193,8 +221,7 @@ class StageMove(Out):
     changed_by_id: Optional[int]
 
 
-class StageMoveList(BaseModel):
-    items: list[StageMove]
+StageMoveList = list_of(StageMove)
 
 
 # --- Catalog -----------------------------------------------------------------------------------------------------
@@ -212,8 +239,8 @@ class Product(Out):
     description: Optional[str]
     is_service: bool
     unit: str
-    unit_price: Decimal
-    tax_rate: Decimal
+    unit_price: Amount
+    tax_rate: Amount
     category: Optional[str]
     active: bool
     stock_on_hand: Optional[int]
@@ -221,6 +248,74 @@ class Product(Out):
     version: int
 
 
-class ProductPage(BaseModel):
-    items: list[Product]
-    next: Optional[str]
+ProductPage = page_of(Product)
+
+
+# --- Contacts and inquiries ----------------------------------------------------------------------------------------
+
+class ContactQuery(ListQuery):
+    customer_id: Optional[Id] = Field(default=None, description="Only the contacts with this customer.")
+    lead_id: Optional[Id] = Field(default=None, description="Only the contacts about this lead.")
+    open_step: Optional[bool] = Field(default=None, description="true: only those with a next step still to do.")
+
+
+class ContactCreate(Strict):
+    customer_id: Id
+    lead_id: Optional[Id] = Field(default=None, description="One of the customer's open leads you work.")
+    channel: Literal[CONTACT_CHANNELS] = "call"
+    happened_at: Optional[ShopTime] = Field(default=None, description="When it happened (default: now). "
+                                            "Without an offset it is read on the shop's clock.")
+    goal: text(300, 1) = Field(description="What you wanted from this contact.")
+    outcome: Optional[text(5000)] = None
+    next_step: Optional[text(300)] = Field(default=None, description="Needs next_step_due, and the other way round.")
+    next_step_due: Optional[date] = None
+    completes_step_id: Optional[Id] = Field(default=None, description="An open next step of yours (a contact's id) "
+                                                                      "that this contact carries out: it is marked done.")
+
+
+class Contact(Record):
+    customer_id: int
+    lead_id: Optional[int]
+    user_id: Optional[int] = Field(description="Who had the contact.")
+    channel: str
+    happened_at: Utc
+    goal: Optional[str]
+    outcome: Optional[str]
+    next_step: Optional[str]
+    next_step_due: Optional[date]
+    next_step_done_at: Optional[Utc]
+
+
+ContactPage = page_of(Contact)
+
+
+class InquiryQuery(ListQuery):
+    show: Literal["open", "answered", "all"] = "open"
+    customer_id: Optional[Id] = None
+    lead_id: Optional[Id] = None
+
+
+class InquiryCreate(Strict):
+    customer_id: Id
+    kind: Literal[INQUIRY_KINDS] = "availability"
+    product_id: Optional[Id] = Field(default=None, description="An active product of the catalog it is about.")
+    question: text(3000, 1)
+
+
+class InquiryAnswer(Strict):
+    answer: text(3000, 1)
+
+
+class Inquiry(Record):
+    customer_id: int
+    product_id: Optional[int]
+    lead_id: Optional[int]
+    kind: str
+    question: str
+    answer: Optional[str]
+    answered_at: Optional[Utc]
+    answered_by_id: Optional[int]
+    is_open: bool
+
+
+InquiryPage = page_of(Inquiry)
