@@ -116,6 +116,10 @@ API_ROUTES = {
     "api.get_contact": {"GET": B},
     "api.get_inquiry": {"GET": B_AND_SUPPORT},
     "api.answer_inquiry": {"POST": B_AND_SUPPORT},
+    "api.get_quote": {"GET": B_AND_SUPPORT},
+    "api.get_quote_revision": {"GET": B_AND_SUPPORT},
+    "api.update_quote": {"PATCH": B},
+    "api.send_quote": {"POST": B},
 }
 # A valid body for the API routes that need one, so that only the record rule can refuse.
 API_BODIES = {

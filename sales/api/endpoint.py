@@ -56,6 +56,11 @@ def dump(model: BaseModel):
     return model.model_dump(mode="json")
 
 
+def columns(record):
+    """A record's own columns by name: what most of its schema is read from."""
+    return {column.key: getattr(record, column.key) for column in type(record).__table__.columns}
+
+
 def etag_of(record):
     return f'"{record.version}"'
 

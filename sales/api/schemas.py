@@ -58,9 +58,9 @@ class Record(Out):
     version: int
 
 
-def page_of(model):
+def page_of(model, name=None):
     """The page of a list: `items` and the link to the next page (`CustomerPage`, `QuotePage`…)."""
-    return create_model(f"{model.__name__}Page", items=(list[model], ...),
+    return create_model(name or f"{model.__name__}Page", items=(list[model], ...),
                         next=(Optional[str], Field(description="URL of the next page; null on the last one.")))
 
 
@@ -319,3 +319,113 @@ class Inquiry(Record):
 
 
 InquiryPage = page_of(Inquiry)
+
+
+# --- Money on documents: quotes and orders ---------------------------------------------------------------------
+
+class Totals(Out):
+    """A document's amounts, in its own currency (a quote keeps the currency it was written in)."""
+
+    currency: str = Field(description="ISO 4217 code of every amount of the document.")
+    subtotal: Amount
+    tax_total: Amount
+    total: Amount
+
+
+class SoldLine(Out):
+    """What a quote line and an order line share: a catalog product (or free text), how many, at what price."""
+
+    position: int
+    product_id: Optional[int]
+    description: str
+    quantity: Amount
+    unit_price: Amount
+    discount_percent: Amount
+    tax_rate: Amount
+
+
+# --- Quotes --------------------------------------------------------------------------------------------------------
+
+class QuoteQuery(ListQuery):
+    show: Literal["open", "accepted", "declined", "all"] = Field(
+        default="open", description="By the status of the latest revision; open: a draft or sent.")
+    customer_id: Optional[Id] = None
+    lead_id: Optional[Id] = None
+
+
+class QuoteLineIn(Strict):
+    """A product of the catalog (its name, price and tax unless given), or free text with its own price."""
+
+    product_id: Optional[Id] = None
+    description: Optional[text(300)] = None
+    quantity: Quantity
+    unit_price: Optional[Money] = None
+    discount_percent: Optional[Percent] = None
+    tax_rate: Optional[Percent] = None
+
+
+class QuoteFields(Strict):
+    lead_id: Optional[Id] = Field(default=None, description="One of the customer's leads you work.")
+    valid_until: Optional[date] = Field(default=None, description="Default: the shop's validity from today.")
+    need: Optional[text(3000)] = None
+    solution: Optional[text(3000)] = None
+    benefits: Optional[text(3000)] = None
+    terms: Optional[text(3000)] = None
+    notes: Optional[text(3000)] = None
+
+
+class QuoteCreate(QuoteFields):
+    customer_id: Id
+    inquiry_id: Optional[Id] = Field(default=None, description="The inquiry the quote answers.")
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=60)
+
+
+class QuoteUpdate(QuoteFields):
+    """Only the fields sent change; `lines`, when sent, replace them all. On a sent quote this starts a new
+    revision (the sent one stays as it was)."""
+
+    lines: Optional[list[QuoteLineIn]] = Field(default=None, min_length=1, max_length=60)
+
+
+class QuoteLine(SoldLine):
+    net: Amount = Field(description="After the discount, before tax.")
+    tax: Amount
+
+
+class QuoteRevisionSummary(Totals):
+    number: int
+    status: Literal["draft", "sent", "accepted", "declined", "superseded", "expired"]
+    valid_until: date
+    sent_at: Optional[Utc]
+    decided_at: Optional[Utc]
+
+
+class QuoteRevision(QuoteRevisionSummary):
+    need: Optional[str]
+    solution: Optional[str]
+    benefits: Optional[str]
+    terms: Optional[str]
+    notes: Optional[str]
+    decided_by_name: Optional[str]
+    decline_reason: Optional[str]
+    lines: list[QuoteLine]
+
+
+class QuoteSummary(Record):
+    number: str
+    customer_id: int
+    lead_id: Optional[int]
+    inquiry_id: Optional[int]
+    seller_id: Optional[int]
+    order_id: Optional[int]
+    status: str = Field(description="The latest revision's status (expired: sent and past its validity).")
+    currency: str
+    total: Amount = Field(description="The latest revision's total.")
+
+
+class Quote(QuoteSummary):
+    revision: QuoteRevision = Field(description="The latest revision, with its lines and totals.")
+    revisions: list[QuoteRevisionSummary]
+
+
+QuotePage = page_of(QuoteSummary, "QuotePage")
