@@ -120,11 +120,15 @@ API_ROUTES = {
     "api.get_quote_revision": {"GET": B_AND_SUPPORT},
     "api.update_quote": {"PATCH": B},
     "api.send_quote": {"POST": B},
+    "api.get_order": {"GET": B_AND_SUPPORT},
+    "api.get_ticket": {"GET": B_AND_SUPPORT},
+    "api.add_ticket_message": {"POST": AFTER_SALE},
 }
 # A valid body for the API routes that need one, so that only the record rule can refuse.
 API_BODIES = {
     "api.move_lead": lambda shop: {"stage_id": shop["stage"]},
     "api.answer_inquiry": lambda shop: {"answer": "Tomorrow"},
+    "api.add_ticket_message": lambda shop: {"body": "Bring it in on Monday"},
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with

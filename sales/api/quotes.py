@@ -1,4 +1,4 @@
-"""/api/v1/quotes: quotations with their revisions.
+"""/api/v1/quotes and /api/v1/orders: quotations with their revisions, and the orders they became.
 
 The rules are the quote pages' (sales/quotes/rules.py): a draft is edited; a sent revision is binding and never
 changes — a change to a sent quote starts its next revision, the sent one staying exactly as it was; an accepted
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import Customer, Inquiry, Product, Quote
+from models import Customer, Inquiry, Order, Product, Quote
 from sales import records
 from sales.api import schemas
 from sales.api.endpoint import (check_if_match, columns, dump, endpoint, etag_of, json_response, named_record,
@@ -220,3 +220,30 @@ def get_quote_revision(quote_id, number):
     if revision is None:
         raise Problem(404, "This quote has no revision with this number.")
     return json_response(revision_out(revision))
+# --- Orders --------------------------------------------------------------------------------------------------------
+
+
+def order_out(order):
+    return dump(schemas.Order.model_validate({
+        **columns(order), "lines": [schemas.OrderLine.model_validate(line) for line in order.lines]}))
+
+
+@endpoint("/v1/orders", "GET", operation_id="list_orders", summary="List orders", tag="Orders",
+          action="quotes.view", query=schemas.OrderQuery, response=schemas.OrderPage,
+          description="The orders you may see on the orders page, in id order, with their lines.")
+def list_orders(query):
+    statement = select(Order).options(selectinload(Order.lines)).where(records.visible(Order, current_user))
+    if query.customer_id:
+        statement = statement.where(Order.customer_id == query.customer_id)
+    if query.ordered_from:
+        statement = statement.where(Order.ordered_on >= query.ordered_from)
+    if query.ordered_to:
+        statement = statement.where(Order.ordered_on <= query.ordered_to)
+    return page_response(statement, Order.id, query, order_out)
+
+
+@endpoint("/v1/orders/<int:order_id>", "GET", operation_id="get_order", summary="Read an order", tag="Orders",
+          action="quotes.view", response=schemas.Order, etag=True)
+def get_order(order_id):
+    order = records.get_or_404(Order, order_id)
+    return read_response(order, order_out(order))

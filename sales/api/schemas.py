@@ -1,11 +1,12 @@
 """The API's shapes, as Pydantic models: they validate what comes in, serialise what goes out, and are pasted
 into the OpenAPI document as they are (JSON Schema 2020-12)."""
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, WithJsonSchema, \
-    create_model
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints,
+                      WithJsonSchema, create_model)
 
 from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, TICKET_KINDS, TICKET_PRIORITIES,
                     TICKET_STATUSES)
@@ -36,6 +37,14 @@ def _shop_time(value: datetime) -> datetime:
     return from_shop_time(value)
 
 
+def _iso_day(value):
+    # A query string is text, and Pydantic would read "0" as a day of 1970 (a timestamp): only YYYY-MM-DD is one.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Write the day as YYYY-MM-DD.")
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_iso_day)]
 ShopTime = Annotated[datetime, AfterValidator(_shop_time), Field(
     description="RFC 3339. Without an offset (2026-12-01T09:30) it is read on the shop's clock.")]
 
@@ -429,3 +438,128 @@ class Quote(QuoteSummary):
 
 
 QuotePage = page_of(QuoteSummary, "QuotePage")
+
+
+# --- Orders --------------------------------------------------------------------------------------------------------
+
+class OrderQuery(ListQuery):
+    customer_id: Optional[Id] = None
+    ordered_from: Optional[QueryDay] = Field(default=None, description="Sold on this day or later.")
+    ordered_to: Optional[QueryDay] = Field(default=None, description="Sold on this day or earlier.")
+
+
+class OrderLine(SoldLine):
+    id: int
+    line_total: Amount = Field(description="After the discount, before tax.")
+    warranty_months: Optional[int]
+    serial_number: Optional[str]
+
+
+class Order(Record, Totals):
+    number: str
+    customer_id: int
+    lead_id: Optional[int]
+    seller_id: Optional[int]
+    ordered_on: date
+    delivered_on: Optional[date]
+    notes: Optional[str]
+    lines: list[OrderLine]
+
+
+OrderPage = page_of(Order)
+
+
+# --- Tickets -------------------------------------------------------------------------------------------------------
+
+class TicketQuery(ListQuery):
+    view: Literal["open", "overdue", "mine", "closed", "all"] = "open"
+    kind: Optional[Literal[TICKET_KINDS]] = None
+    q: Optional[text(100)] = Field(default=None, description="Number, title, serial number or customer name.")
+
+
+class TicketCreate(Strict):
+    customer_id: Id
+    title: text(200, 1)
+    kind: Literal[TICKET_KINDS] = "repair"
+    priority: Literal[TICKET_PRIORITIES] = "normal"
+    order_line_id: Optional[Id] = Field(default=None, description="The product sold it is about (an order line "
+                                                                  "of the customer's you may see): the warranty "
+                                                                  "is decided from it.")
+    serial_number: Optional[text(80)] = None
+    description: Optional[text(5000)] = None
+    assignee_id: Optional[Id] = None
+
+
+class TicketMessageCreate(Strict):
+    body: text(5000, 1)
+    public: bool = Field(default=False, description="true: a reply the customer sees on their link; false: an "
+                                                    "internal note.")
+
+
+class TicketMessage(Out):
+    id: int
+    ticket_id: int
+    author_id: Optional[int]
+    is_public: bool
+    from_customer: bool
+    body: str
+    created_at: Utc
+
+
+class Ticket(Record):
+    number: str
+    customer_id: int
+    order_line_id: Optional[int]
+    serial_number: Optional[str]
+    kind: str
+    priority: str
+    status: Literal[TICKET_STATUSES]
+    title: str
+    description: Optional[str]
+    assignee_id: Optional[int]
+    due_at: Utc = Field(description="When the answer is due by the priority's response time.")
+    resolved_at: Optional[Utc]
+    closed_at: Optional[Utc]
+    root_cause: Optional[str]
+    resolution: Optional[str]
+
+
+class TicketDetail(Ticket):
+    messages: list[TicketMessage]
+
+
+TicketPage = page_of(Ticket)
+
+
+# --- Report figures ------------------------------------------------------------------------------------------------
+
+class FiguresQuery(Strict):
+    period: Optional[text(40)] = Field(default=None, description="2026-11 (a month), 2026-Q4, 2026, all, or a "
+                                       "range 2026-01-15..2026-03-31, on the shop's calendar. Default: this month.")
+    seller_id: Optional[Id] = Field(default=None, description="One person's figures. Without it: the whole shop "
+                                    "for the owner, a seller's own for a seller.")
+
+
+class Period(Out):
+    key: str
+    first_day: date
+    last_day: date
+
+
+class Figures(Out):
+    """The Performance report's figures (sales/figures.py defines each), and the deals open now."""
+
+    period: Period
+    seller_id: Optional[int] = Field(description="null: the whole shop.")
+    new_leads: int
+    contacts: int = Field(description="Contacts logged in the period (not notes written when closing a deal).")
+    won: int
+    lost: int
+    win_rate: Optional[float] = Field(description="won / (won + lost), 0 to 1; null with nothing closed.")
+    revenue: Amount = Field(description="What deals won in the period brought in (in the shop's currency).")
+    average_deal: Optional[Amount]
+    cycle_days: Optional[float] = Field(description="Average days from a won deal's creation to its closing.")
+    satisfaction_gap: Optional[float]
+    surveys: int
+    open_deals: int = Field(description="Deals open now (not disqualified), whatever the period.")
+    open_value: Amount = Field(description="Their estimated value.")
