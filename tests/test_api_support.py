@@ -116,3 +116,30 @@ def test_a_seller_cannot_read_or_add_to_another_sellers_ticket(api, app, seller,
                                                       "assignee_id": 999999}).status_code == 422
     with app.app_context():
         assert db.session.query(TicketMessage).count() == 0 and db.session.query(Ticket).count() == 1
+
+
+def test_the_new_lists_run_a_few_queries_whatever_the_page_size(api, app, owner, make_customer, make_lead, sell,
+                                                                 count_queries):
+    with app.app_context():
+        product = Product(code="HL1", name="Helmet", unit_price=Decimal("59.95"), tax_rate=Decimal("10"))
+        db.session.add(product)
+        db.session.commit()
+        product_id = product.id
+    as_owner = api(owner)
+    for n in range(12):
+        customer = make_customer(f"Customer {n}")
+        lead = make_lead(customer, owner)
+        sell(customer, owner)
+        as_owner.post("/api/v1/contacts", json={"customer_id": customer.id, "lead_id": lead.id, "goal": "Call"})
+        as_owner.post("/api/v1/inquiries", json={"customer_id": customer.id, "question": "Red?"})
+        as_owner.post("/api/v1/quotes", json={"customer_id": customer.id, "lines": [
+            {"product_id": product_id, "quantity": 1}, {"description": "Fitting", "quantity": 1, "unit_price": "9"}]})
+        as_owner.post("/api/v1/tickets", json={"customer_id": customer.id, "title": "Squeak"})
+    for resource in ("contacts", "inquiries", "quotes", "orders", "tickets"):
+        for limit in (3, 12):
+            url = f"/api/v1/{resource}?limit={limit}"
+            with count_queries() as queries:
+                response = as_owner.get(url)
+            assert response.status_code == 200 and len(response.json["items"]) == limit, url
+            # The token, its rate window, the page, and one query for nested rows (revisions, lines).
+            assert len(queries) <= 5, (url, len(queries), queries)

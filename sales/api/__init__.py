@@ -6,7 +6,7 @@
                 ETag / If-Match, Idempotency-Key; it also records the operation for the OpenAPI document.
 - `openapi.py`  the OpenAPI 3.1 document built from those same models, and the /api/docs page.
 - `schemas.py`  the Pydantic models; `customers.py`, `leads.py`, `contacts.py` (and inquiries), `quotes.py`
-                (and orders), `tickets.py`, `catalog.py`: the resources.
+                (and orders), `tickets.py`, `catalog.py`: the resources; `reports.py`: the report figures.
 
 Pydantic (not apispec + marshmallow): its JSON Schema output is draft 2020-12, which is exactly what OpenAPI
 3.1 uses, so the models that validate a request are pasted into the document unchanged; marshmallow's
@@ -16,5 +16,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems, quotes,  # noqa: E402,F401
+from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems, quotes, reports,  # noqa: E402,F401
                        tickets)
