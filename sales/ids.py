@@ -22,6 +22,11 @@ class RecordIdConverter(IntegerConverter):
     rule that merely did not match would leave the other rule's methods, and PATCH …/customers/0 would get a
     405 saying only GET is allowed."""
 
+    # No leading zero and at most 19 digits in the pattern itself: "0" or a 30-digit number then matches no route
+    # (404 whatever the method). A value refused only by to_python leaves the rule half-matched, and werkzeug
+    # answers a PATCH or POST on it 405 as if the address existed for GET alone.
+    regex = r"[1-9][0-9]{0,18}"
+
     def to_python(self, value):
         number = super().to_python(value)
         if not 0 < number <= MAX_ID:

@@ -8,44 +8,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import ApiToken, Customer, Lead, WebhookDelivery, WebhookEndpoint
-from sales.api.auth import create_token, hash_of
+from sales.api.auth import hash_of
+from tests.api_client import api, token_for  # noqa: F401 (fixtures)
 from tests.conftest import login, stage_id, text_of
-
-
-@pytest.fixture
-def token_for(app):
-    def make(user, expires_on=None):
-        with app.app_context():
-            from models import User
-
-            _row, token = create_token(db.session.get(User, user.id), "tests", expires_on)
-            db.session.commit()
-            return token
-
-    return make
-
-
-@pytest.fixture
-def api(client, token_for):
-    """api(user).get(...): the test client with the user's token on every request."""
-
-    class Api:
-        def __init__(self, token):
-            self.headers = {"Authorization": f"Bearer {token}"}
-
-        def open(self, url, method="GET", headers=None, **kwargs):
-            return client.open(url, method=method, headers={**self.headers, **(headers or {})}, **kwargs)
-
-        def get(self, url, **kwargs):
-            return self.open(url, **kwargs)
-
-        def post(self, url, **kwargs):
-            return self.open(url, "POST", **kwargs)
-
-        def patch(self, url, **kwargs):
-            return self.open(url, "PATCH", **kwargs)
-
-    return lambda user: Api(token_for(user))
 
 
 def test_a_token_is_made_on_the_profile_page_shown_once_and_kept_hashed(client, seller, app):
@@ -76,8 +41,7 @@ def test_without_a_valid_token_every_operation_is_a_401_problem(client, owner, t
     from sales.api.endpoint import OPERATIONS
 
     for operation in OPERATIONS:
-        url = "/api" + operation.rule.replace("<int:customer_id>", "1").replace("<int:lead_id>", "1") \
-            .replace("<int:product_id>", "1")
+        url = "/api" + re.sub(r"<int:\w+>", "1", operation.rule)
         response = client.open(url, method=operation.method, json={})
         assert response.status_code == 401, url
         assert response.mimetype == "application/problem+json"

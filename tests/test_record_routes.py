@@ -125,6 +125,22 @@ API_ROUTES = {
     "api.update_lead": {"PATCH": B},
     "api.list_lead_moves": {"GET": B},
     "api.move_lead": {"POST": B},
+    "api.get_contact": {"GET": B},
+    "api.get_inquiry": {"GET": B_AND_SUPPORT},
+    "api.answer_inquiry": {"POST": B_AND_SUPPORT},
+    "api.get_quote": {"GET": B_AND_SUPPORT},
+    "api.get_quote_revision": {"GET": B_AND_SUPPORT},
+    "api.update_quote": {"PATCH": B},
+    "api.send_quote": {"POST": B},
+    "api.get_order": {"GET": B_AND_SUPPORT},
+    "api.get_ticket": {"GET": B_AND_SUPPORT},
+    "api.add_ticket_message": {"POST": AFTER_SALE},
+}
+# A valid body for the API routes that need one, so that only the record rule can refuse.
+API_BODIES = {
+    "api.move_lead": lambda shop: {"stage_id": shop["stage"]},
+    "api.answer_inquiry": lambda shop: {"answer": "Tomorrow"},
+    "api.add_ticket_message": lambda shop: {"body": "Bring it in on Monday"},
 }
 
 # Routes whose argument is a secret key given to a customer, not a record id: they are public and tested with
@@ -156,7 +172,7 @@ ARGUMENTS = {
     "survey_id": "Survey", "job_id": "ImportJob", "inquiry_id": "Inquiry", "objection_id": "Objection",
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
     "delivery_id": "WebhookDelivery", "token_id": "ApiToken", "document_id": "Document",
-    "action_id": "BulkAction",
+    "action_id": "BulkAction", "contact_id": "contact",
 }
 FIXED_VALUES = {"number": "1"}
 
@@ -263,7 +279,7 @@ def test_who_may_use_each_api_route_on_seller_b_records(app, endpoint, path, met
             shop = build_shop(app)
             url = url_for_shop(endpoint, path, shop)
         # A valid body where one is needed, so that only the record rule can refuse.
-        body = {"stage_id": shop["stage"]} if endpoint == "api.move_lead" else {}
+        body = API_BODIES[endpoint](shop) if endpoint in API_BODIES else {}
         response = app.test_client().open(url, method=method, json=body,
                                           headers={"Authorization": f"Bearer {shop['api_token'][role]}"})
         status = response.status_code

@@ -5,7 +5,8 @@
 - `endpoint.py` one decorator per operation: route, validation of the query and body with Pydantic models,
                 ETag / If-Match, Idempotency-Key; it also records the operation for the OpenAPI document.
 - `openapi.py`  the OpenAPI 3.1 document built from those same models, and the /api/docs page.
-- `schemas.py`  the Pydantic models; `customers.py`, `leads.py`, `catalog.py`: the resources.
+- `schemas.py`  the Pydantic models; `customers.py`, `leads.py`, `contacts.py` (and inquiries), `quotes.py`
+                (and orders), `tickets.py`, `catalog.py`: the resources; `reports.py`: the report figures.
 
 Pydantic (not apispec + marshmallow): its JSON Schema output is draft 2020-12, which is exactly what OpenAPI
 3.1 uses, so the models that validate a request are pasted into the document unchanged; marshmallow's
@@ -15,4 +16,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from sales.api import auth, catalog, customers, leads, openapi, problems  # noqa: E402,F401
+from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems, quotes, reports,  # noqa: E402,F401
+                       tickets)

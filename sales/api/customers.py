@@ -10,7 +10,7 @@ from sales.api import schemas
 from sales.api.endpoint import (check_if_match, dump, endpoint, etag_of, json_response, not_modified,
                                 not_modified_response)
 from sales.api.pages import keyset_page, page_headers, same_filter
-from sales.api.problems import Problem
+from sales.api.problems import invalid
 from sales.customers import rules
 from sales.customers.views import get_customer_or_404
 
@@ -32,8 +32,7 @@ def _apply(customer, values):
         from sales.leads.rules import sellers
 
         if values["owner_id"] not in {user.id for user in sellers()}:
-            raise Problem(422, "Some fields need a look.", kind="validation", errors=[
-                {"pointer": "/body/owner_id", "detail": "No active owner or seller has this id."}])
+            raise invalid("/body/owner_id", "No active owner or seller has this id.")
     for field in FIELDS:
         if field in values:
             value = values[field]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Optional
+from urllib.parse import parse_qsl
 
 from flask import current_app, request
 from flask_login import current_user
@@ -13,11 +14,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from extensions import db
 from models import ApiIdempotencyKey
 from sales.api import bp
-from sales.api.problems import Problem, validation_errors
+from sales.api.problems import Problem, invalid, validation_errors
 from sales.policy import can
 
 
@@ -54,6 +56,11 @@ def dump(model: BaseModel):
     return model.model_dump(mode="json")
 
 
+def columns(record):
+    """A record's own columns by name: what most of its schema is read from."""
+    return {column.key: getattr(record, column.key) for column in type(record).__table__.columns}
+
+
 def etag_of(record):
     return f'"{record.version}"'
 
@@ -76,6 +83,25 @@ def not_modified_response(record):
 def not_modified(record):
     tags = request.headers.get("If-None-Match")
     return bool(tags) and etag_of(record) in {t.strip().removeprefix("W/") for t in tags.split(",")}
+
+
+def read_response(record, payload):
+    """A read operation's answer: 304 when the client's If-None-Match is still the record's version, else the
+    payload with its ETag."""
+    if not_modified(record):
+        return not_modified_response(record)
+    return json_response(payload, headers={"ETag": etag_of(record)})
+
+
+def named_record(model, record_id, pointer, what):
+    """The record a request body names by id, when the user may see it (sales/records.py); else a 422 on that
+    field — the URL is right, the value is not — that says the same for a missing and a hidden record."""
+    from sales import records
+
+    record = db.session.get(model, record_id) if record_id is not None else None
+    if record is None or not records.may_view(current_user, record):
+        raise invalid(pointer, f"There is no {what} with this id, or it is not yours to see.")
+    return record
 
 
 def _parse(model, data, where, strict=False):
@@ -101,12 +127,20 @@ def _body(model):
     return _parse(model, raw, "body", strict=True)
 
 
+def _sent_args():
+    """The query string as sent. The shop's request drops NUL characters from `request.args` (sales/requests.py);
+    the API refuses them (422), in the query as in a body, as its document says."""
+    return MultiDict(parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True,
+                               errors="replace"))
+
+
 def _query(model):
-    repeated = [key for key in request.args if len(request.args.getlist(key)) > 1]
+    args = _sent_args()
+    repeated = [key for key in args if len(args.getlist(key)) > 1]
     if repeated:
         raise Problem(422, "Some fields need a look.", kind="validation", errors=[
             {"pointer": f"/query/{key}", "detail": "Give this parameter once."} for key in repeated])
-    return _parse(model, request.args.to_dict(), "query")
+    return _parse(model, args.to_dict(), "query")
 
 
 def _idempotent_replay(key, digest):

@@ -11,7 +11,7 @@ from sales.api import schemas
 from sales.api.endpoint import (check_if_match, dump, endpoint, etag_of, json_response, not_modified,
                                 not_modified_response)
 from sales.api.pages import keyset_page, page_headers, same_filter
-from sales.api.problems import Problem
+from sales.api.problems import invalid
 from sales.leads import rules
 from sales.leads.access import get_lead_or_404
 from sales.leads.stages import move_to_stage, start_in_stage
@@ -23,18 +23,14 @@ def lead_out(lead):
         "stage": lead.stage.name, "stage_kind": lead.stage.kind}))
 
 
-def _invalid(pointer, detail):
-    return Problem(422, "Some fields need a look.", kind="validation", errors=[{"pointer": pointer, "detail": detail}])
-
-
 def _check_seller(seller_id):
     """As the lead form: the owner assigns leads to any active seller; a seller only to themselves."""
     if seller_id is None:
         return
     if current_user.role != "owner" and seller_id != current_user.id:
-        raise _invalid("/body/seller_id", "Sellers make and keep leads for themselves; only the owner assigns others.")
+        raise invalid("/body/seller_id", "Sellers make and keep leads for themselves; only the owner assigns others.")
     if seller_id not in {user.id for user in rules.sellers()}:
-        raise _invalid("/body/seller_id", "No active owner or seller has this id.")
+        raise invalid("/body/seller_id", "No active owner or seller has this id.")
 
 
 @endpoint("/v1/leads", "GET", operation_id="list_leads", summary="List leads", tag="Leads", action="leads.view",
@@ -61,7 +57,7 @@ def list_leads(query):
 def create_lead(body):
     customer = db.session.get(Customer, body.customer_id)
     if customer is None or customer.archived_at is not None:
-        raise _invalid("/body/customer_id", "No active customer has this id.")
+        raise invalid("/body/customer_id", "No active customer has this id.")
     seller_id = body.seller_id if body.seller_id is not None else (
         current_user.id if current_user.role in ("owner", "seller") else None)
     _check_seller(seller_id)
@@ -113,13 +109,13 @@ def _move(lead, stage, body):
     reason = (body.reason or "").strip() or None
     if stage.kind == "lost" and lead.stage_id != stage.id:
         if body.lost_reason is None:
-            raise _invalid("/body/lost_reason", "Say why the deal was lost: price, competitor, no_budget, "
+            raise invalid("/body/lost_reason", "Say why the deal was lost: price, competitor, no_budget, "
                                                 "no_decision, timing or other.")
         return deal_rules.close_lost(lead, body.lost_reason, None, reason, None, None, current_user.id, goal=None,
                                      stage=stage)
     if stage.kind == "open" and lead.stage.is_closed:
         if reason is None:
-            raise _invalid("/body/reason", "Say why the deal is reopened.")
+            raise invalid("/body/reason", "Say why the deal is reopened.")
         return deal_rules.reopen(lead, stage, reason, current_user.id, note_text=_("Reopened:"))
     return move_to_stage(lead, stage, user_id=current_user.id)
 
@@ -146,7 +142,7 @@ def move_lead(lead_id, body):
     check_if_match(lead)
     stage = db.session.get(PipelineStage, body.stage_id)
     if stage is None or not stage.active:
-        raise _invalid("/body/stage_id", "No active stage has this id.")
+        raise invalid("/body/stage_id", "No active stage has this id.")
     change = _move(lead, stage, body)
     rules.refresh_priority(lead)
     db.session.flush()

@@ -77,6 +77,9 @@ def _responses(operation):
             responses["409"] = _problem("A conflicting record was saved meanwhile.")
     if operation.etag and operation.method != "GET" or operation.operation_id == "move_lead":
         responses["412"] = _problem("The record changed since the ETag sent in If-Match.")
+    for status, description in operation.errors:
+        # The operation's own refusals (a quote already sent, its validity passed).
+        responses[str(status)] = _problem(description)
     return responses
 
 

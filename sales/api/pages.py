@@ -50,3 +50,11 @@ def keyset_page(statement, id_column, query):
 
 def page_headers(next_url):
     return {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+
+
+def page_response(statement, id_column, query, out):
+    """A list operation's answer: the page of `statement` after the query's cursor, each row through `out`."""
+    from sales.api.endpoint import json_response
+
+    rows, next_url = keyset_page(statement, id_column, query)
+    return json_response({"items": [out(row) for row in rows], "next": next_url}, headers=page_headers(next_url))

@@ -20,6 +20,11 @@ class Problem(Exception):
         self.title = title or TITLES.get(status, "Error")
 
 
+def invalid(pointer, detail):
+    """A 422 on one field (a JSON pointer into the request): a rule of the web form that JSON Schema cannot say."""
+    return Problem(422, "Some fields need a look.", kind="validation", errors=[{"pointer": pointer, "detail": detail}])
+
+
 def problem_response(problem):
     body = {"type": PROBLEM_TYPE + problem.kind, "title": problem.title, "status": problem.status,
             "instance": request.path}

@@ -1,12 +1,16 @@
 """The API's shapes, as Pydantic models: they validate what comes in, serialise what goes out, and are pasted
 into the OpenAPI document as they are (JSON Schema 2020-12)."""
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints,
+                      WithJsonSchema, create_model)
 
-from models import CUSTOMER_KINDS, LEAD_SOURCES
+from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, TICKET_KINDS, TICKET_PRIORITIES,
+                    TICKET_STATUSES)
+from sales.clock import from_shop_time
 
 
 def text(max_length, min_length=0):
@@ -19,6 +23,30 @@ def text(max_length, min_length=0):
 Utc = Annotated[datetime, AfterValidator(lambda value: value if value.tzinfo else value.replace(tzinfo=timezone.utc))]
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Money = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=12, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Quantity = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=9, decimal_places=3)]
+# Amounts go out as decimal strings ("1210.00"), never as floats: a float cannot hold every cent.
+Amount = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+                                            "examples": ["1210.00"]}, mode="serialization")]
+
+
+def _shop_time(value: datetime) -> datetime:
+    # A time without an offset is the shop's wall clock (SHOP_TIMEZONE), as typed on the web forms.
+    if not 1970 <= value.year <= 2100:
+        raise ValueError("Give a time between 1970 and 2100.")
+    return from_shop_time(value)
+
+
+def _iso_day(value):
+    # A query string is text, and Pydantic would read "0" as a day of 1970 (a timestamp): only YYYY-MM-DD is one.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Write the day as YYYY-MM-DD.")
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_iso_day)]
+ShopTime = Annotated[datetime, AfterValidator(_shop_time), Field(
+    description="RFC 3339. Without an offset (2026-12-01T09:30) it is read on the shop's clock.")]
 
 
 class Strict(BaseModel):
@@ -27,6 +55,27 @@ class Strict(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class Record(Out):
+    """What every stored record answers with: its id, when it was made and last changed, and its version (the
+    ETag a change sends back in If-Match)."""
+
+    id: int
+    created_at: Utc
+    updated_at: Utc
+    version: int
+
+
+def page_of(model, name=None):
+    """The page of a list: `items` and the link to the next page (`CustomerPage`, `QuotePage`…)."""
+    return create_model(name or f"{model.__name__}Page", items=(list[model], ...),
+                        next=(Optional[str], Field(description="URL of the next page; null on the last one.")))
+
+
+def list_of(model):
+    """A short list that needs no pages (a lead's moves, a ticket's messages)."""
+    return create_model(f"{model.__name__}List", items=(list[model], ...))
 
 
 class Problem(BaseModel):
@@ -94,8 +143,7 @@ class CustomerUpdate(Strict):
     tags: Optional[list[text(40, 1)]] = Field(default=None, max_length=30)
 
 
-class Customer(Out):
-    id: int
+class Customer(Record):
     kind: str
     name: str
     contact_person: Optional[str]
@@ -113,14 +161,9 @@ class Customer(Out):
     tags: list[str]
     archived_at: Optional[Utc]
     email_opt_in: bool
-    created_at: Utc
-    updated_at: Utc
-    version: int
 
 
-class CustomerPage(BaseModel):
-    items: list[Customer]
-    next: Optional[str] = Field(description="URL of the next page; null on the last one.")
+CustomerPage = page_of(Customer)
 
 
 # --- Leads -------------------------------------------------------------------------------------------------------
@@ -161,12 +204,11 @@ class StageMoveCreate(Strict):
         default=None, description="Required when the move reopens a closed deal: why. When losing one: a note.")
 
 
-class Lead(Out):
-    id: int
+class Lead(Record):
     customer_id: int
     title: str
     source: str
-    estimated_value: Optional[Decimal]
+    estimated_value: Optional[Amount]
     expected_close_date: Optional[date]
     seller_id: Optional[int]
     stage_id: int
@@ -176,16 +218,11 @@ class Lead(Out):
     qualification: str
     description: Optional[str]
     closed_at: Optional[Utc]
-    won_amount: Optional[Decimal]
+    won_amount: Optional[Amount]
     lost_reason: Optional[str]
-    created_at: Utc
-    updated_at: Utc
-    version: int
 
 
-class LeadPage(BaseModel):
-    items: list[Lead]
-    next: Optional[str]
+LeadPage = page_of(Lead)
 
 
 class StageMove(Out):
@@ -197,8 +234,7 @@ class StageMove(Out):
     changed_by_id: Optional[int]
 
 
-class StageMoveList(BaseModel):
-    items: list[StageMove]
+StageMoveList = list_of(StageMove)
 
 
 # --- Catalog -----------------------------------------------------------------------------------------------------
@@ -216,8 +252,8 @@ class Product(Out):
     description: Optional[str]
     is_service: bool
     unit: str
-    unit_price: Decimal
-    tax_rate: Decimal
+    unit_price: Amount
+    tax_rate: Amount
     category: Optional[str]
     active: bool
     stock_on_hand: Optional[int]
@@ -225,6 +261,309 @@ class Product(Out):
     version: int
 
 
-class ProductPage(BaseModel):
-    items: list[Product]
-    next: Optional[str]
+ProductPage = page_of(Product)
+
+
+# --- Contacts and inquiries ----------------------------------------------------------------------------------------
+
+class ContactQuery(ListQuery):
+    customer_id: Optional[Id] = Field(default=None, description="Only the contacts with this customer.")
+    lead_id: Optional[Id] = Field(default=None, description="Only the contacts about this lead.")
+    open_step: Optional[bool] = Field(default=None, description="true: only those with a next step still to do.")
+
+
+class ContactCreate(Strict):
+    customer_id: Id
+    lead_id: Optional[Id] = Field(default=None, description="One of the customer's open leads you work.")
+    channel: Literal[CONTACT_CHANNELS] = "call"
+    happened_at: Optional[ShopTime] = Field(default=None, description="When it happened (default: now). "
+                                            "Without an offset it is read on the shop's clock.")
+    goal: text(300, 1) = Field(description="What you wanted from this contact.")
+    outcome: Optional[text(5000)] = None
+    next_step: Optional[text(300)] = Field(default=None, description="Needs next_step_due, and the other way round.")
+    next_step_due: Optional[date] = None
+    completes_step_id: Optional[Id] = Field(default=None, description="An open next step of yours (a contact's id) "
+                                                                      "that this contact carries out: it is marked done.")
+
+
+class Contact(Record):
+    customer_id: int
+    lead_id: Optional[int]
+    user_id: Optional[int] = Field(description="Who had the contact.")
+    channel: str
+    happened_at: Utc
+    goal: Optional[str]
+    outcome: Optional[str]
+    next_step: Optional[str]
+    next_step_due: Optional[date]
+    next_step_done_at: Optional[Utc]
+
+
+ContactPage = page_of(Contact)
+
+
+class InquiryQuery(ListQuery):
+    show: Literal["open", "answered", "all"] = "open"
+    customer_id: Optional[Id] = None
+    lead_id: Optional[Id] = None
+
+
+class InquiryCreate(Strict):
+    customer_id: Id
+    kind: Literal[INQUIRY_KINDS] = "availability"
+    product_id: Optional[Id] = Field(default=None, description="An active product of the catalog it is about.")
+    question: text(3000, 1)
+
+
+class InquiryAnswer(Strict):
+    answer: text(3000, 1)
+
+
+class Inquiry(Record):
+    customer_id: int
+    product_id: Optional[int]
+    lead_id: Optional[int]
+    kind: str
+    question: str
+    answer: Optional[str]
+    answered_at: Optional[Utc]
+    answered_by_id: Optional[int]
+    is_open: bool
+
+
+InquiryPage = page_of(Inquiry)
+
+
+# --- Money on documents: quotes and orders ---------------------------------------------------------------------
+
+class Totals(Out):
+    """A document's amounts, in its own currency (a quote keeps the currency it was written in)."""
+
+    currency: str = Field(description="ISO 4217 code of every amount of the document.")
+    subtotal: Amount
+    tax_total: Amount
+    total: Amount
+
+
+class SoldLine(Out):
+    """What a quote line and an order line share: a catalog product (or free text), how many, at what price."""
+
+    position: int
+    product_id: Optional[int]
+    description: str
+    quantity: Amount
+    unit_price: Amount
+    discount_percent: Amount
+    tax_rate: Amount
+
+
+# --- Quotes --------------------------------------------------------------------------------------------------------
+
+class QuoteQuery(ListQuery):
+    show: Literal["open", "accepted", "declined", "all"] = Field(
+        default="open", description="By the status of the latest revision; open: a draft or sent.")
+    customer_id: Optional[Id] = None
+    lead_id: Optional[Id] = None
+
+
+class QuoteLineIn(Strict):
+    """A product of the catalog (its name, price and tax unless given), or free text with its own price."""
+
+    product_id: Optional[Id] = None
+    description: Optional[text(300)] = None
+    quantity: Quantity
+    unit_price: Optional[Money] = None
+    discount_percent: Optional[Percent] = None
+    tax_rate: Optional[Percent] = None
+
+
+class QuoteFields(Strict):
+    lead_id: Optional[Id] = Field(default=None, description="One of the customer's leads you work.")
+    valid_until: Optional[date] = Field(default=None, description="Default: the shop's validity from today.")
+    need: Optional[text(3000)] = None
+    solution: Optional[text(3000)] = None
+    benefits: Optional[text(3000)] = None
+    terms: Optional[text(3000)] = None
+    notes: Optional[text(3000)] = None
+
+
+class QuoteCreate(QuoteFields):
+    customer_id: Id
+    inquiry_id: Optional[Id] = Field(default=None, description="The inquiry the quote answers.")
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=60)
+
+
+class QuoteUpdate(QuoteFields):
+    """Only the fields sent change; `lines`, when sent, replace them all. On a sent quote this starts a new
+    revision (the sent one stays as it was)."""
+
+    lines: Optional[list[QuoteLineIn]] = Field(default=None, min_length=1, max_length=60)
+
+
+class QuoteLine(SoldLine):
+    net: Amount = Field(description="After the discount, before tax.")
+    tax: Amount
+
+
+class QuoteRevisionSummary(Totals):
+    number: int
+    status: Literal["draft", "sent", "accepted", "declined", "superseded", "expired"]
+    valid_until: date
+    sent_at: Optional[Utc]
+    decided_at: Optional[Utc]
+
+
+class QuoteRevision(QuoteRevisionSummary):
+    need: Optional[str]
+    solution: Optional[str]
+    benefits: Optional[str]
+    terms: Optional[str]
+    notes: Optional[str]
+    decided_by_name: Optional[str]
+    decline_reason: Optional[str]
+    lines: list[QuoteLine]
+
+
+class QuoteSummary(Record):
+    number: str
+    customer_id: int
+    lead_id: Optional[int]
+    inquiry_id: Optional[int]
+    seller_id: Optional[int]
+    order_id: Optional[int]
+    status: str = Field(description="The latest revision's status (expired: sent and past its validity).")
+    currency: str
+    total: Amount = Field(description="The latest revision's total.")
+
+
+class Quote(QuoteSummary):
+    revision: QuoteRevision = Field(description="The latest revision, with its lines and totals.")
+    revisions: list[QuoteRevisionSummary]
+
+
+QuotePage = page_of(QuoteSummary, "QuotePage")
+
+
+# --- Orders --------------------------------------------------------------------------------------------------------
+
+class OrderQuery(ListQuery):
+    customer_id: Optional[Id] = None
+    ordered_from: Optional[QueryDay] = Field(default=None, description="Sold on this day or later.")
+    ordered_to: Optional[QueryDay] = Field(default=None, description="Sold on this day or earlier.")
+
+
+class OrderLine(SoldLine):
+    id: int
+    line_total: Amount = Field(description="After the discount, before tax.")
+    warranty_months: Optional[int]
+    serial_number: Optional[str]
+
+
+class Order(Record, Totals):
+    number: str
+    customer_id: int
+    lead_id: Optional[int]
+    seller_id: Optional[int]
+    ordered_on: date
+    delivered_on: Optional[date]
+    notes: Optional[str]
+    lines: list[OrderLine]
+
+
+OrderPage = page_of(Order)
+
+
+# --- Tickets -------------------------------------------------------------------------------------------------------
+
+class TicketQuery(ListQuery):
+    view: Literal["open", "overdue", "mine", "closed", "all"] = "open"
+    kind: Optional[Literal[TICKET_KINDS]] = None
+    q: Optional[text(100)] = Field(default=None, description="Number, title, serial number or customer name.")
+
+
+class TicketCreate(Strict):
+    customer_id: Id
+    title: text(200, 1)
+    kind: Literal[TICKET_KINDS] = "repair"
+    priority: Literal[TICKET_PRIORITIES] = "normal"
+    order_line_id: Optional[Id] = Field(default=None, description="The product sold it is about (an order line "
+                                                                  "of the customer's you may see): the warranty "
+                                                                  "is decided from it.")
+    serial_number: Optional[text(80)] = None
+    description: Optional[text(5000)] = None
+    assignee_id: Optional[Id] = None
+
+
+class TicketMessageCreate(Strict):
+    body: text(5000, 1)
+    public: bool = Field(default=False, description="true: a reply the customer sees on their link; false: an "
+                                                    "internal note.")
+
+
+class TicketMessage(Out):
+    id: int
+    ticket_id: int
+    author_id: Optional[int]
+    is_public: bool
+    from_customer: bool
+    body: str
+    created_at: Utc
+
+
+class Ticket(Record):
+    number: str
+    customer_id: int
+    order_line_id: Optional[int]
+    serial_number: Optional[str]
+    kind: str
+    priority: str
+    status: Literal[TICKET_STATUSES]
+    title: str
+    description: Optional[str]
+    assignee_id: Optional[int]
+    due_at: Utc = Field(description="When the answer is due by the priority's response time.")
+    resolved_at: Optional[Utc]
+    closed_at: Optional[Utc]
+    root_cause: Optional[str]
+    resolution: Optional[str]
+
+
+class TicketDetail(Ticket):
+    messages: list[TicketMessage]
+
+
+TicketPage = page_of(Ticket)
+
+
+# --- Report figures ------------------------------------------------------------------------------------------------
+
+class FiguresQuery(Strict):
+    period: Optional[text(40)] = Field(default=None, description="2026-11 (a month), 2026-Q4, 2026, all, or a "
+                                       "range 2026-01-15..2026-03-31, on the shop's calendar. Default: this month.")
+    seller_id: Optional[Id] = Field(default=None, description="One person's figures. Without it: the whole shop "
+                                    "for the owner, a seller's own for a seller.")
+
+
+class Period(Out):
+    key: str
+    first_day: date
+    last_day: date
+
+
+class Figures(Out):
+    """The Performance report's figures (sales/figures.py defines each), and the deals open now."""
+
+    period: Period
+    seller_id: Optional[int] = Field(description="null: the whole shop.")
+    new_leads: int
+    contacts: int = Field(description="Contacts logged in the period (not notes written when closing a deal).")
+    won: int
+    lost: int
+    win_rate: Optional[float] = Field(description="won / (won + lost), 0 to 1; null with nothing closed.")
+    revenue: Amount = Field(description="What deals won in the period brought in (in the shop's currency).")
+    average_deal: Optional[Amount]
+    cycle_days: Optional[float] = Field(description="Average days from a won deal's creation to its closing.")
+    satisfaction_gap: Optional[float]
+    surveys: int
+    open_deals: int = Field(description="Deals open now (not disqualified), whatever the period.")
+    open_value: Amount = Field(description="Their estimated value.")

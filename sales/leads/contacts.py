@@ -27,12 +27,17 @@ def get_customer_or_404(customer_id):
     return customer
 
 
-def _lead_choices(customer):
-    leads = db.session.scalars(
+def leads_to_log_on(customer, user):
+    """The leads a contact with `customer` may be about: their open leads that `user` works."""
+    return db.session.scalars(
         select(Lead).join(Lead.stage).where(Lead.customer_id == customer.id, PipelineStage.kind == "open",
-                                            records.changeable(Lead, current_user))
+                                            records.changeable(Lead, user))
         .order_by(Lead.priority.desc())
     ).all()
+
+
+def _lead_choices(customer):
+    leads = leads_to_log_on(customer, current_user)
     return [(0, _("— no particular lead —"))] + [(lead.id, lead.title) for lead in leads]
 
 

@@ -10,6 +10,17 @@ from sales.quotes.forms import MAX_QUANTITY
 MAX_PRICE = Decimal("10000000")
 
 
+def line_values(product, description, quantity, unit_price, discount_percent, tax_rate):
+    """One line as `rules.set_lines` takes it: what was given, and where nothing was, the catalog product's name,
+    price and tax (no discount). The form and the API both fill lines this way."""
+    return dict(product_id=product.id if product else None,
+                description=((description or "").strip() or (product.name if product else ""))[:300],
+                quantity=quantity,
+                unit_price=unit_price if unit_price is not None else (product.unit_price if product else None),
+                discount_percent=discount_percent if discount_percent is not None else Decimal("0"),
+                tax_rate=tax_rate if tax_rate is not None else (product.tax_rate if product else Decimal("0")))
+
+
 def read_lines(form):
     """The filled-in lines as dicts, or None when any line has an error (errors are set on the fields)."""
     rows = [entry.form for entry in form.lines]  # the subform: `entry.description` is the field's own text
@@ -24,7 +35,9 @@ def read_lines(form):
             row.product_id.errors.append(_("This product is no longer in the catalog."))
             ok = False
             continue
-        description = (row.description.data or "").strip() or (product.name if product else "")
+        values = line_values(product, row.description.data, row.quantity.data, row.unit_price.data,
+                             row.discount_percent.data, row.tax_rate.data)
+        description = values["description"]
         if not description:
             row.description.errors.append(_("Choose a product or describe the line."))
             ok = False
@@ -33,23 +46,22 @@ def read_lines(form):
             row.quantity.errors.append(_("How many?"))
         elif quantity is not None and (quantity <= 0 or quantity > MAX_QUANTITY):
             row.quantity.errors.append(_("The quantity must be more than 0 and at most %(max)s.", max="100.000"))
-        price = row.unit_price.data if row.unit_price.data is not None else (product.unit_price if product else None)
+        price = values["unit_price"]
         if price is None and not row.unit_price.errors:
             row.unit_price.errors.append(_("Write the price."))
         elif price is not None and (price < 0 or price > MAX_PRICE):
             row.unit_price.errors.append(_("The price must be between 0 and 10,000,000."))
-        discount = row.discount_percent.data if row.discount_percent.data is not None else Decimal("0")
+        discount = values["discount_percent"]
         if not Decimal("0") <= discount <= Decimal("100"):
             row.discount_percent.errors.append(_("A discount is between 0 and 100 %."))
-        tax = row.tax_rate.data if row.tax_rate.data is not None else (product.tax_rate if product else Decimal("0"))
+        tax = values["tax_rate"]
         if not Decimal("0") <= tax <= Decimal("100"):
             row.tax_rate.errors.append(_("A tax rate is between 0 and 100 %."))
         if any(f.errors for f in (row.product_id, row.description, row.quantity, row.unit_price,
                                   row.discount_percent, row.tax_rate)):
             ok = False
             continue
-        result.append(dict(product_id=product.id if product else None, description=description[:300],
-                           quantity=quantity, unit_price=price, discount_percent=discount, tax_rate=tax))
+        result.append(values)
     if ok and not result:
         form.lines.errors.append(_("A quotation needs at least one line."))
         ok = False

@@ -215,6 +215,12 @@ def accepted_total_for(lead):
         .order_by(QuoteRevision.decided_at.desc()).limit(1))
 
 
+def latest_status():
+    """SQL: the status of a quote's latest revision (what the quote list filters on)."""
+    return (select(QuoteRevision.status).where(QuoteRevision.quote_id == Quote.id)
+            .order_by(QuoteRevision.number.desc()).limit(1).scalar_subquery())
+
+
 def quotes_of_lead(lead):
     return db.session.scalars(select(Quote).where(Quote.lead_id == lead.id).order_by(Quote.id)).all()
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
-from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteRevision, User
+from models import Customer, Inquiry, Lead, Order, Product, Quote, User
 from sales.clock import shop_today
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
@@ -44,8 +44,7 @@ def index():
                                        selectinload(Quote.seller))
                  .order_by(Quote.id.desc()))
     statement = statement.where(records.visible(Quote, current_user))
-    latest_status = (select(QuoteRevision.status).where(QuoteRevision.quote_id == Quote.id)
-                     .order_by(QuoteRevision.number.desc()).limit(1).scalar_subquery())
+    latest_status = rules.latest_status()
     if show == "open":
         statement = statement.where(latest_status.in_(("draft", "sent")))
     elif show in ("accepted", "declined"):
