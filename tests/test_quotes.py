@@ -117,6 +117,24 @@ def test_bad_lines_are_refused_on_the_field(as_seller, make_customer, catalog, f
     assert f'value="{value}"' in html and "Commutes 20 km a day" in html   # nothing lost
 
 
+def test_a_quotation_larger_than_its_amounts_can_hold_is_refused_with_what_was_typed(as_seller, make_customer):
+    """100 000 × 10 000 000 € is a number each box accepts, and more than a quotation's total can hold: a field
+    error (never a 500 on PostgreSQL, whose column would refuse it), and the same for many lines together."""
+    customer = make_customer()
+    one = quote_form(customer.id, **{"lines-0-description": "Fleet", "lines-0-quantity": "100000",
+                                     "lines-0-unit_price": "10000000", "lines-0-tax_rate": "21"})
+    response = as_seller.post(f"/quotes/new?customer_id={customer.id}", data=one)
+    assert response.status_code == 422 and "more than a quotation can hold" in text_of(response)
+    assert 'id="lines-0-unit_price-error"' in response.get_data(as_text=True)
+    many = quote_form(customer.id)
+    for n in range(3):
+        many.update({f"lines-{n}-description": f"Depot {n}", f"lines-{n}-quantity": "400",
+                     f"lines-{n}-unit_price": "9000000", f"lines-{n}-tax_rate": "0"})
+    response = as_seller.post(f"/quotes/new?customer_id={customer.id}", data=many)
+    assert response.status_code == 422 and "split it into two" in text_of(response)
+    assert 'value="Depot 2"' in response.get_data(as_text=True)
+
+
 def test_spanish_comma_prices_are_understood(as_seller, make_customer, app):
     customer = make_customer()
     response = as_seller.post(f"/quotes/new?customer_id={customer.id}", data=quote_form(

@@ -8,6 +8,8 @@ from models import Product
 from sales.quotes.forms import MAX_QUANTITY
 
 MAX_PRICE = Decimal("10000000")
+# The amount columns hold 12 digits with 2 decimals: a line or a quotation beyond that cannot be stored.
+MAX_TOTAL = Decimal("9999999999.99")
 
 
 def line_values(product, description, quantity, unit_price, discount_percent, tax_rate):
@@ -57,6 +59,10 @@ def read_lines(form):
         tax = values["tax_rate"]
         if not Decimal("0") <= tax <= Decimal("100"):
             row.tax_rate.errors.append(_("A tax rate is between 0 and 100 %."))
+        if not any(f.errors for f in (row.quantity, row.unit_price, row.discount_percent, row.tax_rate)) \
+                and _gross(values) > MAX_TOTAL:
+            row.unit_price.errors.append(_("This line comes to more than a quotation can hold: split it or "
+                                           "check the quantity and the price."))
         if any(f.errors for f in (row.product_id, row.description, row.quantity, row.unit_price,
                                   row.discount_percent, row.tax_rate)):
             ok = False
@@ -65,7 +71,16 @@ def read_lines(form):
     if ok and not result:
         form.lines.errors.append(_("A quotation needs at least one line."))
         ok = False
+    if ok and sum((_gross(values) for values in result), Decimal("0")) > MAX_TOTAL:
+        form.lines.errors.append(_("The lines come to more than a quotation can hold: split it into two."))
+        ok = False
     return result if ok else None
+
+
+def _gross(values):
+    """A line's amount with its tax, as the totals will hold it (before rounding)."""
+    net = values["quantity"] * values["unit_price"] * (100 - values["discount_percent"]) / 100
+    return net * (100 + values["tax_rate"]) / 100
 
 
 def fill_form_lines(form, revision, extra=2):
