@@ -1,6 +1,7 @@
 """Files people really upload: spreadsheets, the wrong file, odd separators and encodings, dates that read both
 ways, values spelt differently, rows without a customer, the same file twice. Never a 500; nothing imported from
 a file that cannot be read."""
+import html
 import io
 import re
 import zipfile
@@ -289,8 +290,12 @@ def test_the_sample_sales_team_comes_in_from_the_users_page(as_owner, app):
 
     with open(SAMPLE / "sales_teams.csv", encoding="utf-8", newline="") as handle:
         team = [row["sales_agent"] for row in csv_module.DictReader(handle)]
-    page = as_owner.post("/users/import", data={"file": (io.BytesIO((SAMPLE / "sales_teams.csv").read_bytes()),
+    plan = as_owner.post("/users/import", data={"file": (io.BytesIO((SAMPLE / "sales_teams.csv").read_bytes()),
                                                          "sales_teams.csv")}, content_type="multipart/form-data")
+    # The file names managers and offices: the teams and branches it would create are shown first.
+    assert "Create them and import" in text_of(plan)
+    content = re.search(r'name="content" value="([^"]*)"', plan.get_data(as_text=True), re.S).group(1)
+    page = as_owner.post("/users/import", data={"action": "confirm", "content": html.unescape(content)})
     assert f"{len(team)} new users, 0 given an email, 0 already here." in text_of(page)
     again = as_owner.post("/users/import", data={"file": (io.BytesIO((SAMPLE / "sales_teams.csv").read_bytes()),
                                                           "sales_teams.csv")}, content_type="multipart/form-data")

@@ -160,10 +160,11 @@ def import_users():
                 if not upload or not upload.filename:
                     raise FileProblem(_("Choose a CSV or spreadsheet file to import."))
                 text, _sheets = read_upload(upload.filename, upload.read(MAX_BYTES + 1))
-                if has_structure(text):
-                    plan = structure_plan(text)
-                else:
-                    result = import_rows(text)
+                plan = structure_plan(text) if has_structure(text) else None
+                if plan is not None and not any(plan[kind] for kind in ("teams", "branches", "managers")):
+                    plan = None         # every team, branch and manager it names is here already: nothing to ask
+                if plan is None:
+                    result = import_rows(text, with_structure=has_structure(text))
                     db.session.commit()
                     text = None
         except FileProblem as problem:
