@@ -107,7 +107,7 @@ def test_quote_draft_saved_meanwhile_shows_what_differs_and_keeps_the_lines(
     assert mine.status_code == 409
     shown = text_of(mine)
     assert "Someone else saved this draft" in shown
-    assert "+ Fitting" in shown and "quantity 1 → 2" in shown
+    assert "+ Fitting (1 × €40.00)" in shown and "Quantity 1 → 2" in shown      # in words, as the revision diff
     assert "Theirs" in shown and "Mine" in shown
     html = mine.get_data(as_text=True)
     assert 'value="Fitting"' in html
