@@ -20,9 +20,9 @@ def test_tap_two_leads_move_them_and_undo(page, live_server, make_customer, make
     nav(page, "Leads").tap()
     page.get_by_role("link", name="List", exact=True).tap()
     expect(page.get_by_role("tab", name="List").or_(page.get_by_text("Showing 1–3 of 3 leads"))).to_be_visible()
+    page.wait_for_load_state("networkidle")     # the list htmx swaps in has arrived: measure that one
     for lead in leads[:2]:
         box = page.get_by_label(f"Select “{lead.title}”")
-        expect(box).to_be_visible()        # the list may still be arriving: measure it once it is drawn
         target = box.locator("xpath=..").bounding_box()
         assert target["width"] >= 44 and target["height"] >= 44, target   # a finger's size
         box.tap()
