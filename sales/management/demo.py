@@ -18,6 +18,20 @@ SEGMENTS = (
 )
 
 
+def _order(products, **fields):
+    """A delivered order of one of each product, its totals with each product's own tax rate."""
+    order = Order(**fields)
+    for position, product in enumerate(products, start=1):
+        order.lines.append(OrderLine(position=position, product=product, description=product.name,
+                                     quantity=Decimal("1"), unit_price=product.unit_price, tax_rate=product.tax_rate,
+                                     line_total=product.unit_price, warranty_months=product.warranty_months))
+    order.subtotal = sum((product.unit_price for product in products), Decimal("0"))
+    order.tax_total = sum(((product.unit_price * product.tax_rate / 100).quantize(Decimal("0.01"))
+                           for product in products), Decimal("0"))
+    order.total = order.subtotal + order.tax_total
+    return order
+
+
 def _history(rng, customers, sellers, products, today):
     """Regulars who come back every few months, one-off buyers, and some who stopped coming."""
     n = 0
@@ -29,19 +43,8 @@ def _history(rng, customers, sellers, products, today):
             n += 1
             day = last - timedelta(days=every * k + rng.randint(0, 10))
             picked = rng.sample(products, rng.randint(1, 2))
-            order = Order(number=f"O-{day.year}-M{n:03d}", customer=customer, seller=rng.choice(sellers),
-                          ordered_on=day, delivered_on=day + timedelta(days=2))
-            subtotal = Decimal("0")
-            for position, product in enumerate(picked, start=1):
-                order.lines.append(OrderLine(position=position, product=product, description=product.name,
-                                             quantity=Decimal("1"), unit_price=product.unit_price,
-                                             tax_rate=product.tax_rate, line_total=product.unit_price,
-                                             warranty_months=product.warranty_months))
-                subtotal += product.unit_price
-            order.subtotal = subtotal
-            order.tax_total = (subtotal * Decimal("0.21")).quantize(Decimal("0.01"))
-            order.total = subtotal + order.tax_total
-            db.session.add(order)
+            db.session.add(_order(picked, number=f"O-{day.year}-M{n:03d}", customer=customer,
+                                  seller=rng.choice(sellers), ordered_on=day, delivered_on=day + timedelta(days=2)))
 
 
 HISTORY_DEALS = (
@@ -94,18 +97,9 @@ def _deal_history(rng, customers, sellers, products, now):
                 move_to_stage(lead, won, user_id=seller.id, when=closed)
                 lead.won_amount, lead.close_reason = bike.unit_price, "Se la lleva montada y ajustada"
                 picked = [bike] + rng.sample(extras, 1 if extras else 0)
-                order = Order(number=f"O-{closed.year}-H{n:03d}", customer=customer, lead=lead, seller=seller,
-                              ordered_on=closed.date(), delivered_on=closed.date() + timedelta(days=2))
-                subtotal = Decimal("0")
-                for position, product in enumerate(picked, start=1):
-                    order.lines.append(OrderLine(position=position, product=product, description=product.name,
-                                                 quantity=Decimal("1"), unit_price=product.unit_price,
-                                                 tax_rate=product.tax_rate, line_total=product.unit_price,
-                                                 warranty_months=product.warranty_months))
-                    subtotal += product.unit_price
-                order.subtotal, order.tax_total = subtotal, (subtotal * Decimal("0.21")).quantize(Decimal("0.01"))
-                order.total = subtotal + order.tax_total
-                db.session.add(order)
+                db.session.add(_order(picked, number=f"O-{closed.year}-H{n:03d}", customer=customer, lead=lead,
+                                      seller=seller, ordered_on=closed.date(),
+                                      delivered_on=closed.date() + timedelta(days=2)))
             else:
                 move_to_stage(lead, lost, user_id=seller.id, when=closed)
                 lead.lost_reason, lead.close_reason = rng.choice(LOST_REASONS), "Lo compró en otro sitio"
