@@ -4,6 +4,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -132,3 +133,17 @@ def build_shop(app):
         ids["ApiToken"] = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == b.id))
         ids["UserSession"] = db.session.scalar(select(UserSession.id).where(UserSession.user_id == b.id))
         return ids
+
+
+# The shop and a signed-in client per role, for every test file that walks it.
+@pytest.fixture
+def shop(app):
+    return build_shop(app)
+
+
+@pytest.fixture
+def as_role(app, shop):
+    def client_for(role):
+        return sign_in(app.test_client(), shop[role])
+
+    return client_for

@@ -10,20 +10,7 @@ from extensions import db
 from models import Campaign, Customer, Order, OutgoingEmail, Quote, QuoteRevision
 from sales import records
 from tests.conftest import text_of
-from tests.record_shop import PRIVATE, build_shop, sign_in
-
-
-@pytest.fixture
-def shop(app):
-    return build_shop(app)
-
-
-@pytest.fixture
-def as_role(app, shop):
-    def client_for(role):
-        return sign_in(app.test_client(), shop[role])
-
-    return client_for
+from tests.record_shop import PRIVATE, as_role, build_shop, shop, sign_in  # noqa: F401 (fixtures)
 
 
 def quote_form(customer_id, lead_id=0, price="1"):

@@ -9,22 +9,9 @@ from sqlalchemy import select
 from extensions import db
 from models import Customer, Inquiry, MaintenancePlan, Order, OrderLine, Ticket
 from tests.conftest import text_of
-from tests.record_shop import build_shop, sign_in
+from tests.record_shop import as_role, build_shop, shop, sign_in  # noqa: F401 (fixtures)
 
 QUESTION = "How much is the cargo bike?"   # the inquiry of B's customer in tests/record_shop.py
-
-
-@pytest.fixture
-def shop(app):
-    return build_shop(app)
-
-
-@pytest.fixture
-def as_role(app, shop):
-    def client_for(role):
-        return sign_in(app.test_client(), shop[role])
-
-    return client_for
 
 
 # --- Inquiries -----------------------------------------------------------------------------------------------------
