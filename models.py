@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask_login import UserMixin, current_user
 from sqlalchemy import (
     CheckConstraint,
@@ -28,6 +28,15 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's default scheme (scrypt: memory-hard and salted) unless PASSWORD_HASH_METHOD says otherwise.
+
+    Only the test suite sets it (to one cheap round): thousands of test accounts at 0.1 s each would be minutes.
+    """
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return generate_password_hash(password, method) if method else generate_password_hash(password)
 from sales.clock import utcnow  # noqa: F401 (the default of every created/updated time; others import it here)
 
 
@@ -94,8 +103,7 @@ class User(UserMixin, TrackedMixin, db.Model):
         super().__init__(**kwargs)
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt: memory-hard and salted.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:

@@ -43,6 +43,9 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "tests-only-" + uuid.uuid4().hex,
         "WTF_CSRF_ENABLED": False,
+        # One cheap hash round instead of scrypt's 0.1 s: the suite makes and signs in thousands of accounts.
+        # test_accounts checks that the shop's own setting (none) hashes with scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     })
     upgrade_schema(app)  # the real migrations build the test schema
     yield app

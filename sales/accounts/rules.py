@@ -7,10 +7,10 @@ from flask import current_app, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from extensions import db
-from models import LoginAttempt, User, normalise_email, utcnow
+from models import LoginAttempt, User, hash_password, normalise_email, utcnow
 
 
 def load_user(session_id):
@@ -65,8 +65,8 @@ def waste_a_password_check(password):
     """As long as checking a real password: the answer for an unknown email must not come back sooner (M6)."""
     global _dummy_hash
     if _dummy_hash is None:
-        # The same scheme and cost as real accounts (werkzeug's default); made once, it is no secret.
-        _dummy_hash = generate_password_hash(secrets.token_hex(16))
+        # The same scheme and cost as real accounts; made once, it is no secret.
+        _dummy_hash = hash_password(secrets.token_hex(16))
     check_password_hash(_dummy_hash, password or "")
 
 
