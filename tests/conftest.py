@@ -47,6 +47,9 @@ def app(database_url, tmp_path_factory):
         # test_accounts checks that the shop's own setting (none) hashes with scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     })
+    # Files the tests upload, back up or restore stay out of the checkout's own instance folder (and out of a
+    # second suite's, running at the same time against the other database).
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     upgrade_schema(app)  # the real migrations build the test schema
     yield app
     with app.app_context():
