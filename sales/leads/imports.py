@@ -28,6 +28,7 @@ from models import Customer, ImportJob, Lead, LeadProduct, PipelineStage, Produc
 from sales.bulk import insert_returning_ids
 from sales.import_files import FileProblem, read_table
 from sales.leads.forms import SOURCE_CHOICES
+from sales.leads.import_orders import sync_orders
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
 from sales.matching import auto_match, match_key, value_counts
@@ -504,6 +505,13 @@ def create_new_choices(settings, importer):
             maps["stage"][value] = str(stage.id)
 
 
+def prepare(job, importer):
+    """Before the first chunk is imported (sales.import_jobs.start_import)."""
+    settings = Settings.load(job.settings)
+    create_new_choices(settings, importer)
+    job.settings = settings.dump()
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -513,6 +521,9 @@ class Counts:
     skipped: int = 0
     customers: int = 0
     prospects: int = 0
+    orders: int = 0            # orders made from won deals (sales/leads/import_orders.py)
+    orders_updated: int = 0
+    orders_removed: int = 0    # deals no longer won: their imported orders are gone
     # The customers this import created: met again in a later chunk they are the file's own, not merges.
     customer_ids: list = field(default_factory=list)
 
@@ -547,9 +558,11 @@ def import_chunk(job, rows, start, end, importer, counts):
     new_customers = []
     new_leads = []   # (checked, customer: Customer or NewCustomer)
     now = utcnow()
+    synced = []      # the deals of the chunk already on file, whose orders follow them
     for checked in chunk:
         lead = known.get(checked.external_id) if checked.external_id else None
         if lead is not None:
+            synced.append(lead.id)
             if _update_lead(lead, checked, stages, first_open, importer, now):
                 counts.updated += 1
             else:
@@ -589,7 +602,11 @@ def import_chunk(job, rows, start, end, importer, counts):
     db.session.flush()
     _insert_customers(new_customers, importer, now)
     counts.customer_ids += [c.id for c in new_customers]
-    _insert_leads(new_leads, stages, first_open, importer, now)
+    synced += _insert_leads(new_leads, stages, first_open, importer, now)
+    orders = sync_orders(synced, importer, now)
+    counts.orders += orders.created
+    counts.orders_updated += orders.updated
+    counts.orders_removed += orders.removed
     return problems
 
 
@@ -650,8 +667,9 @@ def _insert_customers(customers, importer, now):
 
 
 def _insert_leads(planned, stages, first_open, importer, now):
+    """Insert the chunk's new deals with their stage moves and products; returns their ids."""
     if not planned:
-        return
+        return []
     leads = []
     for checked, customer in planned:
         stage = stages.get(checked.stage) or first_open
@@ -684,6 +702,7 @@ def _insert_leads(planned, stages, first_open, importer, now):
     db.session.execute(StageChange.__table__.insert(), moves)
     if products:
         db.session.execute(LeadProduct.__table__.insert(), products)
+    return ids
 
 
 def _seller_id(checked, importer):
