@@ -17,6 +17,8 @@ import importlib
 import json
 import time
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from extensions import db
@@ -36,7 +38,17 @@ def problem_lines(job):
 
 
 def start_check(job):
+    """The check starts (in the person's request): remember their language, in which the cron writes the problems."""
+    from flask_babel import get_locale
+
+    settings = json.loads(job.settings or "{}")
+    settings["language"] = str(get_locale() or "")
+    job.settings = json.dumps(settings)
     job.status, job.checked_rows, job.problems, job.result = "checking", 0, "[]", None
+
+
+def _language(job):
+    return json.loads(job.settings or "{}").get("language") or None
 
 
 def start_import(job, importer):
@@ -110,7 +122,9 @@ def run_pending(max_chunks=500, max_seconds=50):
             break
         # The claim's row lock (PostgreSQL) or write lock (SQLite) is held until advance() commits its chunk.
         job = db.session.get(ImportJob, ids[0], populate_existing=True)
-        if advance(job):
+        with force_locale(_language(job) or current_app.config.get("SHOP_LANGUAGE", "en")):
+            advanced = advance(job)
+        if advanced:
             chunks += 1
             finished += job.status in ("checked", "done")
     return chunks, finished

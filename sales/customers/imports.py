@@ -68,6 +68,7 @@ class Settings:
     number_notation: str = ""                      # comma (1.234,56) or point (1,234.56), read from the file
     numbers_ambiguous: bool = False
     number_notation_chosen: bool = False
+    language: str = ""                             # the person's, for the problems the cron writes
 
     @classmethod
     def load(cls, text):

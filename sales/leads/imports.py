@@ -259,6 +259,7 @@ class Settings:
     seen_before: bool = False                          # the same content was imported before, without an ID
     import_again: bool = False                         # …and the person said to import it anyway
     stage_map: dict = field(default_factory=dict)      # kept for jobs saved before value_maps existed
+    language: str = ""                                 # the person's, for the problems the cron writes
 
     @classmethod
     def load(cls, text):
