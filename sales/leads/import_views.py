@@ -31,6 +31,13 @@ def target_labels():
     }
 
 
+def custom_field_choices():
+    """[(value, label)] an other column of the file can go to: one of the owner's lead fields."""
+    from sales.custom_fields import all_fields
+
+    return [(f"cf:{f.key}", _("Custom field: %(label)s", label=f.label)) for f in all_fields("lead")]
+
+
 def value_target_labels():
     return {"stage": _("Stages in the file"), "seller": _("Sellers in the file"),
             "product": _("Products in the file"), "source": _("Sources in the file"),
@@ -125,6 +132,12 @@ def _mapping_from_form(header, settings, rows):
         value = request.form.get(f"map-{target}", "")
         if value.isdigit() and int(value) < len(header) and int(value) not in settings.mapping.values():
             settings.mapping[target] = int(value)
+    allowed = {imports.NEW_FIELD, ""} | {value for value, _label in custom_field_choices()}
+    for index in range(len(header)):
+        chosen = request.form.get(f"column-{index}")
+        if chosen is not None:
+            settings.custom_map[str(index)] = chosen if chosen in allowed else ""
+    imports.guess_custom_map(header, settings)
     imports.refresh_dates(settings, rows)
     chosen_format = request.form.get("date_format", "")
     if chosen_format in imports.DATE_FORMATS:
@@ -202,6 +215,7 @@ def import_mapping(job_id):
     return render_page(None, "leads/_import_mapping.html", title=_("Import leads"), job=job, header=header,
                        preview=rows[:5], settings=settings, targets=target_labels(), required=imports.REQUIRED,
                        problems=problems, delimiter_name=delimiter_name(settings.delimiter), form=EmptyForm(),
+                       custom_choices=custom_field_choices(), NEW_FIELD=imports.NEW_FIELD,
                        status=422 if problems else 200)
 
 
