@@ -726,6 +726,8 @@ class ImportJob(db.Model):
     finished_at: Mapped[Optional[datetime]]
     # SHA-256 of the file: the same content imported again without an ID column is asked about first.
     content_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    # When a chunk was last checked or imported (by the page or by `flask run-imports`).
+    advanced_at: Mapped[Optional[datetime]]
 
     __table_args__ = (Index("ix_import_jobs_kind_hash", "kind", "content_hash"),)
 
@@ -1009,6 +1011,7 @@ class Order(TrackedMixin, db.Model):
     __table_args__ = (
         Index("ix_orders_customer_date", "customer_id", "ordered_on"),
         Index("ix_orders_date", "ordered_on"),
+        Index("ix_orders_lead", "lead_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1023,6 +1026,9 @@ class Order(TrackedMixin, db.Model):
     tax_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     notes: Mapped[Optional[str]] = mapped_column(Text)
+    # Made by a deal import from a won deal of the file (sales/leads/import_orders.py): a re-import keeps it in
+    # step with the deal, and removes it when the deal is no longer won.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     customer: Mapped[Customer] = relationship()
     lead: Mapped[Optional[Lead]] = relationship()

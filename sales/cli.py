@@ -1,10 +1,11 @@
-"""Command-line tools: `flask --app app demo`, `flask --app app create-owner`."""
+"""Command-line tools: `flask --app app demo`, `flask --app app create-owner`, and the cron line `flask run-imports`."""
 import secrets
 
 import click
 from flask import current_app
 
 from extensions import db
+from sales.cron import job
 
 
 def register(app):
@@ -47,3 +48,17 @@ def register(app):
         db.session.add(user)
         db.session.commit()
         click.echo(f"Owner {email} created.")
+
+    @app.cli.command("run-imports")
+    @click.option("--max-seconds", default=50, show_default=True,
+                  help="Stop taking chunks after this long (the next run carries on): fits a cron line a minute.")
+    @job("run-imports")
+    def run_imports(max_seconds):
+        """Carry on the imports being checked or imported, chunk by chunk, whether or not their page is open. Safe
+        to run on several machines at once: each chunk is taken by one run."""
+        from sales.import_jobs import run_pending
+        from sales.operations.jobs import Outcome
+
+        chunks, finished = run_pending(max_seconds=max_seconds)
+        return Outcome(f"Imports: {chunks} chunks done, {finished} steps finished.",
+                       {"chunks": chunks, "finished": finished})

@@ -29,3 +29,16 @@ def _insert_counter_if_missing(kind, year):
     # The year's first document: another request may be creating the same row right now; both survive.
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(YearCounter.__table__).values(kind=kind, year=year, last=0).on_conflict_do_nothing()
+
+
+def next_numbers(kind, prefix, year, count):
+    """`count` consecutive numbers of the year taken by one statement (an import numbering thousands of orders)."""
+    if count <= 0:
+        return []
+    db.session.execute(_insert_counter_if_missing(kind, year))
+    last = db.session.execute(
+        update(YearCounter.__table__)
+        .where(YearCounter.kind == kind, YearCounter.year == year)
+        .values(last=YearCounter.last + count)
+        .returning(YearCounter.last)).scalar_one()
+    return [f"{prefix}-{year}-{n:04d}" for n in range(last - count + 1, last + 1)]

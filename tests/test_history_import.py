@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Customer, Lead, LeadProduct, PipelineStage, Product, StageChange, User
-from sales.management import metrics
+from models import Customer, Lead, LeadProduct, Order, OrderLine, PipelineStage, Product, StageChange, User
+from sales.management import commissions, loyalty, metrics
 from sales.management.periods import Period, period_of
 from sales.management.product_wins import wins_per_product
 from tests.conftest import text_of
@@ -256,16 +256,105 @@ def check_the_current_month_is_unchanged(app, current_month_before):
     assert after.new_leads == before.new_leads + undated
 
 
-def test_importing_the_same_file_again_updates_instead_of_copying(imported, as_owner, app):
+def expected_sales(rows, year):
+    """{seller: {month "2017-03": won value}} and {account: (won deals, won value)} of all time, from the raw rows."""
+    per_month = defaultdict(lambda: defaultdict(Decimal))
+    per_account = defaultdict(lambda: [0, Decimal("0")])
+    for row in rows:
+        if not row["account"] or row["deal_stage"] != "Won":
+            continue
+        closed = us_date(row["close_date"])
+        per_account[row["account"]][0] += 1
+        per_account[row["account"]][1] += Decimal(row["close_value"])
+        if closed.year == year:
+            per_month[row["sales_agent"]][closed.strftime("%Y-%m")] += Decimal(row["close_value"])
+    return per_month, {name: tuple(v) for name, v in per_account.items()}
+
+
+def order_figures(app, owner):
+    """Commissions of 2017 per seller (a shop-wide 10 % rule) and every customer's orders and spending."""
+    with app.app_context():
+        if not commissions.all_rules():
+            commissions.save_rule(None, None, Decimal("10"), None)
+            db.session.commit()
+        people = db.session.scalars(select(User).where(User.id != owner.id)).all()
+        earned = {person.name: (c.sold, c.total) for person, c in commissions.commissions(YEAR_2017, people)
+                  if c.sold}
+        customers = {row["name"]: (row["orders"], Decimal(str(row["spent"])).quantize(Decimal("0.01")))
+                     for row in loyalty.best_customers(date(2100, 1, 1), limit=None)}
+        orders = db.session.scalar(select(func.count()).select_from(Order))
+        return earned, customers, orders
+
+
+def check_won_deals_are_orders_that_commissions_and_loyalty_count(app, owner):
+    per_month, per_account = expected_sales(raw_deals(), 2017)
+    earned, customers, orders = order_figures(app, owner)
+    assert earned == {seller: (sum(months.values(), Decimal("0")),
+                               sum(((v * 10 / 100).quantize(Decimal("0.01")) for v in months.values()), Decimal("0")))
+                      for seller, months in per_month.items()}
+    assert customers == per_account
+    assert orders == sum(n for n, _value in per_account.values())
+    with app.app_context():
+        lead = db.session.scalar(select(Lead).where(Lead.external_id == "1C1I7A6R"))
+        order = db.session.scalar(select(Order).where(Order.lead_id == lead.id))
+        row = next(r for r in raw_deals() if r["opportunity_id"] == "1C1I7A6R")
+        assert (order.ordered_on, order.customer_id, order.seller_id, order.total, order.imported) == (
+            us_date(row["close_date"]), lead.customer_id, lead.seller_id, Decimal(row["close_value"]), True)
+        assert [(line.product.name, line.line_total) for line in order.lines] == [
+            (product_name(row["product"]), Decimal(row["close_value"]))]
+        # Numbered in the shop's series of the year the sale happened, first sale first.
+        first = db.session.scalar(select(Order).order_by(Order.ordered_on, Order.id).limit(1))
+        assert first.number == f"O-{first.ordered_on.year}-0001"
+        numbers = db.session.scalars(select(Order.number)).all()
+        assert len(numbers) == len(set(numbers))
+
+
+def test_importing_the_same_file_again_updates_instead_of_copying(imported, as_owner, app, owner):
+    figures_before = order_figures(app, owner)
     with app.app_context():
         counts = {model: db.session.scalar(select(func.count()).select_from(model))
-                  for model in (Lead, Customer, User, Product, StageChange, LeadProduct)}
+                  for model in (Lead, Customer, User, Product, StageChange, LeadProduct, Order, OrderLine)}
     again = import_again(as_owner)
     with_account = sum(1 for r in raw_deals() if r["account"])
     assert "0 leads imported" in again
     assert f"{with_account} leads imported before are unchanged" in again
+    assert "order" not in again.lower().replace("import finished", "")   # no order made, changed or removed
     with app.app_context():
         assert counts == {model: db.session.scalar(select(func.count()).select_from(model)) for model in counts}
+    assert order_figures(app, owner) == figures_before
+
+
+def test_a_deal_no_longer_won_loses_its_order_and_a_changed_amount_follows(imported, as_owner, app, owner):
+    rows = raw_deals()
+    won = next(r for r in rows if r["account"] and r["deal_stage"] == "Won")
+    other = next(r for r in rows if r["account"] and r["deal_stage"] == "Won" and r is not won)
+    header = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, header)
+    writer.writeheader()
+    writer.writerow({**won, "deal_stage": "Lost", "close_value": "0"})
+    writer.writerow({**other, "close_value": str(Decimal(other["close_value"]) + 100)})
+    response = post_file(as_owner, "/leads/import", buffer.getvalue().encode(), "changes.csv")
+    job_id = int(re.search(r"/import/(\d+)", response.location).group(1))
+    html = as_owner.get(response.location).get_data(as_text=True)
+    form = {name: selected(html, name) for name in re.findall(r'<select id="(map-[a-z_]+)"', html)}
+    as_owner.post(f"/leads/import/{job_id}", data={**form, "date_format": "mdy", "action": "values"})
+    values = value_fields(as_owner.get(f"/leads/import/{job_id}/values").get_data(as_text=True))
+    with app.app_context():
+        gtx = str(db.session.scalar(select(Product.id).where(Product.name == "GTX Pro")))
+    extra = {values["GTXPro"][0]: gtx} if "GTXPro" in values else {}
+    assert as_owner.post(f"/leads/import/{job_id}/values", data={**extra, "action": "start"}).status_code == 303
+    run_steps(as_owner, job_id, "Import the good rows")
+    as_owner.post(f"/leads/import/{job_id}/step", data={"action": "import"})
+    done = text_of(run_steps(as_owner, job_id, "Import finished"))
+    assert "1 order removed: its deal is no longer won" in done
+    assert "1 order brought up to date with its deal" in done
+    with app.app_context():
+        lost = db.session.scalar(select(Lead).where(Lead.external_id == won["opportunity_id"]))
+        changed = db.session.scalar(select(Lead).where(Lead.external_id == other["opportunity_id"]))
+        assert db.session.scalar(select(func.count()).select_from(Order).where(Order.lead_id == lost.id)) == 0
+        order = db.session.scalar(select(Order).where(Order.lead_id == changed.id))
+        assert order.total == Decimal(other["close_value"]) + 100 == sum(l.line_total for l in order.lines)
 
 
 def test_the_public_sample_comes_in_whole_and_the_reports_count_its_own_dates(imported, app, as_owner, owner,
@@ -278,6 +367,7 @@ def test_the_public_sample_comes_in_whole_and_the_reports_count_its_own_dates(im
         check_won_lost_win_rate_and_value_per_seller(app, owner, period, year)
         check_wins_per_product(app, period, year)
     check_deals_per_stage(app)
+    check_won_deals_are_orders_that_commissions_and_loyalty_count(app, owner)
     check_the_reports_pages_show_2017(as_owner)
     check_the_current_month_is_unchanged(app, current_month_before)
 

@@ -159,7 +159,8 @@ NOT_RECORD_ROUTES = {"backup.download_scheduled",
                      "customers.toggle_field",
                      # A customer import job: this shop's job is a lead import, which that route refuses to all;
                      # its owner-or-importer rule is tested in tests/test_custom_fields.py.
-                     "customers.import_mapping",
+                     "customers.import_mapping", "customers.import_progress", "customers.import_step",
+                     "customers.import_problems",
                      # The servers' own pages: no record in them, no argument to check (tests/test_operations.py).
                      "health.live", "health.ready", "operations.metrics", "operations.jobs"}
 

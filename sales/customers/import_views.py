@@ -12,7 +12,8 @@ from sales.csv_export import csv_response
 from sales.customers import bp
 from sales.customers import imports
 from sales.forms import EmptyForm
-from sales.htmx import render_page
+from sales import import_jobs
+from sales.htmx import render_page, wants_fragment
 from sales.import_files import (MAX_BYTES, FileProblem, notation_from_form, number_choice_problem, read_table,
                                 read_upload)
 from sales.policy import require
@@ -111,9 +112,8 @@ def import_upload():
 @require("customers.import")
 def import_mapping(job_id):
     job = get_import_or_404(job_id)
-    if job.status == "done":
-        return render_page(None, "customers/_import_done.html", title=_("Import customers"), job=job,
-                           result=json.loads(job.result))
+    if job.status != "mapping":
+        return redirect(url_for("customers.import_progress", job_id=job.id))
     settings = imports.Settings.load(job.settings)
     header, rows, _delimiter = read_table(job.content, settings.delimiter)
     problem = None
@@ -124,7 +124,9 @@ def import_mapping(job_id):
         for index in range(len(header)):
             chosen = request.form.get(f"column-{index}", settings.mapping.get(str(index), ""))
             settings.mapping[str(index)] = chosen if chosen in allowed else ""
-        settings.duplicates = "skip" if request.form.get("duplicates") == "skip" else "merge"
+        duplicates = request.form.get("duplicates")
+        settings.duplicates = duplicates if duplicates in (imports.UPDATE, imports.MERGE, imports.SKIP_ROW) \
+            else imports.UPDATE
         settings.kind = "company" if request.form.get("kind") == "company" else "person"
         imports.refresh_numbers(header, rows, settings)
         notation_from_form(settings, request.form)
@@ -134,18 +136,67 @@ def import_mapping(job_id):
             problem = _("Choose the column with the customers' names.")
         elif len(names) != len(set(names)):
             problem = _("Two columns are matched to the same field: each field takes one column.")
-        elif number_choice_problem(settings) and request.form.get("action") == "import":
+        elif number_choice_problem(settings) and request.form.get("action") in ("check", "import"):
             problem = number_choice_problem(settings)
-        elif request.form.get("action") == "import":
-            result = imports.import_customers(job.content, settings, current_user)
+        elif request.form.get("action") in ("check", "import"):
+            # Every row is checked first; nothing is written until the person has seen what the import will do.
             job.settings = settings.dump()
-            job.status, job.result, job.content = "done", json.dumps(result), ""
+            import_jobs.start_check(job)
             db.session.commit()
-            return redirect(url_for("customers.import_mapping", job_id=job.id), 303)
+            return redirect(url_for("customers.import_progress", job_id=job.id), 303)
         db.session.commit()
     return render_page(None, "customers/_import_mapping.html", title=_("Import customers"), job=job, header=header,
                        preview=rows[:5], settings=settings, choices=imports.target_choices(), problem=problem,
                        NEW=imports.NEW_FIELD, form=EmptyForm(), status=422 if problem else 200)
+
+
+@bp.route("/import/<int:job_id>/progress")
+@require("customers.import")
+def import_progress(job_id):
+    job = get_import_or_404(job_id)
+    if job.status == "mapping":
+        return redirect(url_for("customers.import_mapping", job_id=job.id))
+    return _progress_page(job)
+
+
+def _progress_page(job):
+    problems = json.loads(job.problems or "[]")
+    settings = imports.Settings.load(job.settings)
+    return render_page(None, "customers/_import_progress.html", title=_("Import customers"), job=job,
+                       problems=problems[:300], problem_count=len(problems),
+                       problem_lines=len({line for line, _f, _m in problems}), forecast=settings.forecast,
+                       result=json.loads(job.result) if job.result else None, form=EmptyForm())
+
+
+@bp.route("/import/<int:job_id>/step", methods=["POST"])
+@require("customers.import")
+def import_step(job_id):
+    """The next chunk of the check or of the import (the cron, `flask run-imports`, does the same unasked); after
+    the check, the person's answer: import, or back to the columns."""
+    job = get_import_or_404(job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action")
+    if job.status == "checked" and action == "import":
+        import_jobs.start_import(job, current_user)
+        db.session.commit()
+    elif job.status == "checked" and action == "back":
+        job.status = "mapping"
+        db.session.commit()
+        return redirect(url_for("customers.import_mapping", job_id=job.id), 303)
+    elif job.status in import_jobs.WORKING:
+        import_jobs.advance(job, current_user)
+    if wants_fragment():
+        return _progress_page(job)
+    return redirect(url_for("customers.import_progress", job_id=job.id), 303)
+
+
+@bp.route("/import/<int:job_id>/problems.csv")
+@require("customers.import")
+def import_problems(job_id):
+    job = get_import_or_404(job_id)
+    return csv_response(f"customer-import-{job.id}-problems.csv", [_("Line"), _("Field"), _("Problem")],
+                        json.loads(job.problems or "[]"))
 
 
 # --- Export ------------------------------------------------------------------------------------------------------
@@ -157,3 +208,12 @@ def export():
 
     header, rows = customer_rows()
     return csv_response("customers.csv", header, rows)
+
+
+@bp.route("/export.xlsx")
+@require("customers.view")
+def export_xlsx():
+    from sales.exports import customer_rows
+    from sales.xlsx_export import xlsx_response
+
+    return xlsx_response("customers.xlsx", *customer_rows())

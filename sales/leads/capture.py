@@ -143,14 +143,24 @@ def allow_embedding_the_web_form(response):
     return response
 
 
+def _export_table():
+    from sales.exports import deal_rows
+
+    statement = rules.lead_statement(current_user, **_filters(), include_closed=True)
+    # In the columns the import reads, so the file can come back in (here or in another shop) as it left.
+    # Read before streaming: the database session ends with the request, the download may outlive it.
+    return deal_rows(statement)
+
+
 @bp.route("/export.csv")
 @require("leads.view")
 def export():
-    filters = _filters()
-    from sales.exports import deal_rows
+    return csv_response("leads.csv", *_export_table())
 
-    statement = rules.lead_statement(current_user, **filters, include_closed=True)
-    # In the columns the import reads, so the file can come back in (here or in another shop) as it left.
-    # Read before streaming: the database session ends with the request, the download may outlive it.
-    header, rows = deal_rows(statement)
-    return csv_response("leads.csv", header, rows)
+
+@bp.route("/export.xlsx")
+@require("leads.view")
+def export_xlsx():
+    from sales.xlsx_export import xlsx_response
+
+    return xlsx_response("leads.xlsx", *_export_table())

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from extensions import db
-from models import ImportJob, utcnow
+from models import ImportJob
 from sales.csv_export import csv_response
 from sales.forms import EmptyForm
 from sales.htmx import render_page, wants_fragment
@@ -16,7 +16,7 @@ from sales.import_files import (MAX_BYTES, FileProblem, delimiter_name, notation
 from sales.leads import bp
 from sales.leads import imports
 from sales.leads.stages import ensure_default_stages
-from sales import records
+from sales import import_jobs, records
 from sales.policy import require
 
 
@@ -29,6 +29,13 @@ def target_labels():
         "stage": _("Stage"), "lost_reason": _("Lost reason"), "source": _("Source"), "seller": _("Seller"),
         "notes": _("Notes"),
     }
+
+
+def custom_field_choices():
+    """[(value, label)] an other column of the file can go to: one of the owner's lead fields."""
+    from sales.custom_fields import all_fields
+
+    return [(f"cf:{f.key}", _("Custom field: %(label)s", label=f.label)) for f in all_fields("lead")]
 
 
 def value_target_labels():
@@ -125,6 +132,12 @@ def _mapping_from_form(header, settings, rows):
         value = request.form.get(f"map-{target}", "")
         if value.isdigit() and int(value) < len(header) and int(value) not in settings.mapping.values():
             settings.mapping[target] = int(value)
+    allowed = {imports.NEW_FIELD, ""} | {value for value, _label in custom_field_choices()}
+    for index in range(len(header)):
+        chosen = request.form.get(f"column-{index}")
+        if chosen is not None:
+            settings.custom_map[str(index)] = chosen if chosen in allowed else ""
+    imports.guess_custom_map(header, settings)
     imports.refresh_dates(settings, rows)
     chosen_format = request.form.get("date_format", "")
     if chosen_format in imports.DATE_FORMATS:
@@ -202,6 +215,7 @@ def import_mapping(job_id):
     return render_page(None, "leads/_import_mapping.html", title=_("Import leads"), job=job, header=header,
                        preview=rows[:5], settings=settings, targets=target_labels(), required=imports.REQUIRED,
                        problems=problems, delimiter_name=delimiter_name(settings.delimiter), form=EmptyForm(),
+                       custom_choices=custom_field_choices(), NEW_FIELD=imports.NEW_FIELD,
                        status=422 if problems else 200)
 
 
@@ -209,9 +223,7 @@ def _start_check(job, settings):
     undecided = imports.undecided_values(settings)
     if undecided:
         return None
-    job.status = "checking"
-    job.checked_rows = 0
-    job.problems = "[]"
+    import_jobs.start_check(job)
     db.session.commit()
     return redirect(url_for("leads.import_progress", job_id=job.id), 303)
 
@@ -295,61 +307,19 @@ def _progress_page(job):
 @bp.route("/import/<int:job_id>/step", methods=["POST"])
 @require("leads.import")
 def import_step(job_id):
-    """Do the next piece of work: check a chunk of rows, or (once asked) import the next chunk of good ones."""
+    """Do the next piece of work: check a chunk of rows, or (once asked) import the next chunk of good ones. The
+    cron (`flask run-imports`) does the same when no page asks: whichever comes first takes the chunk."""
     job = get_job_or_404(job_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if job.status == "checking":
-        rows = imports.file_rows(job)
-        end = min(job.checked_rows + imports.CHUNK, len(rows))
-        found = imports.check_chunk(job, rows, job.checked_rows, end)
-        job.problems = json.dumps(json.loads(job.problems or "[]") + [list(p) for p in found])
-        job.checked_rows = end
-        if end >= len(rows):
-            job.status = "checked"
+    if job.status == "checked" and request.form.get("action") == "import":
+        import_jobs.start_import(job, current_user)
         db.session.commit()
-    elif job.status == "checked" and request.form.get("action") == "import":
-        settings = imports.Settings.load(job.settings)
-        imports.create_new_choices(settings, current_user)
-        job.settings = settings.dump()
-        job.status = "importing"
-        job.imported_rows = 0
-        job.result = imports.Counts().dump()
-        db.session.commit()
-    elif job.status == "importing":
-        _import_next_chunk(job)
+    elif job.status in import_jobs.WORKING:
+        import_jobs.advance(job, current_user)
     if wants_fragment():
         return _progress_page(job)
     return redirect(url_for("leads.import_progress", job_id=job.id), 303)
-
-
-def _import_next_chunk(job):
-    from sqlalchemy import update
-
-    rows = imports.file_rows(job)
-    start = job.imported_rows
-    end = min(start + imports.CHUNK, len(rows))
-    # Claim the chunk first: a second tab (or a double tap) asking for the same one finds it taken and waits.
-    claimed = db.session.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.imported_rows == start)
-                                 .values(imported_rows=end)).rowcount
-    if not claimed:
-        db.session.rollback()
-        db.session.refresh(job)
-        return
-    counts = imports.Counts.load(job.result)
-    imports.import_chunk(job, rows, start, end, current_user, counts)
-    job.imported_rows = end
-    problems = json.loads(job.problems or "[]")
-    if end >= len(rows):
-        job.status = "done"
-        job.finished_at = utcnow()
-        job.content = ""  # the file is no longer needed once imported; its hash stays for the next time
-        result = json.loads(counts.dump(len({line for line, _f, _m in problems})))
-        result.pop("customer_ids")
-        job.result = json.dumps(result)
-    else:
-        job.result = counts.dump(len({line for line, _f, _m in problems}))
-    db.session.commit()
 
 
 @bp.route("/import/<int:job_id>/problems.csv")

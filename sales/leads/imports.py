@@ -28,11 +28,13 @@ from models import Customer, ImportJob, Lead, LeadProduct, PipelineStage, Produc
 from sales.bulk import insert_returning_ids
 from sales.import_files import FileProblem, read_table
 from sales.leads.forms import SOURCE_CHOICES
+from sales.leads.import_orders import sync_orders
 from sales.leads.priority import LeadFacts, priority_of
 from sales.leads.stages import active_stages, ensure_default_stages
 from sales.matching import auto_match, match_key, value_counts
 from sales import phones
 from sales import numbers
+from sales.custom_fields import parse as parse_custom
 
 CHUNK = 2000
 # Older names kept for the catalog import, which reads its files the same way.
@@ -79,6 +81,7 @@ OPEN_STAGE_WORDS = (("prospecting", "prospect", "prospección", "prospeccion", "
 PRODUCT_SEPARATORS = re.compile(r"\s*[;|]\s*")
 NEW = "new"
 NONE = "none"
+NEW_FIELD = "new"          # an other column that becomes a new lead custom field
 
 
 def content_hash(text):
@@ -258,6 +261,8 @@ class Settings:
     seen_before: bool = False                          # the same content was imported before, without an ID
     import_again: bool = False                         # …and the person said to import it anyway
     stage_map: dict = field(default_factory=dict)      # kept for jobs saved before value_maps existed
+    language: str = ""                                 # the person's, for the problems the cron writes
+    custom_map: dict = field(default_factory=dict)     # other column index (text) -> "cf:<key>", "new" or ""
 
     @classmethod
     def load(cls, text):
@@ -281,8 +286,57 @@ class Settings:
         return self.numbers_ambiguous and not self.number_notation_chosen
 
 
+def guess_custom_map(header, settings):
+    """The columns no deal field takes: a lead custom field of the same name (the deals export writes them so),
+    else a new one — as the customer import does. A column the person already decided keeps its choice."""
+    from sales.custom_fields import all_fields
+
+    existing = {match_key(f.label): f for f in all_fields("lead")}
+    taken = set(settings.mapping.values())
+    guessed = {}
+    for index, name in enumerate(header):
+        if index in taken or not name.strip():
+            continue
+        if str(index) in settings.custom_map:
+            guessed[str(index)] = settings.custom_map[str(index)]
+        else:
+            found = existing.get(match_key(name))
+            guessed[str(index)] = f"cf:{found.key}" if found else NEW_FIELD
+    settings.custom_map = guessed
+
+
+def lead_fields(header, rows, settings):
+    """{key: field} the custom columns are read into: the owner's lead fields, and (until the import creates
+    them) the new ones, with the kind their values will get."""
+    from models import CustomField
+    from sales.custom_fields import all_fields, guess_kind
+
+    fields = {f.key: f for f in all_fields("lead")}
+    for index, target in settings.custom_map.items():
+        if target == NEW_FIELD and int(index) < len(header):
+            column = int(index)
+            kind, choices = guess_kind([row[column] for row in rows if column < len(row)],
+                                       settings.number_notation or numbers.shop_file_notation())
+            fields[f"new-{index}"] = CustomField(entity="lead", key=f"new-{index}", label=header[column], kind=kind,
+                                                 choices="\n".join(choices) if choices else None)
+    return fields
+
+
+def create_new_fields(header, rows, settings):
+    """Make the lead custom fields the mapping asks for (once, before the first chunk is imported)."""
+    from sales.custom_fields import define
+
+    fields = lead_fields(header, rows, settings)
+    for index, target in list(settings.custom_map.items()):
+        if target == NEW_FIELD:
+            probe = fields[f"new-{index}"]
+            created = define("lead", probe.label, probe.kind, probe.choice_list if probe.kind == "choice" else None)
+            settings.custom_map[index] = f"cf:{created.key}"
+
+
 def new_settings(header, rows, delimiter):
     settings = Settings(mapping=guess_mapping(header), delimiter=delimiter)
+    guess_custom_map(header, settings)
     refresh_dates(settings, rows)
     refresh_numbers(settings, rows)
     guess_value_maps(rows, settings)
@@ -349,6 +403,7 @@ class CheckedRow:
     lost_reason: Optional[str]
     lost_words: Optional[str]
     notes: Optional[str]
+    custom: dict = field(default_factory=dict)   # lead custom field key -> stored value
 
 
 def _amount(text, settings, line, label, problems):
@@ -381,7 +436,7 @@ def field_labels():
             "close_date": _("close date"), "stage": _("stage"), "product": _("product"), "seller": _("seller")}
 
 
-def check_row(line, row, settings, stage_kinds, problems, labels=None):
+def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=None):
     """Turn one row into a CheckedRow, or append its problems (line, field, message) and return None.
 
     `stage_kinds` is {stage choice: open|won|lost} (NEW stages are open).
@@ -438,6 +493,18 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None):
     lost_reason = lost_words = None
     if kind == "lost" and cell("lost_reason"):
         lost_reason, lost_words = settings.choice("lost_reason", cell("lost_reason")) or "other", cell("lost_reason")
+    custom = {}
+    for index, target in settings.custom_map.items():
+        column = int(index)
+        text = row[column].strip() if column < len(row) else ""
+        field_ = (fields or {}).get(target[3:] if target.startswith("cf:") else f"new-{index}") if target else None
+        if not text or field_ is None:
+            continue
+        stored, problem = parse_custom(field_, text, settings.number_notation or numbers.shop_file_notation())
+        if problem:
+            problems.append((line, field_.label, problem))
+        else:
+            custom[field_.key if target.startswith("cf:") else f"new-{index}"] = stored
     if len(problems) > before:
         return None
     title = cell("title") or ", ".join(name for _choice, name in products) or cell("product") or \
@@ -448,7 +515,7 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None):
                       close_date=close_date, stage=stage, stage_value=cell("stage"), seller=seller,
                       seller_value=cell("seller"), products=products, quantity=quantity, source=source,
                       lost_reason=lost_reason, lost_words=lost_words[:300] if lost_words else None,
-                      notes=cell("notes") or None)
+                      notes=cell("notes") or None, custom=custom)
 
 
 def stage_kinds():
@@ -462,10 +529,15 @@ def check_chunk(job, rows, start, end):
     settings = Settings.load(job.settings)
     kinds = stage_kinds()
     labels = field_labels()
+    fields = lead_fields(job_header(job, settings), rows, settings)
     problems = []
     for offset, row in enumerate(rows[start:end]):
-        check_row(start + offset + 2, row, settings, kinds, problems, labels)
+        check_row(start + offset + 2, row, settings, kinds, problems, labels, fields)
     return problems
+
+
+def job_header(job, settings):
+    return read_rows(job.content, settings.delimiter)[0] if settings.custom_map else []
 
 
 # --- Importing ----------------------------------------------------------------------------------------------
@@ -504,6 +576,16 @@ def create_new_choices(settings, importer):
             maps["stage"][value] = str(stage.id)
 
 
+def prepare(job, importer):
+    """Before the first chunk is imported (sales.import_jobs.start_import)."""
+    settings = Settings.load(job.settings)
+    create_new_choices(settings, importer)
+    if NEW_FIELD in settings.custom_map.values():
+        header, rows = read_rows(job.content, settings.delimiter)
+        create_new_fields(header, rows, settings)
+    job.settings = settings.dump()
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -513,6 +595,9 @@ class Counts:
     skipped: int = 0
     customers: int = 0
     prospects: int = 0
+    orders: int = 0            # orders made from won deals (sales/leads/import_orders.py)
+    orders_updated: int = 0
+    orders_removed: int = 0    # deals no longer won: their imported orders are gone
     # The customers this import created: met again in a later chunk they are the file's own, not merges.
     customer_ids: list = field(default_factory=list)
 
@@ -535,10 +620,11 @@ def import_chunk(job, rows, start, end, importer, counts):
     stages = {str(s.id): s for s in db.session.scalars(select(PipelineStage))}
     first_open = next(s for s in active_stages() if s.kind == "open")
     labels = field_labels()
+    fields = lead_fields(job_header(job, settings), rows, settings)
     chunk = []
     problems = []
     for offset, row in enumerate(rows[start:end]):
-        checked = check_row(start + offset + 2, row, settings, kinds, problems, labels)
+        checked = check_row(start + offset + 2, row, settings, kinds, problems, labels, fields)
         if checked is not None:
             chunk.append(checked)
     known = _leads_by_external_id([c.external_id for c in chunk if c.external_id])
@@ -547,9 +633,11 @@ def import_chunk(job, rows, start, end, importer, counts):
     new_customers = []
     new_leads = []   # (checked, customer: Customer or NewCustomer)
     now = utcnow()
+    synced = []      # the deals of the chunk already on file, whose orders follow them
     for checked in chunk:
         lead = known.get(checked.external_id) if checked.external_id else None
         if lead is not None:
+            synced.append(lead.id)
             if _update_lead(lead, checked, stages, first_open, importer, now):
                 counts.updated += 1
             else:
@@ -589,7 +677,11 @@ def import_chunk(job, rows, start, end, importer, counts):
     db.session.flush()
     _insert_customers(new_customers, importer, now)
     counts.customer_ids += [c.id for c in new_customers]
-    _insert_leads(new_leads, stages, first_open, importer, now)
+    synced += _insert_leads(new_leads, stages, first_open, importer, now)
+    orders = sync_orders(synced, importer, now)
+    counts.orders += orders.created
+    counts.orders_updated += orders.updated
+    counts.orders_removed += orders.removed
     return problems
 
 
@@ -650,8 +742,9 @@ def _insert_customers(customers, importer, now):
 
 
 def _insert_leads(planned, stages, first_open, importer, now):
+    """Insert the chunk's new deals with their stage moves and products; returns their ids."""
     if not planned:
-        return
+        return []
     leads = []
     for checked, customer in planned:
         stage = stages.get(checked.stage) or first_open
@@ -670,7 +763,7 @@ def _insert_leads(planned, stages, first_open, importer, now):
                       "closed_at": closed_at, "external_id": checked.external_id,
                       "lost_reason": checked.lost_reason, "close_reason": checked.lost_words,
                       "priority": priority.score, "priority_reasons": priority.as_json(),
-                      "qualification": "pending", "competitor_involved": False,
+                      "qualification": "pending", "competitor_involved": False, "custom": checked.custom or None,
                       **_tracked(importer, now, created_at)})
     ids = insert_returning_ids(Lead.__table__, leads)
     _audit_created("leads", ids, importer, now)
@@ -684,6 +777,7 @@ def _insert_leads(planned, stages, first_open, importer, now):
     db.session.execute(StageChange.__table__.insert(), moves)
     if products:
         db.session.execute(LeadProduct.__table__.insert(), products)
+    return ids
 
 
 def _seller_id(checked, importer):
@@ -749,6 +843,10 @@ def _update_lead(lead, checked, stages, first_open, importer, now):
         changed = True
     elif stage.kind != "open" and checked.close_date and lead.closed_at != at_noon(checked.close_date):
         lead.closed_at = lead.stage_entered_at = at_noon(checked.close_date)
+        changed = True
+    custom = {**(lead.custom or {}), **checked.custom}
+    if custom != (lead.custom or {}):
+        lead.custom = custom
         changed = True
     products = sorted((int(choice), checked.quantity) for choice, _n in checked.products)
     if products != sorted((p.product_id, Decimal(p.quantity)) for p in lead.products):

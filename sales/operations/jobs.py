@@ -25,6 +25,7 @@ JOBS = {
     "read-mail": _l("Read the shop's mailbox"),
     "maintenance-due": _l("Open the maintenance tickets that are due"),
     "deliver-webhooks": _l("Deliver webhooks"),
+    "run-imports": _l("Carry on the imports"),
 }
 # A job without a success for this long needs the owner: a daily job's run may start a little after yesterday's.
 STALE_AFTER = timedelta(hours=25)

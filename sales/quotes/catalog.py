@@ -117,6 +117,14 @@ def export():
     return csv_response("catalog.csv", *catalog_table())
 
 
+@bp.route("/export.xlsx")
+@require("quotes.view")
+def export_xlsx():
+    from sales.xlsx_export import xlsx_response
+
+    return xlsx_response("catalog.xlsx", *catalog_table())
+
+
 @export_kind("products", default=True)
 def catalog_table():
     """The catalog as (header, rows), in the columns its import reads."""

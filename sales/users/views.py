@@ -184,6 +184,15 @@ def export_users():
     return csv_response("users.csv", header, rows)
 
 
+@bp.route("/export.xlsx")
+@require("users.manage")
+def export_users_xlsx():
+    from sales.exports import user_rows
+    from sales.xlsx_export import xlsx_response
+
+    return xlsx_response("users.xlsx", *user_rows())
+
+
 # --- Branches and teams -------------------------------------------------------------------------------------------
 
 
