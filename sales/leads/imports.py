@@ -513,6 +513,8 @@ class Counts:
     skipped: int = 0
     customers: int = 0
     prospects: int = 0
+    # New leads with no seller in the file that the branch rules routed: {branch: {seller name, "" for none: n}}.
+    routed: dict = field(default_factory=dict)
     # The customers this import created: met again in a later chunk they are the file's own, not merges.
     customer_ids: list = field(default_factory=list)
 
@@ -589,8 +591,37 @@ def import_chunk(job, rows, start, end, importer, counts):
     db.session.flush()
     _insert_customers(new_customers, importer, now)
     counts.customer_ids += [c.id for c in new_customers]
-    _insert_leads(new_leads, stages, first_open, importer, now)
+    ids = _insert_leads(new_leads, stages, first_open, importer, now)
+    _route_new_leads([lead_id for lead_id, (checked, _c) in zip(ids, new_leads) if not checked.seller_value], counts)
     return problems
+
+
+def _route_new_leads(lead_ids, counts):
+    """The new leads of the file with no seller go where the owner's branch rules send them, as a web-form lead
+    does (sales/branches.py): into a branch and, while open, to its seller (by default or round robin). A closed
+    deal of the past only gets its branch; with no rule matching, a lead keeps the importer's default."""
+    from sales import branches
+
+    rules = branches.all_rules()
+    if not lead_ids or (not rules and not db.session.scalar(select(Customer.id).where(Customer.branch_id.is_not(None))
+                                                             .limit(1))):
+        return
+    leads = db.session.scalars(select(Lead).options(selectinload(Lead.customer), selectinload(Lead.stage))
+                               .where(Lead.id.in_(lead_ids)).order_by(Lead.id)).all()
+    for lead in leads:
+        if branches.branch_for(lead, rules) is None:
+            continue
+        default, is_open = lead.seller_id, lead.stage.kind == "open"
+        if is_open:
+            lead.seller_id = None
+        branch = branches.route(lead, rules, with_seller=is_open)
+        chosen = db.session.get(User, lead.seller_id) if is_open and lead.seller_id is not None else None
+        if chosen is None:
+            lead.seller_id = default
+        per_seller = counts.routed.setdefault(branch.name, {})
+        key = chosen.name if chosen is not None else ""
+        per_seller[key] = per_seller.get(key, 0) + 1
+    db.session.flush()
 
 
 @dataclass
@@ -650,8 +681,9 @@ def _insert_customers(customers, importer, now):
 
 
 def _insert_leads(planned, stages, first_open, importer, now):
+    """Insert the new leads; returns their ids, in the order of `planned`."""
     if not planned:
-        return
+        return []
     leads = []
     for checked, customer in planned:
         stage = stages.get(checked.stage) or first_open
@@ -684,6 +716,7 @@ def _insert_leads(planned, stages, first_open, importer, now):
     db.session.execute(StageChange.__table__.insert(), moves)
     if products:
         db.session.execute(LeadProduct.__table__.insert(), products)
+    return ids
 
 
 def _seller_id(checked, importer):
