@@ -97,7 +97,7 @@ def test_a_routing_rule_is_changed_and_a_change_meanwhile_is_a_409(app, as_owner
 def test_removing_a_team_says_its_people_become_no_team_and_undo_puts_them_back(app, as_owner, structure):
     confirm = text_of(as_owner.get(f"/users/teams/{structure['team']}/delete"))
     assert "Remove the team “Toledo floor”?" in confirm
-    assert "2 people in it become “no team”." in confirm and "Its manager no longer sees anyone else's work." in confirm
+    assert "2 people in it become “no team”." in confirm and "1 manager of it no longer sees anyone else's work." in confirm
     done = as_owner.post(f"/users/teams/{structure['team']}/delete")
     assert done.status_code == 303
     with app.app_context():

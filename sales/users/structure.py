@@ -59,8 +59,8 @@ def consequences(record) -> list[str]:
         lines = [ngettext("%(num)d person in it becomes “no team”.", "%(num)d people in it become “no team”.",
                           counts["users"])]
         if managers:
-            lines.append(ngettext("Its manager no longer sees anyone else's work.",
-                                  "Its %(num)d managers no longer see anyone else's work.", managers))
+            lines.append(ngettext("%(num)d manager of it no longer sees anyone else's work.",
+                                  "%(num)d managers of it no longer see anyone else's work.", managers))
         lines.append(_("Their customers, leads and figures stay theirs; the reports count them under “no team”."))
     else:
         lines = [_("New leads it would route land in no branch, or in the next rule that matches. Leads already "
