@@ -136,6 +136,7 @@ def add_team(app):
         for person in sellers[:len(sellers) // 2]:
             person.team_id = team.id
         sellers[1].manages_team = True
+        sellers[1].set_password(lead_funnel.PASSWORD)   # the generator gives only seller0 a password
         db.session.commit()
         return team.id, sellers[1].email
 
