@@ -1798,3 +1798,25 @@ class BulkAction(db.Model):
     # {record id: {"before": {field: value}, "version": version after the change}}
     records: Mapped[dict] = mapped_column(JSON)
     undone_at: Mapped[Optional[datetime]]
+
+
+class OnboardingItem(TrackedMixin, db.Model):
+    """One line of the checklist the owner writes for a new seller's first days ("Sit in on two sales with
+    Ana"), shown on the onboarding page with the playbook and the catalog's competitor notes."""
+
+    __tablename__ = "onboarding_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class OnboardingCheck(db.Model):
+    """A person has done one item of the checklist: ticked by them, seen by their manager and the owner."""
+
+    __tablename__ = "onboarding_checks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("onboarding_items.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)

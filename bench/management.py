@@ -120,6 +120,27 @@ def add_sales(app):
         db.session.commit()
 
 
+def add_team(app):
+    """Half the sellers in one team, managed by one of them (not seller0, the pages' plain seller): the reports'
+    ?scope=team-…, and a manager's default. Returns (team id, the manager's email)."""
+    from models import Branch, Team
+
+    with app.app_context():
+        branch = Branch(name="Bench branch")
+        db.session.add(branch)
+        db.session.flush()
+        team = Team(name="Bench team", branch_id=branch.id)
+        db.session.add(team)
+        db.session.flush()
+        sellers = db.session.scalars(select(User).where(User.role == "seller").order_by(User.id)).all()
+        for person in sellers[:len(sellers) // 2]:
+            person.team_id = team.id
+        sellers[1].manages_team = True
+        sellers[1].set_password(lead_funnel.PASSWORD)   # the generator gives only seller0 a password
+        db.session.commit()
+        return team.id, sellers[1].email
+
+
 def main():
     workdir = tempfile.mkdtemp()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench",
@@ -131,6 +152,7 @@ def main():
     add_sales(app)
     print(f"{leads} leads with their stage history, {lead_funnel.CONTACTS} contacts, {ORDERS} orders, {SURVEYS} "
           f"surveys generated in {time.perf_counter() - started:.0f}s; {lead_funnel.REPEAT} requests per page")
+    team_id, manager = add_team(app)
     owner, seller = "owner@bench.example", "seller0@bench.example"
     pages = {
         "dashboard (owner)": (owner, "/"),
@@ -154,6 +176,12 @@ def main():
         "loyalty: lapsed": (owner, "/manage/loyalty?list=lapsed"),
         "loyalty: best customers (RFM)": (owner, "/manage/loyalty?list=best"),
         "loyalty: cross-sell": (owner, "/manage/loyalty?list=cross_sell&bought=Bicicletas&never=Taller"),
+        "goals, this month (a team)": (owner, f"/manage/goals?scope=team-{team_id}"),
+        "funnel, this quarter (a team)": (owner, f"/manage/funnel?kind=quarter&scope=team-{team_id}"),
+        "funnel, this quarter (its manager)": (manager, "/manage/funnel?kind=quarter"),
+        "commissions, this year (a team)": (owner, f"/manage/commissions?kind=year&scope=team-{team_id}"),
+        "wins per product, this year (shop)": (owner, "/manage/products?kind=year"),
+        "wins per product, this year (a team)": (owner, f"/manage/products?kind=year&scope=team-{team_id}"),
         "CSV: performance, this year": (owner, "/manage/performance.csv?kind=year"),
         "CSV: segment (all customers)": (owner, "/manage/segments/1.csv"),
     }

@@ -18,6 +18,7 @@ def register_blueprints(app):
     from sales.messaging import portal_bp
     from sales.negotiation import bp as negotiation_bp
     from sales.offline import bp as offline_bp
+    from sales.onboarding import bp as onboarding_bp
     from sales.operations import bp as operations_bp
     from sales.pages import bp as pages_bp
     from sales.quotes import bp as quotes_bp
@@ -27,7 +28,7 @@ def register_blueprints(app):
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
                management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp,
-               offline_bp, backup_bp, drafts_bp, search_bp, operations_bp, documents_bp):
+               offline_bp, backup_bp, drafts_bp, search_bp, operations_bp, documents_bp, onboarding_bp):
         app.register_blueprint(bp)
     search_index.register(app)   # keeps the search index current on every write
     # Token-authenticated: no cookie, so no cross-site request to forge.

@@ -23,9 +23,14 @@ def _matches(rule: BranchRule, lead: Lead) -> bool:
     return bool(customer.city) and match_key(customer.city) == match_key(rule.value)
 
 
-def branch_for(lead: Lead) -> Optional[Branch]:
-    """The branch the owner's rules send this lead to, or the customer's own branch, or none."""
-    for rule in db.session.scalars(select(BranchRule).order_by(BranchRule.id)):
+def all_rules() -> list[BranchRule]:
+    return db.session.scalars(select(BranchRule).order_by(BranchRule.id)).all()
+
+
+def branch_for(lead: Lead, rules=None) -> Optional[Branch]:
+    """The branch the owner's rules send this lead to, or the customer's own branch, or none. `rules`: the
+    rules read once for many leads (an import)."""
+    for rule in all_rules() if rules is None else rules:
         if _matches(rule, lead):
             return rule.branch
     return lead.customer.branch
@@ -51,20 +56,21 @@ def next_seller(branch: Branch) -> Optional[User]:
     return chosen
 
 
-def route(lead: Lead) -> Optional[Branch]:
-    """Put a lead nobody works yet in its branch and with the branch's seller. Two leads at once never get the
-    same turn: the branch row is locked while its turn moves on (PostgreSQL; SQLite writes one at a time)."""
-    branch = branch_for(lead)
+def route(lead: Lead, rules=None, with_seller=True) -> Optional[Branch]:
+    """Put a lead nobody works yet in its branch and (`with_seller`) with the branch's seller. Two leads at once
+    never get the same turn: the branch row is locked while its turn moves on (PostgreSQL; SQLite writes one at a
+    time)."""
+    branch = branch_for(lead, rules)
     if branch is None:
         return None
     branch = db.session.scalars(select(Branch).where(Branch.id == branch.id).with_for_update()).one()
     lead.branch = branch
     if lead.customer.branch_id is None:
         lead.customer.branch = branch
-    if lead.seller_id is None:
+    if lead.seller_id is None and with_seller:
         seller = next_seller(branch)
         if seller is not None:
-            lead.seller = seller
+            lead.seller, lead.seller_id = seller, seller.id   # the id too: an import reads it before the flush
             if lead.customer.owner_id is None:
                 lead.customer.owner = seller
     return branch

@@ -23,7 +23,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from extensions import db
 from models import (Campaign, CommissionRule, Concession, ContactLog, Customer, DealCompetitor, DecisionMaker,
                     Document, Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection,
-                    Order, OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Ticket, User)
+                    Order, OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Team, Ticket, User)
 
 
 def _staff(user):
@@ -448,6 +448,25 @@ def figures_visible(user):
 def _may_view_figures(user, figures):
     role = _role(user)
     return role == "owner" or (role == "seller" and _is_ours(user, figures.person.id))
+
+
+def teams_readable(user):
+    """SQL condition on Team: the teams whose figures `user` may read as one (a report's team filter): the owner
+    every team, a team's manager their own. A seller reads only their own numbers, never a team's."""
+    role = _role(user)
+    if role == "owner":
+        return true()
+    return Team.id == user.team_id if getattr(user, "is_manager", False) else false()
+
+
+def branches_readable(user):
+    """SQL condition on Branch: the branches whose figures `user` may read as one: the owner's alone."""
+    return true() if _role(user) == "owner" else false()
+
+
+def may_read_unassigned(user):
+    """The figures of "no team" (people in no team, deals with no seller) are the whole shop's: the owner's."""
+    return _role(user) == "owner"
 
 
 # --- Email ----------------------------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import (ApiToken, Attachment, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
+from models import (ApiToken, Attachment, Branch, BranchRule, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
                     DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
-                    User, UserSession, WebhookDelivery, WebhookEndpoint)
+                    Team, User, UserSession, WebhookDelivery, WebhookEndpoint)
 
 PRIVATE = "B-private-words"   # written into B's records: must never reach seller A's screen
 
@@ -115,7 +115,14 @@ def build_shop(app):
         bulk = BulkAction(user_id=b.id, entity="leads", action="reassign", summary="1 lead reassigned.",
                           records={str(lead.id): {"before": {"seller_id": b.id}, "version": lead.version}})
         db.session.add(bulk)
-        records += [hook, delivery, bulk]
+        # The shop's structure: a branch with a routing rule and an empty team (the owner's to rename or remove).
+        branch = Branch(name="Toledo")
+        db.session.add(branch)
+        db.session.flush()
+        team = Team(name="Toledo shop floor", branch_id=branch.id)
+        branch_rule = BranchRule(branch_id=branch.id, field="city", value="Toledo")
+        db.session.add_all([team, branch_rule])
+        records += [hook, delivery, bulk, branch, team, branch_rule]
         db.session.commit()
         start_session(b)   # B signed in on a tablet
         from sales.api.auth import create_token

@@ -99,6 +99,13 @@ ROUTES = {
     "users.new_password_link": (None, OWNER),
     "users.end_session": (None, OWNER),
     "users.end_all_sessions": (None, OWNER),
+    # The sales force's structure is the owner's: renaming, and removing with a confirmation (GET) and an undo.
+    "users.edit_branch": (OWNER, OWNER),
+    "users.delete_branch": (OWNER, OWNER),
+    "users.edit_team": (OWNER, OWNER),
+    "users.delete_team": (OWNER, OWNER),
+    "users.edit_branch_rule": (OWNER, OWNER),
+    "users.delete_branch_rule": (OWNER, OWNER),
     "connect.calendar_item": (B, None),           # B's next step as an .ics: one's own (the owner: anyone's)
     "connect.customer_vcard": (ALL, None),
     "connect.segment_vcards": (SELLERS, None),
@@ -174,6 +181,7 @@ ARGUMENTS = {
     "session_id": "UserSession", "ident": "contact", "endpoint_id": "WebhookEndpoint",
     "delivery_id": "WebhookDelivery", "token_id": "ApiToken", "document_id": "Document",
     "action_id": "BulkAction", "contact_id": "contact",
+    "branch_id": "Branch", "team_id": "Team", "branch_rule_id": "BranchRule",
 }
 FIXED_VALUES = {"number": "1"}
 

@@ -81,7 +81,10 @@ def set_password(token):
         db.session.commit()
         sign_in(user)
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
-        return redirect(url_for("pages.home"), 303)
+        from sales.onboarding.rules import still_to_do
+
+        # A new seller's first page is their first days, while the owner's checklist is not done.
+        return redirect(url_for("onboarding.page") if still_to_do(user) else url_for("pages.home"), 303)
     return render_template("accounts/set_password.html", form=form, user=user), 422 if form.errors else 200
 
 

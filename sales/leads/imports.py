@@ -598,6 +598,8 @@ class Counts:
     orders: int = 0            # orders made from won deals (sales/leads/import_orders.py)
     orders_updated: int = 0
     orders_removed: int = 0    # deals no longer won: their imported orders are gone
+    # New leads with no seller in the file that the branch rules routed: {branch: {seller name, "" for none: n}}.
+    routed: dict = field(default_factory=dict)
     # The customers this import created: met again in a later chunk they are the file's own, not merges.
     customer_ids: list = field(default_factory=list)
 
@@ -677,12 +679,41 @@ def import_chunk(job, rows, start, end, importer, counts):
     db.session.flush()
     _insert_customers(new_customers, importer, now)
     counts.customer_ids += [c.id for c in new_customers]
-    synced += _insert_leads(new_leads, stages, first_open, importer, now)
-    orders = sync_orders(synced, importer, now)
+    ids = _insert_leads(new_leads, stages, first_open, importer, now)
+    _route_new_leads([lead_id for lead_id, (checked, _c) in zip(ids, new_leads) if not checked.seller_value], counts)
+    orders = sync_orders(synced + ids, importer, now)
     counts.orders += orders.created
     counts.orders_updated += orders.updated
     counts.orders_removed += orders.removed
     return problems
+
+
+def _route_new_leads(lead_ids, counts):
+    """The new leads of the file with no seller go where the owner's branch rules send them, as a web-form lead
+    does (sales/branches.py): into a branch and, while open, to its seller (by default or round robin). A closed
+    deal of the past only gets its branch; with no rule matching, a lead keeps the importer's default."""
+    from sales import branches
+
+    rules = branches.all_rules()
+    if not lead_ids or (not rules and not db.session.scalar(select(Customer.id).where(Customer.branch_id.is_not(None))
+                                                             .limit(1))):
+        return
+    leads = db.session.scalars(select(Lead).options(selectinload(Lead.customer), selectinload(Lead.stage))
+                               .where(Lead.id.in_(lead_ids)).order_by(Lead.id)).all()
+    for lead in leads:
+        if branches.branch_for(lead, rules) is None:
+            continue
+        default, is_open = lead.seller_id, lead.stage.kind == "open"
+        if is_open:
+            lead.seller_id = None
+        branch = branches.route(lead, rules, with_seller=is_open)
+        chosen = db.session.get(User, lead.seller_id) if is_open and lead.seller_id is not None else None
+        if chosen is None:
+            lead.seller_id = default
+        per_seller = counts.routed.setdefault(branch.name, {})
+        key = chosen.name if chosen is not None else ""
+        per_seller[key] = per_seller.get(key, 0) + 1
+    db.session.flush()
 
 
 @dataclass
@@ -742,7 +773,8 @@ def _insert_customers(customers, importer, now):
 
 
 def _insert_leads(planned, stages, first_open, importer, now):
-    """Insert the chunk's new deals with their stage moves and products; returns their ids."""
+    """Insert the chunk's new deals with their stage moves and products; returns their ids, in the order of
+    `planned`."""
     if not planned:
         return []
     leads = []

@@ -76,8 +76,13 @@ def satisfaction(user, now, limit=3) -> dict:
 
 def dashboard(user, today: date) -> dict:
     now = utcnow()
+    from sales.onboarding.rules import needs_writing, still_to_do
+
     context = {"today": today, "follow_ups": follow_ups(user, today), "tickets": overdue_tickets(user, now),
-               "satisfaction": satisfaction(user, now)}
+               "satisfaction": satisfaction(user, now),
+               # A new seller is pointed to their first days until they have gone through them; a new shop's
+               # owner, to writing that checklist.
+               "onboarding": still_to_do(user), "checklist_missing": needs_writing(user)}
     if user.role in ("owner", "seller"):
         period = period_of("month", today)
         people = metrics.sellers(readable_by=user)

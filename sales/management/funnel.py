@@ -50,10 +50,16 @@ class StageFlow:
         return self.moved_on / self.left if self.left else None
 
 
-def _in_period(period: Period, seller_id=None):
+def _in_period(period: Period, seller_id=None, seller_ids=None):
+    """The moves of the period; of one seller's deals, or of the deals of `seller_ids` (a team's, a branch's…;
+    None among them: the deals with no seller)."""
+    from sales.management.scope import among
+
     conditions = [StageChange.changed_at >= period.starts_at, StageChange.changed_at < period.ends_at]
     if seller_id is not None:
-        conditions.append(StageChange.lead_id.in_(select(Lead.id).where(Lead.seller_id == seller_id)))
+        seller_ids = [seller_id]
+    if seller_ids is not None:
+        conditions.append(StageChange.lead_id.in_(select(Lead.id).where(among(Lead.seller_id, seller_ids))))
     return conditions
 
 
@@ -82,9 +88,9 @@ def median_of_histogram(buckets) -> Optional[float]:
     return round(sum(found) / len(found), 1)
 
 
-def _flows(period, seller_id=None):
+def _flows(period, seller_id=None, seller_ids=None):
     """(reached per stage, moves per (from, to), stay histogram per stage): two small GROUP BYs."""
-    where = _in_period(period, seller_id)
+    where = _in_period(period, seller_id, seller_ids)
     # Moves from nowhere (a lead's first stage) included: what reached a stage is every move into it.
     moves = db.session.execute(select(StageChange.from_stage_id, StageChange.to_stage_id, func.count())
                                .where(*where).group_by(StageChange.from_stage_id, StageChange.to_stage_id)).all()
@@ -101,11 +107,12 @@ def _flows(period, seller_id=None):
     return reached, moves, histogram
 
 
-def funnel(period: Period, seller_id=None) -> list[StageFlow]:
-    """The open stages in pipeline order with their flow; the fracture and the stall marked."""
+def funnel(period: Period, seller_id=None, seller_ids=None) -> list[StageFlow]:
+    """The open stages in pipeline order with their flow; the fracture and the stall marked. Of one seller's
+    deals, of those of `seller_ids` (a team's), or of the whole shop's."""
     stages = active_stages()
     by_id = {stage.id: stage for stage in db.session.scalars(select(PipelineStage))}
-    reached, moves, histogram = _flows(period, seller_id)
+    reached, moves, histogram = _flows(period, seller_id, seller_ids)
     flows = {stage.id: StageFlow(stage, reached=reached.get(stage.id, 0)) for stage in stages if stage.kind == "open"}
     for from_id, to_id, count in moves:
         if from_id in flows:

@@ -69,7 +69,8 @@ def _in(column, period: Period):
 def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performance]:
     """{seller id: Performance} for the period; four GROUP BY queries whatever the number of leads.
 
-    `seller_ids` limits the answer to those sellers (and always includes them, with zeros when idle).
+    `seller_ids` limits the answer to those sellers (and always includes them, with zeros when idle); None among
+    them stands for what is credited to nobody.
     """
     result: dict[Optional[int], Performance] = {}
 
@@ -77,7 +78,9 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
         return result.setdefault(seller_id, Performance(seller_id))
 
     def only(column, statement):
-        return statement.where(column.in_(seller_ids)) if seller_ids is not None else statement
+        from sales.management.scope import among
+
+        return statement.where(among(column, seller_ids)) if seller_ids is not None else statement
 
     for seller_id in seller_ids or ():
         row(seller_id)

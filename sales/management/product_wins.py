@@ -34,8 +34,11 @@ class ProductWins:
         return self.won / closed if closed else None
 
 
-def _closed_deals(period, seller_id):
-    """(lead id, kind, won amount, product id, quantity, list price) of the deals closed in the period."""
+def _closed_deals(period, seller_id, seller_ids=None):
+    """(lead id, kind, won amount, product id, quantity, list price) of the deals closed in the period; of one
+    seller's, or of `seller_ids` (None among them: the deals with no seller)."""
+    from sales.management.scope import among
+
     statement = (select(Lead.id, PipelineStage.kind, func.coalesce(Lead.won_amount, Lead.estimated_value, 0),
                         LeadProduct.product_id, LeadProduct.quantity, Product.unit_price)
                  .join(PipelineStage, PipelineStage.id == Lead.stage_id)
@@ -45,6 +48,8 @@ def _closed_deals(period, seller_id):
                         Lead.closed_at < period.ends_at))
     if seller_id is not None:
         statement = statement.where(Lead.seller_id == seller_id)
+    if seller_ids is not None:
+        statement = statement.where(among(Lead.seller_id, seller_ids))
     return db.session.execute(statement)
 
 
@@ -66,11 +71,11 @@ def wins_per_product(period, seller_id=None):
     return products, categories
 
 
-def product_wins_report(period, seller_id=None):
+def product_wins_report(period, seller_id=None, seller_ids=None):
     """(per product, per category, all of them): the two lists, and the deals with products counted once each —
     a deal with two products is one win in the total, though it is a win in both products' rows."""
     deals = defaultdict(lambda: {"kind": None, "lines": []})
-    for lead_id, kind, amount, product_id, quantity, price in _closed_deals(period, seller_id):
+    for lead_id, kind, amount, product_id, quantity, price in _closed_deals(period, seller_id, seller_ids):
         deals[lead_id]["kind"] = kind
         deals[lead_id]["lines"].append((amount, product_id, quantity, price))
     products = {p.id: p for p in db.session.scalars(select(Product))}

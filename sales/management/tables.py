@@ -38,7 +38,9 @@ def performance_table(period, rows, total, no_seller=None) -> Table:
     return table
 
 
-def goals_table(period, board, shop_goals) -> Table:
+def goals_table(period, board, shop_goals, total_label=None) -> Table:
+    """total_label: what the total row is (the whole shop, or the team / branch the page covers)."""
+    total_label = total_label or _("Whole shop")
     table = Table("goals", _("Goals"), [
         Column(_("Seller")), Column(_("Measure")), Column(_("Target"), "number"), Column(_("Actual"), "number"),
         Column(_("Progress"), "percent")], f"goals-{period.key}",
@@ -52,8 +54,8 @@ def goals_table(period, board, shop_goals) -> Table:
         for goal in entry.goals:
             table.rows.append(row(entry.seller.name, goal))
     for goal in shop_goals:
-        table.totals.append(row(_("Whole shop"), goal, "total"))
-    if shop_goals:
+        table.totals.append(row(total_label, goal, "total"))
+    if shop_goals and total_label == _("Whole shop"):
         table.notes.append(_("Whole shop: the sellers' targets added up, against what the whole shop did — the "
                              "Performance report's whole-shop figures (every seller, and deals with none)."))
     return table
@@ -94,7 +96,7 @@ def compare_table(period, flows, by_seller) -> Table:
     return table
 
 
-def commissions_table(period, rows) -> Table:
+def commissions_table(period, rows, total_label=None) -> Table:
     table = Table("commissions", _("Commissions"), [
         Column(_("Seller")), Column(_("Category")), Column(_("Rule")), Column(_("Sold"), "money"),
         Column(_("Threshold a month"), "money"), Column(_("Commissionable"), "money"),
@@ -110,7 +112,8 @@ def commissions_table(period, rows) -> Table:
                   commission.total, css="subtotal")
         grand += commission.total
     if len(rows) > 1:
-        table.total(_("Whole shop"), "", "", sum((c.sold for _p, c in rows), 0), None, None, None, grand)
+        table.total(total_label or _("Whole shop"), "", "", sum((c.sold for _p, c in rows), 0), None, None, None,
+                    grand)
     return table
 
 

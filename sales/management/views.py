@@ -14,7 +14,7 @@ from sales.htmx import render_page
 from sales.pagination import page_number, paginate
 from sales.forms import EmptyForm
 from sales.management import bp, commissions as commission_rules, funnel as funnel_rules, metrics, periods
-from sales.management import loyalty as loyalty_rules, segments as segment_rules, tables
+from sales.management import loyalty as loyalty_rules, scope as report_scope, segments as segment_rules, tables
 from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
 from sales import records
@@ -34,9 +34,29 @@ def _report(template, tables, endpoint=None, **context):
                        report_endpoint=endpoint, **context)
 
 
-def _people(seller):
-    """The people a report covers: one person, or everyone whose numbers the user may read."""
-    return [seller] if seller is not None else metrics.sellers(readable_by=current_user)
+def _people(seller, scope=None):
+    """The people a report covers: one person, or everyone whose numbers the user may read (in the scope asked
+    for: a team, a branch…)."""
+    if seller is not None:
+        return [seller]
+    people = metrics.sellers(readable_by=current_user)
+    return people if scope is None else [person for person in people if scope.keeps(person)]
+
+
+def _scoped():
+    """(seller or None, scope, the context the period bar needs to offer and keep the scope)."""
+    seller, scope = report_scope.from_args(request.args)
+    return seller, scope, {"scope": scope, "scopes": report_scope.choices(current_user)}
+
+
+def _scope_total(period, scope):
+    """The Performance of everything in the scope: the whole shop's row, or its people's (and no seller's) rows
+    added up — the same figures, so teams and "no team" add up to the shop."""
+    from sales.management.structure import added_up
+
+    if scope.is_shop:
+        return metrics.shop_total(period, metrics.performance(period))
+    return added_up(metrics.performance(period, scope.ids).values())
 
 
 def _pickable():
@@ -86,16 +106,16 @@ def save_goals():
 def _goals_page(form, status=200):
     today = shop_today()
     period = periods.from_request(request.args, today)
-    seller = seller_from_args(request.args)
-    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller)),
+    seller, scope, scoping = _scoped()
+    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller, scope)),
                                        lambda entry: entry.seller, lambda entry: bool(entry.goals))
     shop_goals = []
     if seller is None:
-        shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
-    table = tables.goals_table(period, board, shop_goals)
+        shop_goals = metrics.shop_goal_progress(board, _scope_total(period, scope))
+    table = tables.goals_table(period, board, shop_goals, scope.label)
     return _report("_goals.html", [table], endpoint="management.goals", title=_("Goals"), period=period,
                    seller=seller, board=board, form=form, shop_goals=shop_goals,
-                   expected_share=period.elapsed_share(today), status=status)
+                   expected_share=period.elapsed_share(today), status=status, **scoping)
 
 
 def _goal_form():
@@ -186,18 +206,18 @@ def structure():
 @require("management.view")
 def funnel():
     period = periods.from_request(request.args, shop_today())
-    seller = seller_from_args(request.args)
-    flows = funnel_rules.funnel(period, seller.id if seller else None)
+    seller, scope, scoping = _scoped()
+    flows = funnel_rules.funnel(period, seller.id if seller else None, seller_ids=scope.ids if seller is None else None)
     compare = seller is None and request.args.get("compare") == "1"
     report = [tables.funnel_table(period, flows, seller)]
     if compare:
         matrix = funnel_rules.conversion_by_seller(period)
-        by_seller = metrics.without_idle_owner([(person, matrix.get(person.id, {})) for person in metrics.sellers()],
+        by_seller = metrics.without_idle_owner([(person, matrix.get(person.id, {})) for person in _people(None, scope)],
                                                lambda row: row[0], lambda row: bool(row[1]))
         report.append(tables.compare_table(period, flows, by_seller))
     return _report("_funnel.html", report, title=_("Funnel"), period=period, seller=seller, flows=flows,
                    compare=compare, people=_pickable(),
-                   extra_args={"compare": "1"} if compare else {})
+                   extra_args={"compare": "1"} if compare else {}, **scoping)
 
 
 @bp.route("/funnel.csv")
@@ -218,10 +238,10 @@ def _rule_form():
 
 def _commissions_page(form=None, status=200):
     period = periods.from_request(request.args, shop_today())
-    seller = seller_from_args(request.args)
-    rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller)),
+    seller, scope, scoping = _scoped()
+    rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller, scope)),
                                       lambda row: row[0], lambda row: row[1].sold > 0)
-    report = [tables.commissions_table(period, rows)]
+    report = [tables.commissions_table(period, rows, scope.label)]
     if period.kind != "month":
         report.append(tables.commission_months_table(period, rows))
     rules = commission_rules.all_rules() if current_user.is_owner else []
@@ -232,7 +252,7 @@ def _commissions_page(form=None, status=200):
     return _report("_commissions.html", report, endpoint="management.commissions", title=_("Commissions"),
                    period=period, seller=seller, rows=rows, rules=rules, form=form, delete_form=EmptyForm(),
                    status=status, notes=tables.commission_notes(period, rows),
-                   people=_pickable())
+                   people=_pickable(), **scoping)
 
 
 @bp.route("/commissions")
@@ -472,8 +492,9 @@ def product_wins():
     from sales.management.product_wins import product_wins_report
 
     period = periods.from_request(request.args, shop_today())
-    seller = seller_from_args(request.args)
-    products, categories, total = product_wins_report(period, seller.id if seller else None)
+    seller, scope, scoping = _scoped()
+    products, categories, total = product_wins_report(period, seller.id if seller else None,
+                                                      seller_ids=scope.ids if seller is None else None)
     return _report("_product_wins.html", tables.product_wins_tables(period, products, categories, total),
                    title=_("Wins per product"), period=period, seller=seller,
-                   people=_people(None) if seller is None else [])
+                   people=_people(None, scope) if seller is None else [], **scoping)

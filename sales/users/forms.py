@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from sales.accounts.forms import LANGUAGE_CHOICES, language_code
@@ -24,14 +24,14 @@ class UserForm(VersionedForm):
     manages_team = BooleanField(_l("Manages this team (sees and works its people's work)"))
 
 
-class BranchForm(FlaskForm):
+class BranchForm(VersionedForm):
     name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=80)])
     assignment = SelectField(_l("Its new leads go to"), choices=[
         ("default", _l("Its default seller")), ("round_robin", _l("Its teams' sellers, one each in turn"))])
     default_seller_id = SelectField(_l("Default seller"), coerce=int)
 
 
-class TeamForm(FlaskForm):
+class TeamForm(VersionedForm):
     name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=80)])
     branch_id = SelectField(_l("Branch"), coerce=int)
 
@@ -42,3 +42,5 @@ class BranchRuleForm(FlaskForm):
                                                     ("city", _l("City is")), ("source", _l("Source is"))])
     value = StringField(_l("Value"), validators=[SingleLine(), DataRequired(), Length(max=100)])
     branch_id = SelectField(_l("go to"), coerce=int)
+    # A rule has no version: the rule as the form was loaded ("field|value|branch id"), to notice a change since.
+    was = HiddenField()

@@ -50,5 +50,8 @@ def branch_choices():
                          for branch in db.session.scalars(select(Branch).order_by(Branch.name))]
 
 
-def name_taken(model, name):
-    return db.session.scalar(select(model.id).where(func.lower(model.name) == name.strip().lower())) is not None
+def name_taken(model, name, except_id=None):
+    query = select(model.id).where(func.lower(model.name) == name.strip().lower())
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    return db.session.scalar(query) is not None

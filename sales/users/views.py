@@ -1,5 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_login import current_user
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -196,15 +197,30 @@ def export_users_xlsx():
 # --- Branches and teams -------------------------------------------------------------------------------------------
 
 
-def _structure_forms(formdata=None):
+def _structure_forms(formdata=None, edit=None):
+    """The branch, team and rule forms: empty ones to add (the posted one filled), or — `edit` — the one for that
+    record, filled with it (or with what was posted)."""
     sellers = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
                                  .order_by(User.name)).all()
-    branch_form = BranchForm(formdata=formdata if request.form.get("action") == "branch" else None, prefix="branch")
+
+    def posted(kind, model):
+        if edit is not None:
+            return formdata if isinstance(edit, model) else None
+        return formdata if request.form.get("action") == kind else None
+
+    def loaded(model):
+        return edit if isinstance(edit, model) and formdata is None else None
+
+    branch_form = BranchForm(formdata=posted("branch", Branch), obj=loaded(Branch), prefix="branch")
     branch_form.default_seller_id.choices = [(0, "—")] + [(person.id, person.name) for person in sellers]
-    team_form = TeamForm(formdata=formdata if request.form.get("action") == "team" else None, prefix="team")
+    team_form = TeamForm(formdata=posted("team", Team), obj=loaded(Team), prefix="team")
     team_form.branch_id.choices = rules.branch_choices()
-    rule_form = BranchRuleForm(formdata=formdata if request.form.get("action") == "rule" else None, prefix="rule")
+    rule_form = BranchRuleForm(formdata=posted("rule", BranchRule), obj=loaded(BranchRule), prefix="rule")
     rule_form.branch_id.choices = rules.branch_choices()[1:]
+    for form in (branch_form, team_form):
+        for select_field in (getattr(form, "default_seller_id", None), getattr(form, "branch_id", None)):
+            if select_field is not None and select_field.data is None:
+                select_field.data = 0   # nobody / no branch on the record: the "—" choice
     return branch_form, team_form, rule_form
 
 
@@ -242,5 +258,170 @@ def teams():
     branches = db.session.scalars(select(Branch).order_by(Branch.name)).all()
     all_teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     return render_page("users/teams.html", "users/_teams.html", branches=branches, teams=all_teams,
-                       branch_form=branch_form, team_form=team_form, rule_form=rule_form,
-                       status=422 if request.method == "POST" else 200)
+                       branch_form=branch_form, team_form=team_form, rule_form=rule_form, removed=_just_removed(),
+                       undo_form=EmptyForm(), status=422 if request.method == "POST" else 200)
+
+
+def _just_removed():
+    """The removal just done (?done=<id>), with its Undo, while it can still be undone."""
+    from sales.leads.bulk_actions import undoable
+    from models import BulkAction
+    from sales.users.structure import ENTITIES
+
+    raw = request.args.get("done", "")
+    bulk = db.session.get(BulkAction, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if bulk is None or bulk.user_id != current_user.id or bulk.entity not in ENTITIES or not undoable(bulk):
+        return None
+    return bulk
+
+
+# --- Renaming and removing branches, teams and routing rules ---------------------------------------------------
+
+
+CHANGED_MEANWHILE = _l("Someone else changed this while you were editing, so nothing was saved. Your changes are "
+                       "still in the form: check them and save again to apply them.")
+
+
+def _rule_state(rule):
+    return f"{rule.field}|{rule.value}|{rule.branch_id}"
+
+
+def _edit_page(kind, record, form, status=200, conflict=False):
+    return render_page(None, "users/_structure_edit.html", title=_("Branches and teams"), active_nav="users.index",
+                       kind=kind, record=record, form=form, status=status,
+                       conflict=CHANGED_MEANWHILE if conflict else None, delete_url=url_for(
+                           {"branch": "users.delete_branch", "team": "users.delete_team",
+                            "rule": "users.delete_branch_rule"}[kind],
+                           **{{"branch": "branch_id", "team": "team_id", "rule": "branch_rule_id"}[kind]: record.id}))
+
+
+def _save_edit(kind, record, form, apply, state=None):
+    """The edit of a branch, team or rule: 409 with what was typed when it changed since the form was loaded,
+    422 with the errors, or saved and back to the list."""
+    if not form.validate_on_submit():
+        return _edit_page(kind, record, form, 422)
+    loaded = form.was.data if state is not None else form.loaded_version()
+    current = state if state is not None else record.version
+    if loaded != current:
+        # Saving again is now a deliberate choice over the version shown.
+        if state is not None:
+            form.was.data = current
+        else:
+            form.version.data = current
+        return _edit_page(kind, record, form, 409, conflict=True)
+    name_field = getattr(form, "name", None)
+    if name_field is not None and rules.name_taken(type(record), name_field.data, except_id=record.id):
+        name_field.errors.append(_("There is already a branch with this name.") if kind == "branch"
+                                 else _("There is already a team with this name."))
+        return _edit_page(kind, record, form, 422)
+    apply()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        abort(409)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("users.teams"), 303)
+
+
+@bp.route("/teams/branches/<int:branch_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit_branch(branch_id):
+    branch = db.session.get(Branch, branch_id) or abort(404)
+    form = _structure_forms(request.form if request.method == "POST" else None, edit=branch)[0]
+    if request.method == "GET":
+        return _edit_page("branch", branch, form)
+
+    def apply():
+        branch.name = form.name.data.strip()
+        branch.assignment = form.assignment.data
+        branch.default_seller_id = form.default_seller_id.data or None
+    return _save_edit("branch", branch, form, apply)
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit_team(team_id):
+    team = db.session.get(Team, team_id) or abort(404)
+    form = _structure_forms(request.form if request.method == "POST" else None, edit=team)[1]
+    if request.method == "GET":
+        return _edit_page("team", team, form)
+
+    def apply():
+        team.name = form.name.data.strip()
+        team.branch_id = form.branch_id.data or None
+    return _save_edit("team", team, form, apply)
+
+
+@bp.route("/teams/rules/<int:branch_rule_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit_branch_rule(branch_rule_id):
+    rule = db.session.get(BranchRule, branch_rule_id) or abort(404)
+    form = _structure_forms(request.form if request.method == "POST" else None, edit=rule)[2]
+    if request.method == "GET":
+        form.was.data = _rule_state(rule)
+        return _edit_page("rule", rule, form)
+
+    def apply():
+        rule.field, rule.value, rule.branch_id = form.field.data, form.value.data.strip(), form.branch_id.data
+    return _save_edit("rule", rule, form, apply, state=_rule_state(rule))
+
+
+REMOVABLE = {"branch": Branch, "team": Team, "rule": BranchRule}
+
+
+def _remove(kind, record_id):
+    """GET: what removing it does to the people, customers and leads in it; POST: remove it, with ten minutes
+    to undo."""
+    from sales.users import structure
+
+    record = db.session.get(REMOVABLE[kind], record_id) or abort(404)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        bulk = structure.remove(current_user, record)
+        db.session.commit()
+        return redirect(url_for("users.teams", done=bulk.id), 303)
+    return render_page(None, "users/_structure_delete.html", title=_("Branches and teams"), active_nav="users.index",
+                       kind=kind, record=record, consequences=structure.consequences(record), form=form)
+
+
+@bp.route("/teams/branches/<int:branch_id>/delete", methods=["GET", "POST"])
+@require("users.manage")
+def delete_branch(branch_id):
+    return _remove("branch", branch_id)
+
+
+@bp.route("/teams/<int:team_id>/delete", methods=["GET", "POST"])
+@require("users.manage")
+def delete_team(team_id):
+    return _remove("team", team_id)
+
+
+@bp.route("/teams/rules/<int:branch_rule_id>/delete", methods=["GET", "POST"])
+@require("users.manage")
+def delete_branch_rule(branch_rule_id):
+    return _remove("rule", branch_rule_id)
+
+
+@bp.route("/teams/undo", methods=["POST"])
+@require("users.manage")
+def undo_removal():
+    """Undo (action=<id> in the form, within ten minutes) the removal of a branch, team or rule."""
+    from sales.leads.bulk_actions import undoable
+    from sales.users import structure
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("action", "")
+    bulk = structure.get_own_removal_or_404(int(raw) if raw.isdigit() else None, current_user)
+    message = structure.undo(bulk) if undoable(bulk) else None
+    if message is None:
+        db.session.rollback()
+        flash(_("This can no longer be undone: undo works for ten minutes, once, while its name is free."),
+              "warning")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("users.teams"), 303)
