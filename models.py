@@ -1313,10 +1313,17 @@ class Promise(TrackedMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="delivery")
     description: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date]
+    # When it stopped being open: kept then, or — with `broken` — found broken then (the customer waited in
+    # vain). Open promises are those without it, on every page and report.
     done_at: Mapped[Optional[datetime]]
+    broken: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     order: Mapped[Order] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+
+    @property
+    def status(self) -> str:
+        return "open" if self.done_at is None else "broken" if self.broken else "kept"
 
 
 class Survey(db.Model):
