@@ -532,10 +532,11 @@ class Lead(TrackedMixin, db.Model):
         Index("ix_leads_stage_priority", "stage_id", "priority", "id"),
         Index("ix_leads_seller_stage_priority", "seller_id", "stage_id", "priority", "id"),
         Index("ix_leads_priority", "priority", "id"),
-        # Count and value per stage straight from the index (the board's column headers).
-        Index("ix_leads_stage_value", "stage_id", "estimated_value"),
+        # Count and value per stage straight from the index (the board's column headers, the home page's
+        # pipeline); with the qualification in it, since disqualified leads are left out of those totals.
+        Index("ix_leads_stage_value", "stage_id", "qualification", "estimated_value"),
         # …and the same for one seller's board, without touching the rows.
-        Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "estimated_value"),
+        Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "qualification", "estimated_value"),
         Index("ix_leads_customer", "customer_id"),
         CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
     )
@@ -1009,6 +1010,8 @@ class Order(TrackedMixin, db.Model):
     __table_args__ = (
         Index("ix_orders_customer_date", "customer_id", "ordered_on"),
         Index("ix_orders_date", "ordered_on"),
+        # A won deal's first order, whose seller it is credited to (sales/figures.py deal_seller), per lead.
+        Index("ix_orders_lead", "lead_id", "ordered_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

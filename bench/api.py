@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import lead_funnel  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text, update  # noqa: E402
+from sqlalchemy import bindparam, create_engine, event, insert, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app, upgrade_schema  # noqa: E402
@@ -98,6 +98,12 @@ def add_after_sale(app):
         product_ids = [p.id for p in products]
         closed = db.session.scalars(db.select(Lead.id).join(PipelineStage, PipelineStage.id == Lead.stage_id)
                                     .where(PipelineStage.kind != "open")).all()
+        # The generator leaves won and lost deals without a closing time: spread them over the last year.
+        now = utcnow()
+        db.session.execute(update(Lead.__table__).where(Lead.__table__.c.id == bindparam("lead_id"))
+                           .values(closed_at=bindparam("at")),
+                           [dict(lead_id=lead_id, at=now - timedelta(minutes=rng.randint(0, 525_600)))
+                            for lead_id in closed])
         db.session.execute(insert(LeadProduct), [
             dict(lead_id=lead_id, product_id=product_id, quantity=Decimal(1))
             for lead_id in closed for product_id in rng.sample(product_ids, rng.randint(1, 2))])
@@ -144,6 +150,7 @@ def run(url):
     owner = {"Authorization": "Bearer " + token_of(app, "owner@bench.example")}
     seller = {"Authorization": "Bearer " + token_of(app, "seller0@bench.example")}
     deep_customer = lead_funnel.CUSTOMERS - 200
+    deep_promise = max(0, lead_funnel.LEADS // 5 - 5_000)
     from sales.api.pages import encode_cursor
 
     endpoints = {
@@ -163,7 +170,7 @@ def run(url):
         "lead's moves": (owner, f"/api/v1/leads/{min(1234, lead_funnel.LEADS)}/moves"),
         "products": (owner, "/api/v1/products"),
         "promises, page 1 (50)": (owner, "/api/v1/promises?limit=50"),
-        "promises, all, deep (50)": (owner, f"/api/v1/promises?limit=50&show=all&cursor={encode_cursor(lead_funnel.LEADS // 5 - 5_000 if lead_funnel.LEADS > 50_000 else 0)}"),
+        "promises, all, deep (50)": (owner, f"/api/v1/promises?limit=50&show=all&cursor={encode_cursor(deep_promise)}"),
         "promises, overdue (50)": (owner, "/api/v1/promises?limit=50&show=overdue"),
         "promises of a customer": (owner, f"/api/v1/promises?show=all&customer_id={deep_customer}"),
         "promises, seller's own (50)": (seller, "/api/v1/promises?limit=50"),
@@ -172,6 +179,7 @@ def run(url):
         "figures, this month": (owner, "/api/v1/figures"),
         "funnel, this month": (owner, "/api/v1/figures/funnel"),
         "wins per product, this month": (owner, "/api/v1/figures/products"),
+        "wins per product, this year": (owner, f"/api/v1/figures/products?period={lead_funnel.date.today().year}"),
     }
     lead_funnel.settle_like_a_server()
     client = app.test_client()

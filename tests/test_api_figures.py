@@ -202,7 +202,8 @@ def test_the_api_wins_per_product_are_the_reports(api, app, client, owner, selle
             total = rows.pop("Every deal with a product")
             assert [name_of(item) or "No category" for item in items] == list(rows)   # most won value first
             assert items
-            for row, item in [(rows[name_of(item) or "No category"], item) for item in items] + [(total, wins["total"])]:
+            pairs = [(rows[name_of(item) or "No category"], item) for item in items] + [(total, wins["total"])]
+            for row, item in pairs:
                 assert (item["won"], item["lost"]) == (int(row["Deals won"]), int(row["Deals lost"]))
                 assert Decimal(item["value"]) == _number(row["Won value"]) and isinstance(item["value"], str)
                 rate, shown = _share(item["win_rate"]), _number(row["Win rate (%)"])

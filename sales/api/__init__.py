@@ -17,5 +17,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems, promises, quotes,  # noqa: E402,F401
-                       reports, tickets)
+from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems,  # noqa: E402,F401
+                       promises, quotes, reports, tickets)

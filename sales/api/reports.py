@@ -58,7 +58,8 @@ def get_figures(query):
         numbers = metrics.performance(period, [seller.id])[seller.id]
     count, value = open_deals(current_user, seller.id if seller else None)
     return json_response(dump(schemas.Figures.model_validate({
-        "period": _period_out(period), "seller_id": seller.id if seller else None, "new_leads": numbers.new_leads, "contacts": numbers.contacts,
+        "period": _period_out(period), "seller_id": seller.id if seller else None,
+        "new_leads": numbers.new_leads, "contacts": numbers.contacts,
         "won": numbers.won, "lost": numbers.lost, "win_rate": numbers.win_rate, "revenue": numbers.revenue,
         "average_deal": numbers.average_deal, "cycle_days": numbers.cycle_days,
         "satisfaction_gap": numbers.gap, "surveys": numbers.gap_answers, "open_deals": count,
