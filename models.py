@@ -1308,6 +1308,8 @@ class Promise(TrackedMixin, db.Model):
         # My day: a seller's open promises by due date.
         Index("ix_promises_seller_open", "seller_id", "done_at", "due_on"),
         Index("ix_promises_order", "order_id"),
+        # The API's pages of open (or closed) promises in id order, read along the index and stopped at the page.
+        Index("ix_promises_done", "done_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
