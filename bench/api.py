@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, create_engine, event, insert, text, update  # 
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app, upgrade_schema  # noqa: E402
+from config import _normalise_database_url  # noqa: E402
 from extensions import db  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def database():
     if not server:
         yield f"sqlite:///{tempfile.mkdtemp()}/bench.db"
         return
-    url = make_url(server)
+    url = make_url(_normalise_database_url(server))
     name = f"mostrador_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
