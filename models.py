@@ -532,10 +532,11 @@ class Lead(TrackedMixin, db.Model):
         Index("ix_leads_stage_priority", "stage_id", "priority", "id"),
         Index("ix_leads_seller_stage_priority", "seller_id", "stage_id", "priority", "id"),
         Index("ix_leads_priority", "priority", "id"),
-        # Count and value per stage straight from the index (the board's column headers).
-        Index("ix_leads_stage_value", "stage_id", "estimated_value"),
+        # Count and value per stage straight from the index (the board's column headers, the home page's
+        # pipeline); with the qualification in it, since disqualified leads are left out of those totals.
+        Index("ix_leads_stage_value", "stage_id", "qualification", "estimated_value"),
         # …and the same for one seller's board, without touching the rows.
-        Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "estimated_value"),
+        Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "qualification", "estimated_value"),
         Index("ix_leads_customer", "customer_id"),
         CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
     )
@@ -1011,7 +1012,9 @@ class Order(TrackedMixin, db.Model):
     __table_args__ = (
         Index("ix_orders_customer_date", "customer_id", "ordered_on"),
         Index("ix_orders_date", "ordered_on"),
-        Index("ix_orders_lead", "lead_id"),
+        # A won deal's first order, whose seller it is credited to (sales/figures.py deal_seller), per lead;
+        # also how the deal import finds the orders of its won deals (sales/leads/import_orders.py).
+        Index("ix_orders_lead", "lead_id", "ordered_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1311,6 +1314,8 @@ class Promise(TrackedMixin, db.Model):
         # My day: a seller's open promises by due date.
         Index("ix_promises_seller_open", "seller_id", "done_at", "due_on"),
         Index("ix_promises_order", "order_id"),
+        # The API's pages of open (or closed) promises in id order, read along the index and stopped at the page.
+        Index("ix_promises_done", "done_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1319,10 +1324,17 @@ class Promise(TrackedMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="delivery")
     description: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date]
+    # When it stopped being open: kept then, or — with `broken` — found broken then (the customer waited in
+    # vain). Open promises are those without it, on every page and report.
     done_at: Mapped[Optional[datetime]]
+    broken: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     order: Mapped[Order] = relationship()
     seller: Mapped[Optional[User]] = relationship(foreign_keys=[seller_id])
+
+    @property
+    def status(self) -> str:
+        return "open" if self.done_at is None else "broken" if self.broken else "kept"
 
 
 class Survey(db.Model):

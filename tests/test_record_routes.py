@@ -142,6 +142,9 @@ API_ROUTES = {
     "api.get_order": {"GET": B_AND_SUPPORT},
     "api.get_ticket": {"GET": B_AND_SUPPORT},
     "api.add_ticket_message": {"POST": AFTER_SALE},
+    "api.get_promise": {"GET": B_AND_SUPPORT},     # after-sale follows every promise; B made this sale
+    "api.keep_promise": {"POST": B},
+    "api.break_promise": {"POST": B},
 }
 # A valid body for the API routes that need one, so that only the record rule can refuse.
 API_BODIES = {

@@ -1,7 +1,9 @@
 """history import: orders made from imported won deals, and import jobs the cron advances
 
+(The orders' lead index it reads by is made by 0031.)
+
 Revision ID: 0033
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -11,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0030'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
@@ -19,7 +21,6 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('imported', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.create_index('ix_orders_lead', ['lead_id'], unique=False)
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('advanced_at', sa.DateTime(), nullable=True))
 
@@ -28,5 +29,4 @@ def downgrade():
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.drop_column('advanced_at')
     with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index('ix_orders_lead')
         batch_op.drop_column('imported')

@@ -6,7 +6,8 @@
                 ETag / If-Match, Idempotency-Key; it also records the operation for the OpenAPI document.
 - `openapi.py`  the OpenAPI 3.1 document built from those same models, and the /api/docs page.
 - `schemas.py`  the Pydantic models; `customers.py`, `leads.py`, `contacts.py` (and inquiries), `quotes.py`
-                (and orders), `tickets.py`, `catalog.py`: the resources; `reports.py`: the report figures.
+                (and orders), `tickets.py`, `promises.py`, `catalog.py`: the resources; `custom.py`: the owner's
+                own fields of customers and leads in JSON; `reports.py`: the report figures.
 
 Pydantic (not apispec + marshmallow): its JSON Schema output is draft 2020-12, which is exactly what OpenAPI
 3.1 uses, so the models that validate a request are pasted into the document unchanged; marshmallow's
@@ -16,5 +17,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems, quotes, reports,  # noqa: E402,F401
-                       tickets)
+from sales.api import (auth, catalog, contacts, customers, leads, openapi, problems,  # noqa: E402,F401
+                       promises, quotes, reports, tickets)

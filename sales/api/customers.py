@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Customer
-from sales.api import schemas
+from sales.api import custom, schemas
 from sales.api.endpoint import (check_if_match, dump, endpoint, etag_of, json_response, not_modified,
                                 not_modified_response)
 from sales.api.pages import keyset_page, page_headers, same_filter
@@ -19,7 +19,8 @@ FIELDS = ("kind", "name", "contact_person", "tax_id", "email", "phone", "mobile"
 
 
 def customer_out(customer):
-    return dump(schemas.Customer.model_validate({**_columns(customer), "tags": customer.tag_names}))
+    return dump(schemas.Customer.model_validate({**_columns(customer), "tags": customer.tag_names,
+                                                 "custom_fields": custom.values_out("customer", customer.custom)}))
 
 
 def _columns(customer):
@@ -43,6 +44,8 @@ def _apply(customer, values):
             setattr(customer, field, value)
     if values.get("tags") is not None:
         customer.tags = rules.tags_by_name(sorted({tag for tag in values["tags"]}))
+    if values.get("custom_fields") is not None:
+        customer.custom = custom.values_in("customer", values["custom_fields"], customer.custom)
     customer.refresh_phone_digits()
 
 

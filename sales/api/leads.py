@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import Customer, Lead, PipelineStage, StageChange
-from sales.api import schemas
+from sales.api import custom, schemas
 from sales.api.endpoint import (check_if_match, dump, endpoint, etag_of, json_response, not_modified,
                                 not_modified_response)
 from sales.api.pages import keyset_page, page_headers, same_filter
@@ -20,7 +20,8 @@ from sales.leads.stages import move_to_stage, start_in_stage
 def lead_out(lead):
     return dump(schemas.Lead.model_validate({
         **{column.key: getattr(lead, column.key) for column in Lead.__table__.columns},
-        "stage": lead.stage.name, "stage_kind": lead.stage.kind}))
+        "stage": lead.stage.name, "stage_kind": lead.stage.kind,
+        "custom_fields": custom.values_out("lead", lead.custom)}))
 
 
 def _check_seller(seller_id):
@@ -62,7 +63,8 @@ def create_lead(body):
         current_user.id if current_user.role in ("owner", "seller") else None)
     _check_seller(seller_id)
     lead = Lead(customer=customer, title=body.title, source=body.source, estimated_value=body.estimated_value,
-                expected_close_date=body.expected_close_date, seller_id=seller_id, description=body.description)
+                expected_close_date=body.expected_close_date, seller_id=seller_id, description=body.description,
+                custom=custom.values_in("lead", body.custom_fields))
     start_in_stage(lead, user_id=current_user.id)
     db.session.add(lead)
     db.session.flush()
@@ -91,6 +93,8 @@ def update_lead(lead_id, body):
     values = body.model_dump(exclude_unset=True)
     if "seller_id" in values:
         _check_seller(values["seller_id"])
+    if "custom_fields" in values:
+        lead.custom = custom.values_in("lead", values.pop("custom_fields"), lead.custom)
     for field, value in values.items():
         if field in ("title", "source") and value is None:
             continue

@@ -3,13 +3,13 @@ into the OpenAPI document as they are (JSON Schema 2020-12)."""
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints,
-                      WithJsonSchema, create_model)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StrictBool,
+                      StringConstraints, WithJsonSchema, create_model)
 
-from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, TICKET_KINDS, TICKET_PRIORITIES,
-                    TICKET_STATUSES)
+from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, PROMISE_KINDS, TICKET_KINDS,
+                    TICKET_PRIORITIES, TICKET_STATUSES)
 from sales.clock import from_shop_time
 
 
@@ -89,6 +89,23 @@ class Problem(BaseModel):
     errors: Optional[list[dict]] = Field(default=None, description="Field errors: a JSON pointer and a message.")
 
 
+# --- The owner's own fields (sales/custom_fields.py) ---------------------------------------------------------------
+
+CUSTOM_FIELDS_OUT = ("The owner's own fields (Settings → Custom fields), by key, every active one: a text or a "
+                     "choice as a string, a date as YYYY-MM-DD, a number as a decimal string (\"1100.04\"), yes/no "
+                     "as true/false; null when empty.")
+CUSTOM_FIELDS_IN = ("The owner's own fields by key (only the keys sent change; null empties one): text, a choice "
+                    "(one of the field's choices), a date YYYY-MM-DD, a number as a JSON number or a decimal "
+                    "string in point notation (\"1100.04\", no thousands separator), yes/no as true/false. A "
+                    "value the field cannot take is a 422 on /body/custom_fields/<key>.")
+# Left to right: a string stays the text it is ("007"); only a JSON number becomes a Decimal.
+CustomValue = Annotated[Optional[Union[StrictBool, Annotated[str, StringConstraints(max_length=500)], Decimal]],
+                        Field(union_mode="left_to_right")]
+CustomFieldsIn = Optional[Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], CustomValue],
+                                    Field(max_length=100, description=CUSTOM_FIELDS_IN)]]
+CustomFieldsOut = Annotated[dict[str, Optional[Union[bool, str]]], Field(description=CUSTOM_FIELDS_OUT)]
+
+
 class ListQuery(Strict):
     cursor: Optional[text(200)] = Field(default=None, description="The `next` link's cursor, to go on reading.")
     limit: int = Field(default=25, ge=1, le=100, description="Items per page.")
@@ -117,6 +134,7 @@ class CustomerFields(Strict):
     notes: Optional[text(5000)] = None
     owner_id: Optional[Id] = Field(default=None, description="The user who looks after the customer.")
     tags: list[text(40, 1)] = Field(default_factory=list, max_length=30)
+    custom_fields: CustomFieldsIn = None
 
 
 class CustomerCreate(CustomerFields):
@@ -141,6 +159,7 @@ class CustomerUpdate(Strict):
     notes: Optional[text(5000)] = None
     owner_id: Optional[Id] = None
     tags: Optional[list[text(40, 1)]] = Field(default=None, max_length=30)
+    custom_fields: CustomFieldsIn = None
 
 
 class Customer(Record):
@@ -161,6 +180,7 @@ class Customer(Record):
     tags: list[str]
     archived_at: Optional[Utc]
     email_opt_in: bool
+    custom_fields: CustomFieldsOut
 
 
 CustomerPage = page_of(Customer)
@@ -185,6 +205,7 @@ class LeadCreate(Strict):
     expected_close_date: Optional[date] = None
     seller_id: Optional[Id] = Field(default=None, description="Sellers may only name themselves (the default).")
     description: Optional[text(5000)] = None
+    custom_fields: CustomFieldsIn = None
 
 
 class LeadUpdate(Strict):
@@ -194,6 +215,7 @@ class LeadUpdate(Strict):
     expected_close_date: Optional[date] = None
     seller_id: Optional[Id] = None
     description: Optional[text(5000)] = None
+    custom_fields: CustomFieldsIn = None
 
 
 class StageMoveCreate(Strict):
@@ -220,6 +242,7 @@ class Lead(Record):
     closed_at: Optional[Utc]
     won_amount: Optional[Amount]
     lost_reason: Optional[str]
+    custom_fields: CustomFieldsOut
 
 
 LeadPage = page_of(Lead)
@@ -535,6 +558,42 @@ class TicketDetail(Ticket):
 TicketPage = page_of(Ticket)
 
 
+# --- Promises ------------------------------------------------------------------------------------------------------
+
+class PromiseQuery(ListQuery):
+    show: Literal["open", "overdue", "kept", "broken", "all"] = Field(
+        default="open", description="open: not kept yet (as on Support → Promises); overdue: open and past its day.")
+    customer_id: Optional[Id] = Field(default=None, description="Promises made to this customer.")
+    order_id: Optional[Id] = None
+    seller_id: Optional[Id] = Field(default=None, description="Whoever keeps the promise.")
+    due_from: Optional[QueryDay] = Field(default=None, description="Due on this day or later.")
+    due_to: Optional[QueryDay] = Field(default=None, description="Due on this day or earlier.")
+
+
+class PromiseCreate(Strict):
+    order_id: Id = Field(description="The sale it was promised with: an order you may change.")
+    kind: Literal[PROMISE_KINDS] = "delivery"
+    description: text(300, 1) = Field(description="What was promised.")
+    due_on: date = Field(description="By when.")
+    seller_id: Optional[Id] = Field(default=None, description="Who keeps it (default: you). Sellers only name "
+                                                              "themselves; the owner anyone who sells.")
+
+
+class Promise(Record):
+    order_id: int
+    customer_id: int
+    seller_id: Optional[int] = Field(description="Who keeps it.")
+    kind: Literal[PROMISE_KINDS]
+    description: str
+    due_on: date
+    status: Literal["open", "kept", "broken"]
+    overdue: bool = Field(description="Open and past its day (the shop's calendar).")
+    done_at: Optional[Utc] = Field(description="When it was marked kept or broken.")
+
+
+PromisePage = page_of(Promise)
+
+
 # --- Report figures ------------------------------------------------------------------------------------------------
 
 class FiguresQuery(Strict):
@@ -567,3 +626,53 @@ class Figures(Out):
     surveys: int
     open_deals: int = Field(description="Deals open now (not disqualified), whatever the period.")
     open_value: Amount = Field(description="Their estimated value.")
+
+
+class FunnelStage(Out):
+    """How deals passed through one open stage in the period (Reports → Funnel; sales/management/funnel.py)."""
+
+    stage_id: int
+    stage: str
+    reached: int = Field(description="Deals that entered the stage in the period.")
+    left: int = Field(description="Deals that left it in the period: moved on + lost + went back.")
+    moved_on: int
+    lost: int
+    went_back: int
+    conversion: Optional[float] = Field(description="moved_on / left, 0 to 1; null when none left.")
+    median_days: Optional[float] = Field(description="Typical stay, in days, of the deals that left it.")
+    is_fracture: bool = Field(description="The stage that lets the smallest share of its deals through.")
+    is_stall: bool = Field(description="The stage with the longest median stay.")
+
+
+class FunnelFigures(Out):
+    period: Period
+    seller_id: Optional[int] = Field(description="null: the whole shop.")
+    stages: list[FunnelStage] = Field(description="The open stages, in pipeline order.")
+
+
+class ProductWinsRow(Out):
+    won: int = Field(description="Deals won that name it.")
+    lost: int
+    win_rate: Optional[float] = Field(description="won / (won + lost), 0 to 1; null with nothing closed.")
+    value: Amount = Field(description="Its share of the won deals' value (by list price × quantity).")
+
+
+class ProductWins(ProductWinsRow):
+    product_id: int
+    name: str
+    category: Optional[str]
+
+
+class CategoryWins(ProductWinsRow):
+    category: Optional[str] = Field(description="null: products without a category.")
+
+
+class ProductWinsFigures(Out):
+    """Reports → Wins per product (sales/management/product_wins.py): deals closed in the period, per product and
+    per category, most won value first. A deal with several products counts in each row, and once in `total`."""
+
+    period: Period
+    seller_id: Optional[int] = Field(description="null: the whole shop.")
+    products: list[ProductWins]
+    categories: list[CategoryWins]
+    total: ProductWinsRow = Field(description="Every deal with a product, each counted once.")

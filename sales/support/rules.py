@@ -398,9 +398,8 @@ def maintenance_due_soon(user, today: date, days: int = 30, limit: int = 200) ->
 def open_promises(user, limit: int = 200) -> list[Promise]:
     statement = (select(Promise).options(selectinload(Promise.order).selectinload(Order.customer),
                                          selectinload(Promise.seller))
-                 .where(Promise.done_at.is_(None)).order_by(Promise.due_on, Promise.id).limit(limit))
-    if user.role == "seller":
-        statement = statement.where(Promise.seller_id == user.id)
+                 .where(Promise.done_at.is_(None), records.visible(Promise, user))
+                 .order_by(Promise.due_on, Promise.id).limit(limit))
     return db.session.scalars(statement).all()
 
 
