@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 MB = 1024 * 1024
@@ -272,9 +272,10 @@ class S3Bucket:
 
     kind = "s3"
 
-    def __init__(self, client, bucket: str, prefix: str = ""):
+    def __init__(self, client, bucket: str, prefix: str = "", probe_client=None):
         self.client, self.bucket = client, bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.probe_client = probe_client or client
 
     def __str__(self):
         return f"s3://{self.bucket}/{self.prefix}"
@@ -305,7 +306,7 @@ class S3Bucket:
         from botocore.exceptions import ClientError
 
         try:
-            return _ObjectBody(self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"])
+            return _ObjectBody(self.client.get_object(Bucket=self.bucket, Key=self._key(name)))
         except ClientError as error:
             if _not_found(error):
                 raise FileNotFoundError(name) from None
@@ -324,8 +325,8 @@ class S3Bucket:
     def check(self) -> None:
         """Raise unless the bucket answers these credentials. A one-key listing, not a test write: load balancers
         ask every few seconds, and each write would be a billed request and, in a versioned bucket, a kept
-        version."""
-        self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+        version. Asked once, with short timeouts: a load balancer wants its answer in a second or two."""
+        self.probe_client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
 
     def send(self, name: str, content_type: str, download_name: Optional[str] = None):
         """The object streamed through the app, with the headers the folder's files get.
@@ -337,24 +338,12 @@ class S3Bucket:
         the folder (inline, the type as stored, the CSP that keeps a PDF's scripts off the shop's pages). The cost,
         a worker busy while a file of at most 12 MB passes, is the folder's as well.
         """
-        from botocore.exceptions import ClientError
-
-        current = request.headers.get("If-None-Match")
         try:
-            found = self.client.get_object(Bucket=self.bucket, Key=self._key(name),
-                                           **({"IfNoneMatch": current} if current else {}))
+            source = self.open(name)
         except FileNotFoundError:
             abort(404)
-        except ClientError as error:
-            if _http_status(error) == 304:   # the browser's copy is the stored one: nothing to send
-                response = current_app.response_class(status=304)
-                response.headers["ETag"] = current
-                response.cache_control.no_cache = True
-                return response
-            if _not_found(error):
-                abort(404)
-            raise
-        response = send_file(_ObjectBody(found["Body"]), mimetype=content_type, max_age=0,
+        found = source.found
+        response = send_file(source, mimetype=content_type, max_age=0,
                              download_name=download_name, as_attachment=False, conditional=True,
                              etag=found["ETag"].strip('"'), last_modified=found.get("LastModified"))
         if response.status_code == 200:
@@ -368,8 +357,8 @@ class _ObjectBody:
     """An object's bytes as a plain file object: read and close, no fileno (so gunicorn never tries sendfile on
     the connection underneath)."""
 
-    def __init__(self, body):
-        self.body = body
+    def __init__(self, found):
+        self.found, self.body = found, found["Body"]
 
     def read(self, size=-1):
         return self.body.read(size if size and size > 0 else None)
@@ -396,17 +385,20 @@ def _not_found(error):
 _clients = {}
 
 
-def s3_client(config):
+def s3_client(config, probe=False):
     """One boto3 client per process and settings (a client is thread-safe, not fork-safe: gunicorn's workers each
-    make their own on first use)."""
-    settings = (os.getpid(), config.get("STORAGE_ENDPOINT_URL") or None, config.get("STORAGE_REGION") or "us-east-1",
-                config.get("STORAGE_ACCESS_KEY_ID") or None, config.get("STORAGE_SECRET_ACCESS_KEY") or None)
+    make their own on first use). probe: the readiness check's, which asks once and waits little."""
+    settings = (os.getpid(), probe, config.get("STORAGE_ENDPOINT_URL") or None,
+                config.get("STORAGE_REGION") or "us-east-1", config.get("STORAGE_ACCESS_KEY_ID") or None,
+                config.get("STORAGE_SECRET_ACCESS_KEY") or None)
     client = _clients.get(settings)
     if client is None:
         import boto3
         from botocore.config import Config
 
-        _pid, endpoint, region, key, secret = settings
+        _pid, _probe, endpoint, region, key, secret = settings
+        patience = {"connect_timeout": 2, "read_timeout": 3, "retries": {"max_attempts": 1, "mode": "standard"}} \
+            if probe else {"connect_timeout": 5, "read_timeout": 30, "retries": {"max_attempts": 3, "mode": "standard"}}
         client = boto3.session.Session().client(
             "s3", endpoint_url=endpoint, region_name=region, aws_access_key_id=key, aws_secret_access_key=secret,
             config=Config(
@@ -415,7 +407,7 @@ def s3_client(config):
                 s3={"addressing_style": "path" if endpoint else "auto"},
                 # Checksums only where S3 demands them: the CRC headers newer SDKs add are refused by some stores.
                 request_checksum_calculation="when_required", response_checksum_validation="when_required",
-                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}))
+                **patience))
         _clients[settings] = client
     return client
 
@@ -439,7 +431,7 @@ def bucket() -> S3Bucket:
                            "STORAGE_REGION, STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY as the store needs.")
     if not url.startswith("s3://") or not name:
         raise StorageError(f"STORAGE_URL must be s3://bucket/prefix (or unset: the instance folder), not {url!r}.")
-    return S3Bucket(s3_client(current_app.config), name, prefix)
+    return S3Bucket(s3_client(current_app.config), name, prefix, s3_client(current_app.config, probe=True))
 
 
 def files(instance_path: Optional[str] = None):
