@@ -107,7 +107,7 @@ def storage_settings():
         raise ValueError(f"STORAGE_URL must be s3://bucket/prefix, or unset for the instance folder; not {url!r}")
     return {
         "STORAGE_URL": url or None,
-        # The store's address, e.g. https://s3.eu-central-003.backblazeb2.com or http://10.0.0.5:9000 (MinIO);
+        # The store's address, e.g. https://s3.eu-central-003.backblazeb2.com or http://minio.lan:9000 (MinIO);
         # unset: Amazon S3 itself.
         "STORAGE_ENDPOINT_URL": os.environ.get("STORAGE_ENDPOINT_URL") or None,
         "STORAGE_REGION": os.environ.get("STORAGE_REGION") or "us-east-1",
