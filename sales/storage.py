@@ -172,6 +172,13 @@ class StorageError(Exception):
     """The file storage is not set up as it must be; the message says what to set."""
 
 
+def _not_stored(store, exc):
+    """A store that cannot take an upload just now (a full disk, an unreachable bucket): the operator reads why in
+    the log, the person gets their form back with words, not an error page."""
+    current_app.logger.error("The upload could not be stored in %s: %s: %s", store, exc.__class__.__name__, exc)
+    return Refused(_l("The file could not be stored just now, so it was not kept. Try again in a moment."))
+
+
 def is_stored_name(name) -> bool:
     return isinstance(name, str) and bool(STORED_NAME.match(name))
 
@@ -215,7 +222,10 @@ class LocalFolder:
     def put(self, data: bytes, extension: str) -> str:
         """Keep the bytes under a new random name (never the uploader's) and return that name."""
         name = _new_name(extension)
-        (self.folder / name).write_bytes(data)
+        try:
+            (self.folder / name).write_bytes(data)
+        except OSError as exc:
+            raise _not_stored(self, exc) from None
         return name
 
     def put_as(self, name: str, source) -> None:
@@ -286,9 +296,15 @@ class S3Bucket:
         return self.prefix + name
 
     def put(self, data: bytes, extension: str) -> str:
-        """Keep the bytes under a new random name (never the uploader's) and return that name."""
+        """Keep the bytes under a new random name (never the uploader's) and return that name; Refused when the
+        bucket cannot take it just now."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         name = _new_name(extension)
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType=_type_of(name))
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType=_type_of(name))
+        except (BotoCoreError, ClientError) as exc:
+            raise _not_stored(self, exc) from None
         return name
 
     def put_as(self, name: str, source) -> None:
@@ -298,8 +314,14 @@ class S3Bucket:
                                    ExtraArgs={"ContentType": _type_of(name)})
 
     def delete(self, name: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         if is_stored_name(name):
-            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
+            except (BotoCoreError, ClientError) as exc:
+                # Called once the record no longer names the file: the change stands, the object is left over.
+                current_app.logger.error("Could not delete %s from %s (%s): delete it by hand", name, self, exc)
 
     def open(self, name: str):
         """The object as a binary file object to read; FileNotFoundError when there is none."""

@@ -150,6 +150,29 @@ def test_readiness_asks_the_bucket(client, app, bucket, monkeypatch, s3_server):
     assert unreachable.json["database"] == "ok" and client.get("/healthz/live").status_code == 200
 
 
+def test_an_upload_the_bucket_cannot_take_gives_the_form_back_with_words(as_owner, app, bucket, ticket,
+                                                                         monkeypatch):
+    from tests.conftest import text_of
+
+    monkeypatch.setitem(app.config, "STORAGE_ENDPOINT_URL", "http://127.0.0.1:9")    # the store is down
+    response = as_owner.post(f"/support/tickets/{ticket}/photos", data={"photo": (io.BytesIO(png()), "a.png")},
+                             content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "The file could not be stored just now, so it was not kept." in text_of(response)
+    with app.app_context():
+        product = Product(code="RACK", name="Rear rack", unit_price=Decimal("40"), warranty_months=24)
+        db.session.add(product)
+        db.session.commit()
+        product_id = product.id
+    response = as_owner.post(f"/documents/new/product/{product_id}", content_type="multipart/form-data",
+                             data={"doc-kind": "manual", "doc-language": "es", "doc-title": "Fitting the rack",
+                                   "doc-file": (io.BytesIO(PDF), "rack.pdf")})
+    assert response.status_code == 422 and "could not be stored just now" in text_of(response)
+    assert 'value="Fitting the rack"' in response.get_data(as_text=True)          # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(Attachment)) is None and db.session.scalar(select(Document)) is None
+
+
 def test_move_files_to_the_bucket_and_back_checks_every_copy(app, bucket, s3_server, runner, make_customer,
                                                              monkeypatch):
     with app.app_context():
