@@ -5,7 +5,7 @@
   takes a file, or the bucket answers). A load balancer sends requests only to servers that are ready.
 - GET /healthz: the database check, as it has always answered (monitors set up before the split keep working).
 """
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from extensions import db

@@ -225,6 +225,7 @@ class LocalFolder:
         try:
             (self.folder / name).write_bytes(data)
         except OSError as exc:
+            (self.folder / name).unlink(missing_ok=True)    # half a file on a full disk helps nobody
             raise _not_stored(self, exc) from None
         return name
 

@@ -137,7 +137,7 @@ def test_a_document_is_stored_replaced_and_deleted_in_the_bucket(as_owner, app, 
     assert as_owner.get(f"/documents/{document.id}").status_code == 404
 
 
-def test_readiness_asks_the_bucket(client, app, bucket, monkeypatch, s3_server):
+def test_readiness_asks_the_bucket(client, app, bucket, monkeypatch):
     ready = client.get("/healthz/ready")
     assert ready.status_code == 200 and ready.json["storage"] == "ok"
     monkeypatch.setitem(app.config, "STORAGE_URL", "s3://no-such-bucket-here/files")
@@ -173,8 +173,7 @@ def test_an_upload_the_bucket_cannot_take_gives_the_form_back_with_words(as_owne
         assert db.session.scalar(select(Attachment)) is None and db.session.scalar(select(Document)) is None
 
 
-def test_move_files_to_the_bucket_and_back_checks_every_copy(app, bucket, s3_server, runner, make_customer,
-                                                             monkeypatch):
+def test_move_files_to_the_bucket_and_back_checks_every_copy(app, bucket, s3_server, runner):
     with app.app_context():
         folder = storage.folder()
         originals = {folder.put(png((n * 40, 10, 10)), "png"): None for n in range(4)}
@@ -222,7 +221,7 @@ def test_move_files_deletes_nothing_when_a_copy_does_not_match(app, bucket, s3_s
     assert folder_files(app) == sorted(names), "every original is still in the folder"
 
 
-def test_move_files_needs_the_bucket_named(app, runner, monkeypatch, tmp_path):
+def test_move_files_needs_the_bucket_named(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "STORAGE_URL", None)
     result = runner.invoke(args=["move-files", "--to", "s3"])
     assert result.exit_code == 1 and "STORAGE_URL is not set" in result.output
@@ -281,9 +280,10 @@ def test_the_whole_shop_export_takes_the_files_from_the_bucket(app, bucket, s3_s
 
 def test_a_stored_name_is_never_a_path_or_a_key_of_something_else(app, bucket):
     with app.app_context():
-        store = storage.files()
-        for name in ("../secret_key", "files/../x", ".hidden", "a/b.png", ""):
-            with pytest.raises(FileNotFoundError):
-                store.read(name)
-            with pytest.raises(ValueError):
-                store.put_as(name, io.BytesIO(b"x"))
+        for store in (storage.bucket(), storage.folder()):
+            for name in ("../secret_key", "files/../x", ".hidden", "a/b.png", ""):
+                with pytest.raises(FileNotFoundError):
+                    store.read(name)
+                with pytest.raises(ValueError):
+                    store.put_as(name, io.BytesIO(b"x"))
+            assert store.names() == []
