@@ -82,6 +82,7 @@ def from_environment(instance_path):
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "SET_PASSWORD_LINK_HOURS": 72,
         **operations_settings(),
+        **storage_settings(),
         **mail_settings(),
         **connection_settings(),
     }
@@ -94,6 +95,24 @@ def operations_settings():
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # "json": one JSON object a line (each request: route, status, duration, user id); else Flask's own.
         "LOG_FORMAT": (os.environ.get("LOG_FORMAT") or "text").strip().lower(),
+    }
+
+
+def storage_settings():
+    """Where uploaded files are kept (sales/storage.py): unset, the instance folder; `s3://bucket/prefix`, a bucket
+    of S3-compatible object storage that several app servers share. Keys come only from the environment (unset,
+    boto3's own chain: AWS_* variables, ~/.aws, an instance role)."""
+    url = (os.environ.get("STORAGE_URL") or "").strip()
+    if url and not (url.startswith("s3://") and url[len("s3://"):].split("/")[0]):
+        raise ValueError(f"STORAGE_URL must be s3://bucket/prefix, or unset for the instance folder; not {url!r}")
+    return {
+        "STORAGE_URL": url or None,
+        # The store's address, e.g. https://s3.eu-central-003.backblazeb2.com or http://minio.lan:9000 (MinIO);
+        # unset: Amazon S3 itself.
+        "STORAGE_ENDPOINT_URL": os.environ.get("STORAGE_ENDPOINT_URL") or None,
+        "STORAGE_REGION": os.environ.get("STORAGE_REGION") or "us-east-1",
+        "STORAGE_ACCESS_KEY_ID": os.environ.get("STORAGE_ACCESS_KEY_ID") or None,
+        "STORAGE_SECRET_ACCESS_KEY": os.environ.get("STORAGE_SECRET_ACCESS_KEY") or None,
     }
 
 

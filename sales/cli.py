@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app app demo`, `flask --app app create-owner`, and the cron line `flask run-imports`."""
+"""Command-line tools: `flask --app app demo`, `create-owner`, `move-files`, and the cron line `flask run-imports`."""
 import secrets
 
 import click
@@ -62,3 +62,37 @@ def register(app):
         chunks, finished = run_pending(max_seconds=max_seconds)
         return Outcome(f"Imports: {chunks} chunks done, {finished} steps finished.",
                        {"chunks": chunks, "finished": finished})
+
+    @app.cli.command("move-files")
+    @click.option("--to", "to", type=click.Choice(["s3", "folder"]), required=True,
+                  help="s3: from instance/attachments into the bucket of STORAGE_URL; folder: back again.")
+    def move_files_command(to):
+        """Move the stored files (ticket photos, documents) between the instance folder and the bucket.
+
+        Each copy is read back and its SHA-256 compared with the original's; the originals are deleted only when
+        every copy matched. Safe to run again: files already copied are not copied twice.
+        """
+        from sales import storage
+
+        try:
+            bucket = storage.bucket()
+        except storage.StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+        folder = storage.folder()
+        source, target = (folder, bucket) if to == "s3" else (bucket, folder)
+        report = storage.move_files(source, target)
+        click.echo(f"Copied {report.copied} file(s) ({report.bytes / storage.MB:.1f} MB) from {source} to {target}; "
+                   f"{report.already_there} already there with the same SHA-256"
+                   + (f"; {report.vanished} deleted meanwhile" if report.vanished else "") + ".")
+        if report.mismatched:
+            raise click.ClickException(
+                f"{len(report.mismatched)} copy/copies differ from the original (SHA-256): "
+                + ", ".join(report.mismatched[:5]) + f". Nothing was deleted from {source}; run the command again.")
+        click.echo(f"Every copy matches its original (SHA-256); deleted {report.deleted} file(s) from {source}.")
+        arrived = source.names()
+        if arrived:   # uploaded while the move ran, by servers not yet switched over
+            click.echo(f"  {len(arrived)} file(s) arrived in {source} meanwhile: run the command again.")
+        lacking = storage.named_in_database() - set(target.names()) - set(arrived)
+        if lacking:
+            click.echo(f"  warning: {len(lacking)} file(s) named in the database are in neither place: "
+                       + ", ".join(sorted(lacking)[:5]))

@@ -1,14 +1,11 @@
 """Health checks for monitors and load balancers, as JSON:
 
 - GET /healthz/live: the process is up and answers (restart it if not); asks nothing of anything else.
-- GET /healthz/ready: it can do its work: the database answers and the folder where ticket photos are stored
-  takes a file. A load balancer sends requests only to servers that are ready.
+- GET /healthz/ready: it can do its work: the database answers and the file storage is there (the photos' folder
+  takes a file, or the bucket answers). A load balancer sends requests only to servers that are ready.
 - GET /healthz: the database check, as it has always answered (monitors set up before the split keep working).
 """
-import os
-import tempfile
-
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from extensions import db
@@ -28,17 +25,14 @@ def database_state() -> str:
 
 
 def storage_state() -> str:
-    """Can a file be written where uploaded photos go? (A full disk or a read-only mount says no.)"""
-    from sales.support.rules import attachments_folder
+    """Can the file storage be used? The folder must take a file (a full disk or a read-only mount says no); the
+    bucket must answer the servers' credentials (sales/storage.py `check`)."""
+    from sales import storage
 
     try:
-        folder = attachments_folder(current_app.instance_path)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-", delete=True) as probe:
-            probe.write(b"ok")
-            probe.flush()
-            os.fsync(probe.fileno())
+        storage.files().check()
         return "ok"
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 — an unreachable store, refused keys, a missing bucket: all "not ready"
         return f"error: {exc.__class__.__name__}"
 
 

@@ -7,7 +7,8 @@ What is inside:
   SQLite or PostgreSQL alike.
 - `database/mostrador.db` (SQLite, through the online backup API) or `database/mostrador.pgdump` (PostgreSQL,
   `pg_dump -Fc`, when pg_dump is installed) — the database in its own format, for the database's own tools.
-- `attachments/…` — the ticket photos; `secret_key` — only with `with_secret`.
+- `attachments/…` — the stored files (ticket photos, documents), from the folder or the bucket that STORAGE_URL
+  names (sales/storage.py); `secret_key` — only with `with_secret`.
 
 Everything comes from one consistent moment while the app keeps serving: on SQLite the data files are read from
 the snapshot the backup API made, on PostgreSQL from one repeatable-read transaction whose snapshot pg_dump
@@ -29,6 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from extensions import db
+from sales import storage
 from sales.backup import tables
 from sales.clock import shop_now
 from sales.version import VERSION
@@ -81,7 +83,7 @@ def write_backup(fileobj, instance_path, secret_key=None):
             attachment_names = _referenced_attachments(connection)
         if native_file:
             manifest["files"][database["native_file"]] = _write_file(archive, database["native_file"], native_file)
-        manifest["attachments"] = _write_attachments(archive, manifest, Path(instance_path) / "attachments",
+        manifest["attachments"] = _write_attachments(archive, manifest, storage.files(instance_path),
                                                      attachment_names)
         if secret_key is not None:
             manifest["files"]["secret_key"] = _write_bytes(archive, "secret_key", secret_key.encode())
@@ -194,22 +196,31 @@ def _referenced_attachments(connection):
     return names
 
 
-def _write_attachments(archive, manifest, folder, referenced):
-    """Every file of the attachments folder (a photo saved after the snapshot does no harm); the manifest also
-    says which photos the database names but the folder lacks, so nobody learns that only at restore time."""
+def _write_attachments(archive, manifest, store, referenced):
+    """Every stored file, from the folder or the bucket (a file saved after the snapshot does no harm); the manifest
+    also says which files the database names but the storage lacks, so nobody learns that only at restore time."""
     stored = []
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            member = "attachments/" + path.relative_to(folder).as_posix()
-            manifest["files"][member] = _write_file(archive, member, path)
-            stored.append(path.relative_to(folder).as_posix())
-    return {"stored": len(stored), "missing": sorted(referenced - set(stored))}
+    for name in store.names():
+        member = "attachments/" + name
+        try:
+            source = store.open(name)
+        except FileNotFoundError:
+            continue   # deleted since the listing (a document's file replaced meanwhile): nothing names it now
+        with source:
+            manifest["files"][member] = _write_stream(archive, member, source)
+        stored.append(name)
+    return {"stored": len(stored), "missing": sorted(referenced - set(stored)), "storage": store.kind}
 
 
 def _write_file(archive, member, path):
+    with open(path, "rb") as source:
+        return _write_stream(archive, member, source)
+
+
+def _write_stream(archive, member, source):
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as source, archive.open(member, "w", force_zip64=True) as out:
+    with archive.open(member, "w", force_zip64=True) as out:
         while chunk := source.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from sales import storage
 from sales.backup import bp
 from sales.backup.archive import BackupError, default_backup_path, make_backup, verify_archive
 from sales.backup.restore import restore_backup
@@ -35,8 +36,9 @@ def backup_command(file, with_secret):
     if database.get("native_note"):
         click.echo(f"  note: {database['native_note']}")
     if manifest["attachments"]["missing"]:
-        click.echo(f"  warning: {len(manifest['attachments']['missing'])} photo(s) named in the database are "
-                   "missing from instance/attachments: " + ", ".join(manifest["attachments"]["missing"][:5]))
+        click.echo(f"  warning: {len(manifest['attachments']['missing'])} file(s) named in the database are "
+                   f"missing from the file storage ({storage.files()}): "
+                   + ", ".join(manifest["attachments"]["missing"][:5]))
 
 
 @bp.cli.command("verify-backup")

@@ -3,13 +3,14 @@
 In order: check every file of the archive against the manifest; refuse a database that holds any record (unless
 forced, which empties it first); bring the schema to the backup's revision; load the data files in one
 transaction and, before committing, count and checksum every table against the manifest; then put the
-attachments (and the secret key, if the backup has it) in place and upgrade the schema to this version's.
+stored files (and the secret key, if the backup has it) in place — in the folder or the bucket and upgrade the schema to this version's.
 A failed check rolls the load back: the database is left as empty as it was found.
 """
 import hashlib
 import io
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import bindparam, delete, text, update
 
 from extensions import db
+from sales import storage
 from sales.backup import tables
 from sales.backup.archive import BackupError, CHUNK, verify_archive
 
@@ -71,7 +73,7 @@ def restore_backup(path, instance_path, force=False, upgrade_to_head=True):
     report.schema_from = _schema_to(revision)
     with zipfile.ZipFile(path) as archive:
         _load_and_check(archive, manifest, report)
-        report.files = _restore_files(archive, manifest, Path(instance_path))
+        report.files = _restore_files(archive, manifest, storage.files(instance_path))
         report.secret_key_restored = _restore_secret_key(archive, manifest, Path(instance_path))
     if upgrade_to_head and revision != report.schema_to:
         upgrade(directory=MIGRATIONS)
@@ -193,27 +195,26 @@ def _check_against_manifest(connection, reflected, manifest):
             raise BackupError(f"The restored {name} differs from the backup (checksum); nothing was restored.")
 
 
-def _restore_files(archive, manifest, instance_path):
-    folder = instance_path / "attachments"
+def _restore_files(archive, manifest, store):
+    """Put every stored file of the backup where this instance keeps its files (the folder, or the bucket of
+    STORAGE_URL), each checked against its checksum before it is kept."""
     count = 0
     for member, entry in manifest["files"].items():
         if not member.startswith("attachments/"):
             continue
-        relative = Path(member[len("attachments/"):])
-        if relative.is_absolute() or ".." in relative.parts:
+        name = member[len("attachments/"):]
+        if not storage.is_stored_name(name):
             raise BackupError(f"The backup names a file outside the attachments folder: {member}.")
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        digest = hashlib.sha256()
-        with archive.open(member) as source, open(partial, "wb") as out:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != entry["sha256"]:
-            partial.unlink()
-            raise BackupError(f"The backup is damaged: {member} does not match its checksum.")
-        os.replace(partial, target)
+        with tempfile.SpooledTemporaryFile(max_size=16 * storage.MB) as copy:
+            digest = hashlib.sha256()
+            with archive.open(member) as source:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    copy.write(chunk)
+            if digest.hexdigest() != entry["sha256"]:
+                raise BackupError(f"The backup is damaged: {member} does not match its checksum.")
+            copy.seek(0)
+            store.put_as(name, copy)
         count += 1
     return count
 

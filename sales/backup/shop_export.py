@@ -14,14 +14,15 @@ of the same name, whichever is imported first. Every table the models define tha
 as it is (`tables/<table>.csv`, every column except secrets), so nothing the shop holds is left out.
 """
 import io
+import shutil
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
 
 from extensions import db
+from sales import storage
 from sales.clock import shop_now
 from sales.csv_export import csv_chunks
 
@@ -90,12 +91,23 @@ def write_shop_export(fileobj, instance_path):
         for table in raw_tables(kinds):
             name = f"tables/{table.name}.csv"
             counts[name] = _write_csv(archive, name, *raw_table(table))
-        folder = Path(instance_path) / "attachments"
-        photos = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-        for path in photos:
-            archive.write(path, "attachments/" + path.relative_to(folder).as_posix())
-        archive.writestr("README.txt", _readme(counts, len(photos)))
+        photos = _write_stored_files(archive, storage.files(instance_path))
+        archive.writestr("README.txt", _readme(counts, photos))
     return counts
+
+
+def _write_stored_files(archive, store):
+    """The stored files (photos, documents) from the folder or the bucket; how many."""
+    written = 0
+    for name in store.names():
+        try:
+            source = store.open(name)
+        except FileNotFoundError:
+            continue   # deleted since the listing
+        with source, archive.open("attachments/" + name, "w", force_zip64=True) as out:
+            shutil.copyfileobj(source, out, storage.CHUNK)
+        written += 1
+    return written
 
 
 def _write_csv(archive, name, header, rows):

@@ -113,7 +113,10 @@ def change_document(document, *, kind, title, language, body=None, upload=None, 
 
 def _set_content(document, upload, body):
     if upload is not None:
-        document.stored_name = storage.files().put(upload.data, upload.extension)
+        try:
+            document.stored_name = storage.files().put(upload.data, upload.extension)
+        except storage.Refused as refused:
+            raise DocumentRefused(refused.args[0]) from None
         document.content_type, document.size = upload.content_type, len(upload.data)
         document.original_name, document.body = upload.original_name, None
     else:

@@ -103,9 +103,13 @@ def _new(holder):
         valid = form.validate_on_submit()
         upload = _read(form, required=True)
         if valid and not form.file.errors:
-            document = rules.add_document(holder, kind=form.kind.data, title=form.title.data,
-                                          language=form.language.data, body=form.body.data, upload=upload,
-                                          every_months=form.every_months.data, user_id=current_user.id)
+            try:
+                document = rules.add_document(holder, kind=form.kind.data, title=form.title.data,
+                                              language=form.language.data, body=form.body.data, upload=upload,
+                                              every_months=form.every_months.data, user_id=current_user.id)
+            except rules.DocumentRefused as refused:     # the storage could not keep the file just now
+                form.file.errors.append(str(refused))
+                return _form_page(form, holder, status=422)
             db.session.commit()
             flash(_("%(title)s attached.", title=document.title), "success")
             return redirect(holder_url(holder, _anchor="documents"), 303)
@@ -185,8 +189,14 @@ def edit(document_id):
         return _form_page(form, document.holder, document, status=409)
     if not valid or form.file.errors:
         return _form_page(form, document.holder, document, status=422)
-    unused = rules.change_document(document, kind=form.kind.data, title=form.title.data, language=form.language.data,
-                                   body=form.body.data, upload=upload, every_months=form.every_months.data)
+    try:
+        unused = rules.change_document(document, kind=form.kind.data, title=form.title.data,
+                                       language=form.language.data, body=form.body.data, upload=upload,
+                                       every_months=form.every_months.data)
+    except rules.DocumentRefused as refused:     # the storage could not keep the new file just now
+        db.session.rollback()
+        form.file.errors.append(str(refused))
+        return _form_page(form, document.holder, document, status=422)
     db.session.commit()
     rules.forget_file(unused)
     flash(_("%(title)s saved.", title=document.title), "success")

@@ -319,9 +319,9 @@ def save_photo(ticket: Ticket, stream, original_name: Optional[str], uploaded_by
             too_large=_l("This photo is larger than %(mb)d MB. Take it at a lower resolution and try again.",
                          mb=MAX_PHOTO_BYTES // storage.MB),
             wrong_type=_l("This file is not a photo. Attach a JPEG, PNG, WebP or HEIC picture."))
+        stored_name = storage.files().put(photo.data, photo.extension)
     except storage.Refused as refused:
         raise TicketRuleError(refused.args[0]) from None
-    stored_name = storage.files().put(photo.data, photo.extension)
     attachment = Attachment(ticket=ticket, stored_name=stored_name, content_type=photo.content_type,
                             size=len(photo.data), original_name=photo.original_name, uploaded_by_id=uploaded_by_id)
     db.session.add(attachment)
