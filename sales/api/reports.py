@@ -13,6 +13,7 @@ from sales.leads.rules import stage_totals
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics, periods
 from sales.management.access import get_seller_or_404, seller_from_args
+from sales.money import shop_currency
 
 
 def open_deals(user, seller_id=None):
@@ -45,7 +46,9 @@ def get_figures(query):
     return json_response(dump(schemas.Figures.model_validate({
         "period": {"key": period.key, "first_day": period.start, "last_day": period.last_day},
         "seller_id": seller.id if seller else None, "new_leads": numbers.new_leads, "contacts": numbers.contacts,
-        "won": numbers.won, "lost": numbers.lost, "win_rate": numbers.win_rate, "revenue": numbers.revenue,
-        "average_deal": numbers.average_deal, "cycle_days": numbers.cycle_days,
+        "won": numbers.won, "lost": numbers.lost, "win_rate": numbers.win_rate, "revenue": numbers.revenue.get(),
+        "average_deal": numbers.average_deal.get() if numbers.average_deal and shop_currency() in numbers.won_in
+        else None, "currency": shop_currency(),
+        "revenue_by_currency": dict(numbers.revenue.items()), "cycle_days": numbers.cycle_days,
         "satisfaction_gap": numbers.gap, "surveys": numbers.gap_answers, "open_deals": count,
         "open_value": value})))
