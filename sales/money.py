@@ -28,7 +28,7 @@ class Amounts:
     """Money summed per currency and never converted: what a report cell holds when its rows may span currencies.
 
     Adds like a number (`a + b`, `sum(..., Amounts())`), so a total row is its rows added up currency by
-    currency. `items()` lists the shop's own currency first, then the others alphabetically.
+    currency.
     """
 
     __slots__ = ("_totals",)
@@ -75,9 +75,10 @@ class Amounts:
         return f"Amounts({self.items()!r})"
 
     def items(self) -> list[tuple[str, Decimal]]:
-        """(currency, amount), the shop's first; a currency with nothing in it is left out beside others."""
-        own = shop_currency()
-        items = sorted(self._totals.items(), key=lambda item: (item[0] != own, item[0]))
+        """(currency, amount) in alphabetical order of the codes, the same in every cell, note and CSV column of
+        a report (the shop's own currency changes, the order does not); a currency with nothing in it is left
+        out beside others."""
+        items = sorted(self._totals.items())
         return [item for item in items if item[1]] or items
 
     @property

@@ -93,7 +93,7 @@ class Table:
                     yield i, value
 
     def currencies(self) -> list[str]:
-        """The currencies the table's amounts are in, the shop's first (a plain Decimal is in the shop's)."""
+        """The currencies the table's amounts are in, alphabetically (a plain Decimal is in the shop's)."""
         found = set()
         for _i, value in self._money_cells():
             if isinstance(value, Amounts):

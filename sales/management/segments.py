@@ -130,7 +130,7 @@ def customers_statement(segment_or_filters, today=None):
 
 
 def export_currencies(segment_or_filters, today=None) -> list[str]:
-    """The currencies the segment's customers bought in, the shop's first: one "Spent" column each in the CSV."""
+    """The currencies the segment's customers bought in (alphabetically): one "Spent" column each in the CSV."""
     found = db.session.scalars(select(Order.currency).where(
         Order.customer_id.in_(customers_in(segment_or_filters, today))).distinct())
     return Amounts((currency, 1) for currency in found).currencies or [shop_currency()]
