@@ -3,6 +3,10 @@ grouped by kind, each result one tap from its page, and only what the user may s
 
 `search_everything(user, typed)` runs one query per group (five in all), each the index's `matching()` joined
 to the records and to the user's visibility rules (`visible`, below: the one place that decides it here).
+
+Each group lists the newest records first (highest id, or number): the matches come out of the index already in
+that order, so a word that matches half the shop ("bici": 50 000 leads) costs what a rare one does — the first
+eight visible are read and the rest never sorted. (Ordering by name or priority sorted every match: 200 ms.)
 """
 from dataclasses import dataclass
 
@@ -58,8 +62,7 @@ def _customers(user, typed):
     statement = visible("customer", user, select(Customer).where(Customer.id.in_(ids)))
     if statement is None:
         return []
-    rows = db.session.scalars(statement.order_by(Customer.archived_at.is_not(None), Customer.name)
-                              .limit(PER_GROUP)).all()
+    rows = db.session.scalars(statement.order_by(Customer.id.desc()).limit(PER_GROUP)).all()
     from sales.phones import display
 
     return [Hit(c.name, " · ".join(x for x in (c.contact_person, c.email, display(c.mobile or c.phone), c.city)
@@ -71,19 +74,24 @@ def _leads(user, typed):
                         .where(Lead.id.in_(matching("lead", typed))))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(Lead.priority.desc(), Lead.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.execute(statement.order_by(Lead.id.desc()).limit(PER_GROUP)).all()
     return [Hit(title, name, url_for("leads.show", lead_id=lead_id)) for lead_id, title, name in rows]
 
 
 def _documents(user, typed):
-    """Quotes and orders by their number, or by their customer's name: one query for both."""
-    customers = matching("customer", typed)
+    """Quotes and orders by their number, or by their customer's name: one query for both (the customers found
+    once, as a common table both halves read)."""
+    matched = matching("customer", typed).cte("matched_customers")
+    customers = select(matched.c.record_id)
+    # A name may match thousands of customers: walking the newest quotes and checking each against them stops
+    # after eight, where a probe of the customer_id index per matched customer read all their quotes first
+    # (`+ 0` keeps SQLite's planner off that index; 40 → 12 ms for "garcia" at 100 000 customers).
     quotes = visible("quote", user, select(literal("quote").label("kind"), Quote.id, Quote.number,
                                            Customer.name.label("customer")).join(Customer, Customer.id == Quote.customer_id)
-                     .where(or_(Quote.id.in_(matching("quote", typed)), Quote.customer_id.in_(customers))))
+                     .where(or_(Quote.id.in_(matching("quote", typed)), (Quote.customer_id + 0).in_(customers))))
     orders = visible("order", user, select(literal("order").label("kind"), Order.id, Order.number,
                                            Customer.name.label("customer")).join(Customer, Customer.id == Order.customer_id)
-                     .where(or_(Order.id.in_(matching("order", typed)), Order.customer_id.in_(customers))))
+                     .where(or_(Order.id.in_(matching("order", typed)), (Order.customer_id + 0).in_(customers))))
     parts = [part for part in (quotes, orders) if part is not None]
     if not parts:
         return []
