@@ -15,7 +15,7 @@ deleted ones lose it (`register`). Migration 0024 builds the index for the recor
 """
 import re
 
-from sqlalchemy import and_, event, func, literal_column, or_, select, text
+from sqlalchemy import String, and_, bindparam, event, func, literal_column, or_, select, text
 
 from extensions import db
 
@@ -204,6 +204,8 @@ def matching(kind, typed, limit=None):
     if not words:
         return None
     low, high = _bounds(kind)
+    # The kind's key range is a constant of the statement (see word_prefix below: no generic plan).
+    low, high = literal_column(str(int(low))), literal_column(str(int(high)))
     if db.engine.dialect.name == "postgresql":
         key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
         statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
@@ -220,6 +222,10 @@ def _postgresql_condition(typed, words):
 
     def word_prefix(word):
         # The stored text is folded and starts with a space: a word that starts with `word` follows a space.
+        # The word is written into the statement, not bound: psycopg prepares a statement run five times and
+        # PostgreSQL then plans it once for any value, and a LIKE pattern it cannot see at planning cannot use
+        # the trigram index (every search read all 227 000 entries: 0.6 s instead of 30 ms).
+        word = bindparam(None, word, type_=String(), literal_execute=True)
         return body.like(func.concat("% ", func.search_fold(word), "%"))
 
     every_word = and_(*[word_prefix(word) for word in words])
