@@ -68,6 +68,25 @@ class Amounts:
 
     __hash__ = None
 
+    def _single(self, other) -> Decimal:
+        """The amount to compare with a plain number: only money in one currency compares (`revenue > 0`)."""
+        held = [amount for amount in self._totals.values() if amount]
+        if not isinstance(other, (int, Decimal)) or len(held) > 1:
+            raise TypeError("amounts in several currencies are not compared with one number")
+        return held[0] if held else Decimal("0")
+
+    def __lt__(self, other):
+        return self._single(other) < other
+
+    def __le__(self, other):
+        return self._single(other) <= other
+
+    def __gt__(self, other):
+        return self._single(other) > other
+
+    def __ge__(self, other):
+        return self._single(other) >= other
+
     def __bool__(self):
         return any(self._totals.values())
 
