@@ -1009,6 +1009,7 @@ class Order(TrackedMixin, db.Model):
     __table_args__ = (
         Index("ix_orders_customer_date", "customer_id", "ordered_on"),
         Index("ix_orders_date", "ordered_on"),
+        Index("ix_orders_lead", "lead_id", "ordered_on", "id"),   # a deal's first order (figures.deal_*)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
