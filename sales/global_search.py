@@ -5,8 +5,9 @@ grouped by kind, each result one tap from its page, and only what the user may s
 to the records and to the user's visibility rules (`visible`, below: the one place that decides it here).
 
 Each group lists the newest records first (highest id, or number): the matches come out of the index already in
-that order, so a word that matches half the shop ("bici": 50 000 leads) costs what a rare one does — the first
-eight visible are read and the rest never sorted. (Ordering by name or priority sorted every match: 200 ms.)
+that order (search_index.newest_first), so a word that matches half the shop ("bici": 50 000 leads) costs what
+a rare one does — the first eight visible are read and the rest never sorted. (Ordering by name or priority
+sorted every match: 200 ms.)
 """
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from extensions import db
 from models import Customer, Lead, Order, Product, Quote, Ticket
 from sales.htmx import render_page
 from sales.policy import can
-from sales.search_index import matching, words_of
+from sales.search_index import matching, newest_first, words_of
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -58,11 +59,11 @@ def visible(kind, user, statement):
 
 
 def _customers(user, typed):
-    ids = matching("customer", typed)
-    statement = visible("customer", user, select(Customer).where(Customer.id.in_(ids)))
+    found = newest_first("customer", typed)
+    statement = visible("customer", user, select(Customer).join(found, Customer.id == found.c.record_id))
     if statement is None:
         return []
-    rows = db.session.scalars(statement.order_by(Customer.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.scalars(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     from sales.phones import display
 
     return [Hit(c.name, " · ".join(x for x in (c.contact_person, c.email, display(c.mobile or c.phone), c.city)
@@ -70,11 +71,12 @@ def _customers(user, typed):
 
 
 def _leads(user, typed):
-    statement = visible("lead", user, select(Lead.id, Lead.title, Customer.name).join(Customer)
-                        .where(Lead.id.in_(matching("lead", typed))))
+    found = newest_first("lead", typed)
+    statement = visible("lead", user, select(Lead.id, Lead.title, Customer.name)
+                        .join(found, Lead.id == found.c.record_id).join(Customer, Customer.id == Lead.customer_id))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(Lead.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.execute(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     return [Hit(title, name, url_for("leads.show", lead_id=lead_id)) for lead_id, title, name in rows]
 
 
@@ -106,11 +108,12 @@ def _documents(user, typed):
 
 
 def _tickets(user, typed):
-    statement = visible("ticket", user, select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-                        .add_columns(Customer.name).where(Ticket.id.in_(matching("ticket", typed))))
+    found = newest_first("ticket", typed)
+    statement = visible("ticket", user, select(Ticket).join(found, Ticket.id == found.c.record_id)
+                        .join(Customer, Customer.id == Ticket.customer_id).add_columns(Customer.name))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(Ticket.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.execute(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     return [Hit(f"{ticket.number} · {ticket.title}", name, url_for("support.show", ticket_id=ticket.id))
             for ticket, name in rows]
 

@@ -196,10 +196,11 @@ def _fts_query(typed):
     return f"{query} OR ({all_words([digits])})" if digits else query
 
 
-def matching(kind, typed, limit=None):
+def matching(kind, typed, limit=None, with_key=False):
     """A select of the ids of `kind` ("customer", "lead"…) whose words start with every word typed, accents
     and case aside ("garc lop" finds "García López"); a phone or number typed in pieces ("+34 91 149") is also
-    looked for as one run of digits. None when nothing searchable was typed."""
+    looked for as one run of digits. None when nothing searchable was typed. `with_key` adds the entry's key
+    (see newest_first)."""
     words = words_of(typed)
     if not words:
         return None
@@ -214,7 +215,19 @@ def matching(kind, typed, limit=None):
         statement = (select((key - low).label("record_id")).select_from(text("search_index"))
                      .where(literal_column("search_index").op("MATCH")(_fts_query(typed))))
     statement = statement.where(key >= low, key < high)
+    if with_key:
+        statement = statement.add_columns(key.label("key"))
     return statement.limit(limit) if limit else statement
+
+
+def newest_first(kind, typed):
+    """matching() as a subquery to join the records to (`record_id`), ordered newest first by `key` descending.
+
+    Joined rather than `id IN (…)`: SQLite's FTS5 hands its entries over in key order, so `ORDER BY key DESC
+    LIMIT 8` reads eight and stops, where an IN list first collects every match (50 000 leads for "bici").
+    None when nothing searchable was typed."""
+    statement = matching(kind, typed, with_key=True)
+    return statement.subquery(f"matched_{kind}s") if statement is not None else None
 
 
 def _postgresql_condition(typed, words):
