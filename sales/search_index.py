@@ -210,18 +210,24 @@ def matching(kind, typed, limit=None, with_key=False):
     if db.engine.dialect.name == "postgresql":
         key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
         statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
+        # Newest first by the record id, not the key itself: ordered by key, PostgreSQL walks the primary key
+        # backwards testing every entry of the kind against the pattern (seconds for a rare word), where the
+        # trigram index finds the matches and sorts those few.
+        order_key = key - low
     else:
         key = literal_column("search_index.rowid")
         statement = (select((key - low).label("record_id")).select_from(text("search_index"))
                      .where(literal_column("search_index").op("MATCH")(_fts_query(typed))))
+        order_key = key   # FTS5 hands entries over in rowid order: ORDER BY rowid DESC LIMIT n stops after n
     statement = statement.where(key >= low, key < high)
     if with_key:
-        statement = statement.add_columns(key.label("key"))
+        statement = statement.add_columns(order_key.label("key"))
     return statement.limit(limit) if limit else statement
 
 
 def newest_first(kind, typed):
-    """matching() as a subquery to join the records to (`record_id`), ordered newest first by `key` descending.
+    """matching() as a subquery to join the records to (`record_id`), ordered newest first by `key` descending
+    (the same order as record_id, spelled as each database can follow it cheaply; see matching).
 
     Joined rather than `id IN (…)`: SQLite's FTS5 hands its entries over in key order, so `ORDER BY key DESC
     LIMIT 8` reads eight and stops, where an IN list first collects every match (50 000 leads for "bici").
