@@ -1012,8 +1012,8 @@ class Order(TrackedMixin, db.Model):
     __table_args__ = (
         Index("ix_orders_customer_date", "customer_id", "ordered_on"),
         Index("ix_orders_date", "ordered_on"),
-        # A won deal's first order, whose seller it is credited to (sales/figures.py deal_seller), per lead;
-        # also how the deal import finds the orders of its won deals (sales/leads/import_orders.py).
+        # A won deal's first order, whose seller and currency it is credited with (sales/figures.py deal_*), per
+        # lead; also how the deal import finds the orders of its won deals (sales/leads/import_orders.py).
         Index("ix_orders_lead", "lead_id", "ordered_on", "id"),
     )
 

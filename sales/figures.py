@@ -9,6 +9,10 @@ SQL expression or condition, so every report aggregates it in its own GROUP BY a
   is paperwork, not a contact.
 - **A win / a loss**: a deal in a won / lost stage, counted in the period its stage was reached (closed_at).
 - **Revenue**: what won deals brought in — the amount recorded when closing, or the estimate when none was.
+- **The currency of an amount**: an order's (or a quote's, a ticket charge's) is the one it was made in. A deal's
+  amount is in the currency of the order it became (the first one), or else in the shop's: an amount with no
+  document of its own is in the shop's currency (sales/money.py). Amounts are summed per currency, never
+  converted: every money figure below is grouped by its currency as well, and the reports show one sum each.
 - **An open deal**: a deal in an open stage (not won, not lost) and not disqualified, valued at its estimate.
 - **Due today / overdue**: an open next step or promise whose date is today / before today in the shop's
   calendar; "due" means either. A lead from the web form that nobody has contacted yet is due for its seller
@@ -17,7 +21,7 @@ SQL expression or condition, so every report aggregates it in its own GROUP BY a
 """
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from models import ContactLog, Lead, Order, PipelineStage, Promise
 
@@ -43,6 +47,20 @@ def is_open_deal():
 def deal_revenue():
     """A won deal's amount: the one recorded when closing, or its estimate."""
     return func.coalesce(Lead.won_amount, Lead.estimated_value, 0)
+
+
+def deal_currency():
+    """The currency a deal's amount is in: that of the (first) order it became, or else the shop's."""
+    from sales.money import shop_currency
+
+    from_order = (select(Order.currency).where(Order.lead_id == Lead.id)
+                  .order_by(Order.ordered_on, Order.id).limit(1).correlate(Lead).scalar_subquery())
+    return func.coalesce(from_order, shop_currency())
+
+
+def order_amount_in(currency, amount=Order.total):
+    """An order's amount when it was made in `currency`, else 0: to sum one currency's orders in a GROUP BY."""
+    return case((Order.currency == currency, amount), else_=0)
 
 
 def order_seller(lead=Lead):

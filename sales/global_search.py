@@ -3,6 +3,11 @@ grouped by kind, each result one tap from its page, and only what the user may s
 
 `search_everything(user, typed)` runs one query per group (five in all), each the index's `matching()` joined
 to the records and to the user's visibility rules (`visible`, below: the one place that decides it here).
+
+Each group lists the newest records first (highest id, or number): the matches come out of the index already in
+that order (search_index.newest_first), so a word that matches half the shop ("bici": 50 000 leads) costs what
+a rare one does — the first eight visible are read and the rest never sorted. (Ordering by name or priority
+sorted every match: 200 ms.)
 """
 from dataclasses import dataclass
 
@@ -15,7 +20,7 @@ from extensions import db
 from models import Customer, Lead, Order, Product, Quote, Ticket
 from sales.htmx import render_page
 from sales.policy import can
-from sales.search_index import matching, words_of
+from sales.search_index import matching, newest_first, words_of
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -54,12 +59,11 @@ def visible(kind, user, statement):
 
 
 def _customers(user, typed):
-    ids = matching("customer", typed)
-    statement = visible("customer", user, select(Customer).where(Customer.id.in_(ids)))
+    found = newest_first("customer", typed)
+    statement = visible("customer", user, select(Customer).join(found, Customer.id == found.c.record_id))
     if statement is None:
         return []
-    rows = db.session.scalars(statement.order_by(Customer.archived_at.is_not(None), Customer.name)
-                              .limit(PER_GROUP)).all()
+    rows = db.session.scalars(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     from sales.phones import display
 
     return [Hit(c.name, " · ".join(x for x in (c.contact_person, c.email, display(c.mobile or c.phone), c.city)
@@ -67,38 +71,49 @@ def _customers(user, typed):
 
 
 def _leads(user, typed):
-    statement = visible("lead", user, select(Lead.id, Lead.title, Customer.name).join(Customer)
-                        .where(Lead.id.in_(matching("lead", typed))))
+    found = newest_first("lead", typed)
+    statement = visible("lead", user, select(Lead.id, Lead.title, Customer.name)
+                        .join(found, Lead.id == found.c.record_id).join(Customer, Customer.id == Lead.customer_id))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(Lead.priority.desc(), Lead.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.execute(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     return [Hit(title, name, url_for("leads.show", lead_id=lead_id)) for lead_id, title, name in rows]
 
 
 def _documents(user, typed):
-    """Quotes and orders by their number, or by their customer's name: one query for both."""
-    customers = matching("customer", typed)
+    """Quotes and orders by their number, or by their customer's name: one query for both (the customers found
+    once, as a common table both halves read; the eight shown are picked before their customers' names are
+    joined, so no plan reads every customer)."""
+    matched = matching("customer", typed).cte("matched_customers")
+    customers = select(matched.c.record_id)
+    # A name may match thousands of customers: walking the newest quotes and checking each against them stops
+    # after eight, where a probe of the customer_id index per matched customer read all their quotes first
+    # (`+ 0` keeps SQLite's planner off that index; 40 → 12 ms for "garcia" at 100 000 customers).
     quotes = visible("quote", user, select(literal("quote").label("kind"), Quote.id, Quote.number,
-                                           Customer.name.label("customer")).join(Customer, Customer.id == Quote.customer_id)
-                     .where(or_(Quote.id.in_(matching("quote", typed)), Quote.customer_id.in_(customers))))
+                                           Quote.customer_id)
+                     .where(or_(Quote.id.in_(matching("quote", typed)), (Quote.customer_id + 0).in_(customers))))
     orders = visible("order", user, select(literal("order").label("kind"), Order.id, Order.number,
-                                           Customer.name.label("customer")).join(Customer, Customer.id == Order.customer_id)
-                     .where(or_(Order.id.in_(matching("order", typed)), Order.customer_id.in_(customers))))
+                                           Order.customer_id)
+                     .where(or_(Order.id.in_(matching("order", typed)), (Order.customer_id + 0).in_(customers))))
     parts = [part for part in (quotes, orders) if part is not None]
     if not parts:
         return []
     both = union_all(*parts).subquery()
-    rows = db.session.execute(select(both).order_by(both.c.number.desc()).limit(PER_GROUP)).all()
+    shown = select(both).order_by(both.c.number.desc()).limit(PER_GROUP).subquery()
+    rows = db.session.execute(select(shown.c.kind, shown.c.id, shown.c.number, Customer.name)
+                              .join(Customer, Customer.id == shown.c.customer_id)
+                              .order_by(shown.c.number.desc())).all()
     return [Hit(number, customer, url_for("quotes.show", quote_id=record_id) if kind == "quote"
                 else url_for("quotes.order", order_id=record_id)) for kind, record_id, number, customer in rows]
 
 
 def _tickets(user, typed):
-    statement = visible("ticket", user, select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-                        .add_columns(Customer.name).where(Ticket.id.in_(matching("ticket", typed))))
+    found = newest_first("ticket", typed)
+    statement = visible("ticket", user, select(Ticket).join(found, Ticket.id == found.c.record_id)
+                        .join(Customer, Customer.id == Ticket.customer_id).add_columns(Customer.name))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(Ticket.id.desc()).limit(PER_GROUP)).all()
+    rows = db.session.execute(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
     return [Hit(f"{ticket.number} · {ticket.title}", name, url_for("support.show", ticket_id=ticket.id))
             for ticket, name in rows]
 

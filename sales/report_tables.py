@@ -8,6 +8,11 @@ with ?csv=<table name>, that table as a CSV file. Templates draw a table with th
 Cells hold plain values (int, Decimal, float, date, str, None, or a `Link`); each column's kind says how the
 value is written: in the reader's notation on the page (the shared locale filters), as a plain number in the CSV
 (a decimal point, no thousands separator, so a spreadsheet reads it as a number in any language).
+
+Money cells hold a Decimal (in the shop's currency) or `Amounts` (sales/money.py: summed per currency, never
+converted). When a table's amounts are in more than one currency, the page lists each cell's amounts one per
+currency under a note saying so, and the CSV gives every money column one column per currency ("Revenue (EUR)",
+"Revenue (USD)"), so each CSV cell stays a plain number a spreadsheet can add up.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +24,7 @@ from flask_babel import gettext as _
 
 from sales.csv_export import csv_response
 from sales.htmx import render_page
+from sales.money import Amounts, shop_currency
 
 KINDS = ("text", "count", "money", "percent", "number", "signed", "date", "badge")
 
@@ -66,6 +72,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     totals: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # what a total holds, how a figure is counted
+    warnings: list[str] = field(default_factory=list)   # said above the table: what its figures leave out
     empty: str = ""               # shown instead of the table when it has no rows
 
     def add(self, *values, css: str = "") -> "Table":
@@ -79,10 +86,74 @@ class Table:
     def __bool__(self):
         return bool(self.rows or self.totals)
 
-    def csv_rows(self):
+    def _money_cells(self):
         for row in self.rows + self.totals:
-            yield [csv_value(column, value, row.kind(i, column))
-                   for i, (column, value) in enumerate(zip(self.columns, row.values))]
+            for i, (column, value) in enumerate(zip(self.columns, row.values)):
+                if row.kind(i, column) == "money":
+                    yield i, value
+
+    def currencies(self) -> list[str]:
+        """The currencies the table's amounts are in, alphabetically (a plain Decimal is in the shop's)."""
+        found = set()
+        for _i, value in self._money_cells():
+            if isinstance(value, Amounts):
+                found.update(value.currencies)
+            elif value is not None and value != "":
+                found.add(shop_currency())
+        return Amounts((currency, 0) for currency in found).currencies
+
+    def currency_note(self) -> Optional[str]:
+        """Said above a table whose amounts span currencies."""
+        currencies = self.currencies()
+        return currency_note(currencies) if len(currencies) > 1 else None
+
+    def _csv_currencies(self) -> Optional[list[str]]:
+        """None while every amount is in the shop's currency (one column each, as always); else the currencies
+        each money column is split into."""
+        currencies = self.currencies()
+        return None if currencies in ([], [shop_currency()]) else currencies
+
+    def csv_header(self) -> list[str]:
+        split = self._csv_currencies()
+        money = {i for i, _value in self._money_cells()}
+        header = []
+        for i, column in enumerate(self.columns):
+            if split and i in money:
+                header += [f"{column.label} ({currency})" for currency in split]
+            else:
+                header.append(column.csv_label)
+        return header
+
+    def csv_rows(self):
+        split = self._csv_currencies()
+        money = {i for i, _value in self._money_cells()}
+        for row in self.rows + self.totals:
+            line = []
+            for i, (column, value) in enumerate(zip(self.columns, row.values)):
+                kind = row.kind(i, column)
+                if split and i in money:
+                    line += [_in_currency(value, currency) for currency in split]
+                else:
+                    line.append(csv_value(column, value, kind))
+            yield line
+
+
+def currency_note(currencies) -> str:
+    if len(currencies) == 2:
+        return _("These figures mix two currencies: %(first)s and %(second)s; amounts are shown per currency, "
+                 "never converted.", first=currencies[0], second=currencies[1])
+    return _("These figures mix %(num)d currencies: %(currencies)s; amounts are shown per currency, never "
+             "converted.", num=len(currencies), currencies=", ".join(currencies))
+
+
+def _in_currency(value, currency):
+    """A money cell's amount in one currency's CSV column: blank when the cell holds nothing in it."""
+    if isinstance(value, Amounts):
+        held = value.currencies or [shop_currency()]   # nothing at all reads 0 in the shop's currency, as shown
+        return csv_value(None, value.get(currency), "money") if currency in held else ""
+    if value is None or value == "" or currency != shop_currency():
+        return ""
+    return csv_value(None, value, "money")
 
 
 def csv_value(column: Column, value: Any, kind: Optional[str] = None):
@@ -92,6 +163,8 @@ def csv_value(column: Column, value: Any, kind: Optional[str] = None):
         return ""
     if isinstance(value, Link):
         return value.text
+    if isinstance(value, Amounts):   # one currency only (several are split into columns by the table)
+        value = value.get(value.currencies[0]) if value.currencies else 0
     if kind == "count":
         return _rounded(Decimal(str(value)), None)
     if kind == "money":
@@ -113,7 +186,7 @@ def _rounded(value: Decimal, places: Optional[int]) -> Decimal:
 
 
 def csv_of(table: Table):
-    return csv_response(f"{table.filename}.csv", [column.csv_label for column in table.columns], table.csv_rows())
+    return csv_response(f"{table.filename}.csv", table.csv_header(), table.csv_rows())
 
 
 def report_page(template, fragment, tables, endpoint=None, **context):

@@ -15,7 +15,7 @@ deleted ones lose it (`register`). Migration 0024 builds the index for the recor
 """
 import re
 
-from sqlalchemy import and_, event, func, literal_column, or_, select, text
+from sqlalchemy import String, and_, bindparam, event, func, literal_column, or_, select, text
 
 from extensions import db
 
@@ -196,23 +196,44 @@ def _fts_query(typed):
     return f"{query} OR ({all_words([digits])})" if digits else query
 
 
-def matching(kind, typed, limit=None):
+def matching(kind, typed, limit=None, with_key=False):
     """A select of the ids of `kind` ("customer", "lead"…) whose words start with every word typed, accents
     and case aside ("garc lop" finds "García López"); a phone or number typed in pieces ("+34 91 149") is also
-    looked for as one run of digits. None when nothing searchable was typed."""
+    looked for as one run of digits. None when nothing searchable was typed. `with_key` adds the entry's key
+    (see newest_first)."""
     words = words_of(typed)
     if not words:
         return None
     low, high = _bounds(kind)
+    # The kind's key range is a constant of the statement (see word_prefix below: no generic plan).
+    low, high = literal_column(str(int(low))), literal_column(str(int(high)))
     if db.engine.dialect.name == "postgresql":
         key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
         statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
+        # Newest first by the record id, not the key itself: ordered by key, PostgreSQL walks the primary key
+        # backwards testing every entry of the kind against the pattern (seconds for a rare word), where the
+        # trigram index finds the matches and sorts those few.
+        order_key = key - low
     else:
         key = literal_column("search_index.rowid")
         statement = (select((key - low).label("record_id")).select_from(text("search_index"))
                      .where(literal_column("search_index").op("MATCH")(_fts_query(typed))))
+        order_key = key   # FTS5 hands entries over in rowid order: ORDER BY rowid DESC LIMIT n stops after n
     statement = statement.where(key >= low, key < high)
+    if with_key:
+        statement = statement.add_columns(order_key.label("key"))
     return statement.limit(limit) if limit else statement
+
+
+def newest_first(kind, typed):
+    """matching() as a subquery to join the records to (`record_id`), ordered newest first by `key` descending
+    (the same order as record_id, spelled as each database can follow it cheaply; see matching).
+
+    Joined rather than `id IN (…)`: SQLite's FTS5 hands its entries over in key order, so `ORDER BY key DESC
+    LIMIT 8` reads eight and stops, where an IN list first collects every match (50 000 leads for "bici").
+    None when nothing searchable was typed."""
+    statement = matching(kind, typed, with_key=True)
+    return statement.subquery(f"matched_{kind}s") if statement is not None else None
 
 
 def _postgresql_condition(typed, words):
@@ -220,6 +241,10 @@ def _postgresql_condition(typed, words):
 
     def word_prefix(word):
         # The stored text is folded and starts with a space: a word that starts with `word` follows a space.
+        # The word is written into the statement, not bound: psycopg prepares a statement run five times and
+        # PostgreSQL then plans it once for any value, and a LIKE pattern it cannot see at planning cannot use
+        # the trigram index (every search read all 227 000 entries: 0.6 s instead of 30 ms).
+        word = bindparam(None, word, type_=String(), literal_execute=True)
         return body.like(func.concat("% ", func.search_fold(word), "%"))
 
     every_word = and_(*[word_prefix(word) for word in words])

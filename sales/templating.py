@@ -4,13 +4,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel import numbers as babel_numbers
 
 from flask import request
+from markupsafe import Markup, escape
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import ShopSetting
 from sales import phones
-from sales.money import shop_currency
+from sales.money import Amounts, shop_currency, spelled
 from sales.policy import can
 
 # (endpoint, label): the parts of the sales cycle, in the order a sale runs.
@@ -58,6 +59,21 @@ def register(app):
         if value in (None, ""):
             return ""
         return format_currency(_half_up(Decimal(str(value)), 2), currency or shop_currency())
+
+    @app.template_filter("amounts")
+    def _amounts(value):
+        """A report's amount: a Decimal in the shop's currency, or `Amounts` — each currency on a line of its own
+        (separated by " · " when read as text), never added together."""
+        if not isinstance(value, Amounts):
+            return _money(value)
+        items = value.items() or [(shop_currency(), 0)]
+        if len(items) == 1:
+            return _money(items[0][1], items[0][0])
+        parts = [f'<span class="amount">{escape(_money(amount, currency))}</span>' for currency, amount in items]
+        return Markup('<span class="amounts">' + '<span class="visually-hidden"> · </span>'.join(parts) + "</span>")
+
+    app.add_template_filter(spelled, "amounts_text")
+    app.jinja_env.globals["shop_currency"] = shop_currency   # a global: imported macros see it too
 
     @app.template_filter("number")
     def _number(value, places=None):

@@ -3,7 +3,7 @@
 (The orders' lead index it reads by is made by 0031.)
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0031'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

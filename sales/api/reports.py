@@ -14,6 +14,7 @@ from sales.leads.rules import stage_totals
 from sales.leads.stages import ensure_default_stages
 from sales.management import funnel as funnel_rules, metrics, periods
 from sales.management.access import get_seller_or_404, seller_from_args
+from sales.money import shop_currency
 
 
 def open_deals(user, seller_id=None):
@@ -58,10 +59,12 @@ def get_figures(query):
         numbers = metrics.performance(period, [seller.id])[seller.id]
     count, value = open_deals(current_user, seller.id if seller else None)
     return json_response(dump(schemas.Figures.model_validate({
-        "period": _period_out(period), "seller_id": seller.id if seller else None,
-        "new_leads": numbers.new_leads, "contacts": numbers.contacts,
-        "won": numbers.won, "lost": numbers.lost, "win_rate": numbers.win_rate, "revenue": numbers.revenue,
-        "average_deal": numbers.average_deal, "cycle_days": numbers.cycle_days,
+        "period": _period_out(period),
+        "seller_id": seller.id if seller else None, "new_leads": numbers.new_leads, "contacts": numbers.contacts,
+        "won": numbers.won, "lost": numbers.lost, "win_rate": numbers.win_rate, "revenue": numbers.revenue.get(),
+        "average_deal": numbers.average_deal.get() if numbers.average_deal and shop_currency() in numbers.won_in
+        else None, "currency": shop_currency(),
+        "revenue_by_currency": dict(numbers.revenue.items()), "cycle_days": numbers.cycle_days,
         "satisfaction_gap": numbers.gap, "surveys": numbers.gap_answers, "open_deals": count,
         "open_value": value})))
 
@@ -82,7 +85,8 @@ def get_funnel(query):
 
 
 def _wins(row):
-    return {"won": row.won, "lost": row.lost, "win_rate": row.win_rate, "value": row.value}
+    return {"won": row.won, "lost": row.lost, "win_rate": row.win_rate, "value": row.value.get(),
+            "value_by_currency": dict(row.value.items())}
 
 
 @endpoint("/v1/figures/products", "GET", operation_id="get_product_wins", summary="Wins per product of a period",

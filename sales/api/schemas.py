@@ -619,8 +619,13 @@ class Figures(Out):
     won: int
     lost: int
     win_rate: Optional[float] = Field(description="won / (won + lost), 0 to 1; null with nothing closed.")
-    revenue: Amount = Field(description="What deals won in the period brought in (in the shop's currency).")
-    average_deal: Optional[Amount]
+    revenue: Amount = Field(description="What deals won in the period brought in, in the shop's currency (deals "
+                                        "won in other currencies are in revenue_by_currency, never converted).")
+    average_deal: Optional[Amount] = Field(description="revenue / the deals won in the shop's currency.")
+    currency: str = Field(description="The shop's currency: what revenue, average_deal and open_value are in.")
+    revenue_by_currency: dict[str, Amount] = Field(
+        description="Revenue per currency (ISO 4217 code → amount): a shop that changed its currency has deals "
+                    "won in both.")
     cycle_days: Optional[float] = Field(description="Average days from a won deal's creation to its closing.")
     satisfaction_gap: Optional[float]
     surveys: int
@@ -654,7 +659,10 @@ class ProductWinsRow(Out):
     won: int = Field(description="Deals won that name it.")
     lost: int
     win_rate: Optional[float] = Field(description="won / (won + lost), 0 to 1; null with nothing closed.")
-    value: Amount = Field(description="Its share of the won deals' value (by list price × quantity).")
+    value: Amount = Field(description="Its share of the won deals' value (by list price × quantity), in the shop's "
+                                      "currency (deals won in other currencies are in value_by_currency).")
+    value_by_currency: dict[str, Amount] = Field(
+        description="That value per currency (ISO 4217 code → amount), never converted.")
 
 
 class ProductWins(ProductWinsRow):

@@ -6,6 +6,9 @@ optionally only on the part of a month's sales above a threshold. For each selle
 specific rule applies: a seller's own rule over the shop-wide one, a category's rule over the "all categories"
 one, which covers whatever no category rule covers (including lines without a category).
 
+Rules (their thresholds) are in the shop's currency, so only sales in it earn a commission here: sales made in
+other currencies (before the shop changed its currency) are listed per currency as sold, never converted.
+
 The threshold is a monthly one, so commissions are worked out month by month and a quarter, a year or any
 range is the sum of its months: a year's commission is exactly its twelve months added up. (In a free range
 that starts or ends in the middle of a month, that month counts with the part of its sales inside the range.)
@@ -21,6 +24,7 @@ from models import CommissionRule, Lead, Order, OrderLine, Product
 from sales import figures
 from sales.management.periods import Period, parse
 from sales.management.sql import month_of
+from sales.money import Amounts, shop_currency
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -54,6 +58,11 @@ class Commission:
     lines: list[CommissionLine]
     sold: Decimal                  # everything the seller sold in the period, covered by a rule or not
     months: list[tuple] = field(default_factory=list)   # [(month Period, Commission)] with sales, oldest first
+    sold_elsewhere: Amounts = field(default_factory=Amounts)   # sold in other currencies: no commission
+
+    @property
+    def sold_in_all(self) -> Amounts:
+        return Amounts.of(self.sold) + self.sold_elsewhere
 
     @property
     def total(self) -> Decimal:
@@ -86,20 +95,32 @@ def calculate(seller_id: int, sales: dict[Optional[str], Decimal], rules) -> Com
 
 
 def sales_by_month(period: Period, seller_ids) -> dict[int, dict[str, dict[Optional[str], Decimal]]]:
-    """{seller id: {"2026-03": {category: sold before tax}}} in the period: one GROUP BY over order lines."""
+    """{seller id: {"2026-03": {category: sold before tax}}} in the period, in the shop's currency."""
+    return sales_by_month_and_currency(period, seller_ids)[0]
+
+
+def sales_by_month_and_currency(period: Period, seller_ids) -> tuple[dict, dict[int, Amounts]]:
+    """(sales_by_month's answer, {seller id: Amounts sold in other currencies}) in the period: one GROUP BY over
+    order lines."""
     month = month_of(Order.ordered_on)
     seller = figures.order_seller().label("credited")
     rows = db.session.execute(
-        select(seller, month, Product.category, func.sum(OrderLine.line_total))
+        select(seller, Order.currency, month, Product.category, func.sum(OrderLine.line_total))
         .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
         .outerjoin(Lead, Lead.id == Order.lead_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
         .where(Order.ordered_on >= period.start, Order.ordered_on < period.end, seller.in_(seller_ids))
-        .group_by(seller, month, Product.category))
+        .group_by(seller, Order.currency, month, Product.category))
     result: dict[int, dict] = {seller_id: {} for seller_id in seller_ids}
-    for seller_id, month_key, category, total in rows:
-        result[seller_id].setdefault(month_key, {})[category] = Decimal(str(total or 0)).quantize(CENT)
-    return result
+    elsewhere: dict[int, Amounts] = {}
+    own = shop_currency()
+    for seller_id, currency, month_key, category, total in rows:
+        amount = Decimal(str(total or 0)).quantize(CENT)
+        if currency in (None, own):
+            result[seller_id].setdefault(month_key, {})[category] = amount
+        else:
+            elsewhere[seller_id] = elsewhere.get(seller_id, Amounts()) + Amounts.of(amount, currency)
+    return result, elsewhere
 
 
 def over_months(seller_id: int, sales_per_month: dict[str, dict], rules) -> Commission:
@@ -124,9 +145,14 @@ def all_rules():
 def commissions(period: Period, people) -> list[tuple]:
     """[(person, Commission)] for the period, month by month: two queries whatever the number of sales."""
     ids = [person.id for person in people]
-    sales = sales_by_month(period, ids) if ids else {}
+    sales, elsewhere = sales_by_month_and_currency(period, ids) if ids else ({}, {})
     rules = all_rules()
-    return [(person, over_months(person.id, sales.get(person.id, {}), rules)) for person in people]
+    result = []
+    for person in people:
+        commission = over_months(person.id, sales.get(person.id, {}), rules)
+        commission.sold_elsewhere = elsewhere.get(person.id, Amounts())
+        result.append((person, commission))
+    return result
 
 
 def categories() -> list[str]:

@@ -8,12 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
+from sales import figures
 from sales.agenda import agenda, by_person
 from sales.leads.rules import stage_totals, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
 from sales.management.periods import period_of
 from sales.management.tables import pipeline_table
+from sales.money import Amounts
 from sales.operations.jobs import jobs_needing_attention
 from sales.support.rules import gap_totals, overdue_condition, visible_tickets
 
@@ -33,7 +35,7 @@ def pipeline(user, period) -> list[dict]:
 
     Open stages hold the deals in them now, valued at their estimate. Won and lost stages hold the deals closed
     in `period` (not every deal ever closed): won ones at the amount won (the estimate when none was recorded,
-    as in Performance), lost ones at their estimate.
+    as in Performance), lost ones at their estimate. Values are summed per currency (sales.money.Amounts).
     """
     # A team's manager sees the team's pipeline: the leads records.py lets them see (visible_to) are the team's.
     seller_id = None if user.is_owner or user.is_manager else user.id
@@ -42,16 +44,30 @@ def pipeline(user, period) -> list[dict]:
     if seller_id:
         conditions.append(Lead.seller_id == seller_id)
     won = PipelineStage.kind == "won"
-    closed = {stage_id: (count, value or 0) for stage_id, count, value in db.session.execute(
-        select(Lead.stage_id, func.count(),
-               func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)), else_=Lead.estimated_value)))
-        .join(PipelineStage, PipelineStage.id == Lead.stage_id)
-        .where(PipelineStage.kind != "open", *conditions).group_by(Lead.stage_id))}
+    currency = figures.deal_currency().label("currency")
+    closed: dict = {}
+    for stage_id, deal_currency, count, value in db.session.execute(
+            select(Lead.stage_id, currency, func.count(),
+                   func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)),
+                                 else_=Lead.estimated_value)))
+            .join(PipelineStage, PipelineStage.id == Lead.stage_id)
+            .where(PipelineStage.kind != "open", *conditions).group_by(Lead.stage_id, currency)):
+        before = closed.get(stage_id, (0, Amounts()))
+        closed[stage_id] = (before[0] + count, before[1] + Amounts.of(_cents(value), deal_currency))
     rows = []
     for stage in ensure_default_stages():
-        count, value = (totals if stage.kind == "open" else closed).get(stage.id, (0, 0))
-        rows.append({"stage": stage, "count": count, "value": Decimal(str(value or 0)).quantize(Decimal("0.01"))})
+        if stage.kind == "open":
+            # Open deals have no order yet: their estimates are in the shop's currency.
+            count, value = totals.get(stage.id, (0, 0))
+            value = Amounts.of(_cents(value))
+        else:
+            count, value = closed.get(stage.id, (0, Amounts.of(0)))
+        rows.append({"stage": stage, "count": count, "value": value})
     return rows
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def overdue_tickets(user, now, limit=5) -> dict:

@@ -1,10 +1,11 @@
 """Seller performance and goal progress: plain functions over a Period, each metric one GROUP BY in SQL.
 
 Definitions (shown to the owner on the pages too; the figures themselves are written once in sales.figures):
-- revenue: the amount of deals won in the period (the won amount, or the estimate when none was recorded);
+- revenue: the amount of deals won in the period (the won amount, or the estimate when none was recorded), summed
+  per currency (sales.money.Amounts: a shop that changed currency has deals in both, never converted);
 - deals won / lost: deals moved to a won / lost stage in the period; win rate = won / (won + lost); a deal
   counts for the seller it is credited to — the seller of its order, or else the lead's seller;
-- average deal: revenue / deals won; sales cycle: average days from a won deal's creation to its closing;
+- average deal: revenue / deals won, in each currency (its revenue over the deals won in it); sales cycle: average days from a won deal's creation to its closing;
 - new leads: leads created in the period; contacts: contacts logged in the period (not internal notes);
 - satisfaction gap: experience − expectation in surveys about the seller's sales answered in the period.
 """
@@ -19,6 +20,7 @@ from models import ContactLog, Goal, Lead, PipelineStage, User
 from sales import figures, records
 from sales.management.periods import Period
 from sales.management.sql import days_between
+from sales.money import Amounts
 from sales.support.rules import gap_report, gap_totals
 
 ZERO = Decimal("0")
@@ -31,7 +33,8 @@ class Performance:
     contacts: int = 0
     won: int = 0
     lost: int = 0
-    revenue: Decimal = ZERO
+    revenue: Amounts = field(default_factory=Amounts)
+    won_in: dict = field(default_factory=dict)      # {currency: deals won in it}: each currency's average deal
     cycle_days_total: float = 0.0
     gap: Optional[float] = None
     gap_answers: int = 0
@@ -45,8 +48,8 @@ class Performance:
         return self.won / self.closed if self.closed else None
 
     @property
-    def average_deal(self) -> Optional[Decimal]:
-        return (self.revenue / self.won).quantize(Decimal("0.01")) if self.won else None
+    def average_deal(self) -> Optional[Amounts]:
+        return self.revenue.divided(self.won_in) if self.won else None
 
     @property
     def cycle_days(self) -> Optional[float]:
@@ -57,8 +60,9 @@ class Performance:
         return bool(self.new_leads or self.contacts or self.won or self.lost)
 
     def value(self, metric: str):
-        """The actual figure a goal of `metric` is measured against."""
-        return {"revenue": self.revenue, "deals_won": self.won, "new_leads": self.new_leads,
+        """The actual figure a goal of `metric` is measured against: a revenue goal is in the shop's currency, so
+        only the revenue in it counts (`revenue.others()` is what is left out)."""
+        return {"revenue": self.revenue.get(), "deals_won": self.won, "new_leads": self.new_leads,
                 "contacts": self.contacts}[metric]
 
 
@@ -93,22 +97,26 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
         row(user_id).contacts = count
     won = figures.is_won()
     credited = figures.deal_seller().label("credited")
+    currency = figures.deal_currency().label("currency")
     # A deal created and closed in one request may close a few microseconds "before" it was created: never < 0.
     days = days_between(Lead.created_at, Lead.closed_at)
     cycle = case((days < 0, 0), else_=days)
     closed = db.session.execute(only(credited, select(
-        credited,
+        credited, currency,
         func.sum(case((won, 1), else_=0)),
         func.sum(case((won, 0), else_=1)),
         func.sum(case((won, figures.deal_revenue()), else_=0)),
         func.sum(case((won, cycle), else_=0)),
     ).join(PipelineStage, PipelineStage.id == Lead.stage_id)
-        .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(credited)))
-    for seller_id, won_count, lost_count, revenue, cycle_days in closed:
+        .where(PipelineStage.kind != "open", _in(Lead.closed_at, period)).group_by(credited, currency)))
+    for seller_id, deal_currency, won_count, lost_count, revenue, cycle_days in closed:
         entry = row(seller_id)
-        entry.won, entry.lost = int(won_count or 0), int(lost_count or 0)
-        entry.revenue = Decimal(str(revenue or 0)).quantize(Decimal("0.01"))
-        entry.cycle_days_total = float(cycle_days or 0)
+        entry.won += int(won_count or 0)
+        entry.lost += int(lost_count or 0)
+        if won_count:
+            entry.won_in[deal_currency] = entry.won_in.get(deal_currency, 0) + int(won_count)
+            entry.revenue += Amounts.of(Decimal(str(revenue or 0)).quantize(Decimal("0.01")), deal_currency)
+        entry.cycle_days_total += float(cycle_days or 0)
     for gap in gap_report("seller", period.starts_at, period.ends_at):
         if seller_ids is None or gap["key"] in seller_ids:
             entry = row(gap["key"])
@@ -116,16 +124,24 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
     return result
 
 
-def shop_total(period: Period, rows: dict) -> Performance:
-    """The whole shop: the sellers' rows added up, and the satisfaction gap over every answered survey."""
+def added_up(rows) -> Performance:
+    """Several rows' figures as one: counts summed, amounts summed per currency, rates worked out from the sums."""
     total = Performance(None)
-    for entry in rows.values():
+    for entry in rows:
         total.new_leads += entry.new_leads
         total.contacts += entry.contacts
         total.won += entry.won
         total.lost += entry.lost
         total.revenue += entry.revenue
+        for currency, count in entry.won_in.items():
+            total.won_in[currency] = total.won_in.get(currency, 0) + count
         total.cycle_days_total += entry.cycle_days_total
+    return total
+
+
+def shop_total(period: Period, rows: dict) -> Performance:
+    """The whole shop: the sellers' rows added up, and the satisfaction gap over every answered survey."""
+    total = added_up(rows.values())
     totals = gap_totals(period.starts_at, period.ends_at)
     total.gap, total.gap_answers = totals["gap"], totals["answers"]
     return total
@@ -155,6 +171,7 @@ class GoalProgress:
     metric: str
     target: Decimal
     actual: Decimal
+    left_out: Amounts = field(default_factory=Amounts)   # a revenue goal: what was won in other currencies
 
     @property
     def share(self) -> Optional[float]:
@@ -198,7 +215,8 @@ def goal_progress(period: Period, people) -> list[SellerGoals]:
     for person in people:
         mine = goals.get(person.id, {})
         board.append(SellerGoals(person, numbers[person.id], [
-            GoalProgress(metric, mine[metric].target, Decimal(str(numbers[person.id].value(metric))))
+            GoalProgress(metric, mine[metric].target, Decimal(str(numbers[person.id].value(metric))),
+                         numbers[person.id].revenue.others() if metric == "revenue" else Amounts())
             for metric in GOAL_METRICS if metric in mine]))
     return board
 
@@ -213,7 +231,8 @@ def shop_goal_progress(board: list[SellerGoals], shop: Performance) -> list[Goal
         entries = [g for person in board for g in person.goals if g.metric == metric]
         if entries:
             totals.append(GoalProgress(metric, sum((g.target for g in entries), ZERO),
-                                       Decimal(str(shop.value(metric)))))
+                                       Decimal(str(shop.value(metric))),
+                                       shop.revenue.others() if metric == "revenue" else Amounts()))
     return totals
 
 

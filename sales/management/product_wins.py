@@ -3,10 +3,11 @@ the product's win rate, and the same per category.
 
 A deal counts for every product it names (lead_products), in the period its own close date falls in. Its value
 is shared between its products in proportion to list price × quantity (equally when the products have no
-price), so the products' values add up to the deals' total.
+price), so the products' values add up to the deals' total. Values are summed per currency (a deal's is that of the
+order it became, sales.figures.deal_currency), never converted.
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Lead, LeadProduct, PipelineStage, Product
+from sales import figures
+from sales.money import Amounts
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -26,7 +29,7 @@ class ProductWins:
     category: Optional[str] = None
     won: int = 0
     lost: int = 0
-    value: Decimal = ZERO
+    value: Amounts = field(default_factory=Amounts)
 
     @property
     def win_rate(self) -> Optional[float]:
@@ -35,11 +38,11 @@ class ProductWins:
 
 
 def _closed_deals(period, seller_id, seller_ids=None):
-    """(lead id, kind, won amount, product id, quantity, list price) of the deals closed in the period; of one
-    seller's, or of `seller_ids` (None among them: the deals with no seller)."""
+    """(lead id, kind, currency, won amount, product id, quantity, list price) of the deals closed in the period;
+    of one seller's, or of `seller_ids` (None among them: the deals with no seller)."""
     from sales.management.scope import among
 
-    statement = (select(Lead.id, PipelineStage.kind, func.coalesce(Lead.won_amount, Lead.estimated_value, 0),
+    statement = (select(Lead.id, PipelineStage.kind, figures.deal_currency(), figures.deal_revenue(),
                         LeadProduct.product_id, LeadProduct.quantity, Product.unit_price)
                  .join(PipelineStage, PipelineStage.id == Lead.stage_id)
                  .join(LeadProduct, LeadProduct.lead_id == Lead.id)
@@ -74,9 +77,9 @@ def wins_per_product(period, seller_id=None):
 def product_wins_report(period, seller_id=None, seller_ids=None):
     """(per product, per category, all of them): the two lists, and the deals with products counted once each —
     a deal with two products is one win in the total, though it is a win in both products' rows."""
-    deals = defaultdict(lambda: {"kind": None, "lines": []})
-    for lead_id, kind, amount, product_id, quantity, price in _closed_deals(period, seller_id, seller_ids):
-        deals[lead_id]["kind"] = kind
+    deals = defaultdict(lambda: {"kind": None, "currency": None, "lines": []})
+    for lead_id, kind, currency, amount, product_id, quantity, price in _closed_deals(period, seller_id, seller_ids):
+        deals[lead_id]["kind"], deals[lead_id]["currency"] = kind, currency
         deals[lead_id]["lines"].append((amount, product_id, quantity, price))
     products = {p.id: p for p in db.session.scalars(select(Product))}
     by_product, by_category = {}, {}
@@ -89,8 +92,8 @@ def product_wins_report(period, seller_id=None, seller_ids=None):
             group = by_category.setdefault(product.category, ProductWins(product.category, product.category or ""))
             if deal["kind"] == "won":
                 row.won += 1
-                row.value += part
-                group.value += part
+                row.value += Amounts.of(part, deal["currency"])
+                group.value += Amounts.of(part, deal["currency"])
             else:
                 row.lost += 1
             if product.category not in counted_categories:  # a deal counts once per category it touches
@@ -103,8 +106,8 @@ def product_wins_report(period, seller_id=None, seller_ids=None):
     for deal in deals.values():
         if deal["kind"] == "won":
             total.won += 1
-            total.value += Decimal(str(deal["lines"][0][0]))
+            total.value += Amounts.of(Decimal(str(deal["lines"][0][0])), deal["currency"])
         else:
             total.lost += 1
-    order = lambda row: (-row.value, -row.won, row.name)  # noqa: E731
+    order = lambda row: (row.value.sort_key(), -row.won, row.name)  # noqa: E731
     return sorted(by_product.values(), key=order), sorted(by_category.values(), key=order), total

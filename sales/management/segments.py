@@ -5,7 +5,8 @@ Filters (all optional, combined with AND; unknown keys are ignored):
     source               a lead of the customer came from this source ("web_form", "referral"…)
     tag                  the customer has this tag
     city                 the customer's city (any capitalisation)
-    min_spent, max_spent total of their orders (with tax) at least / at most this amount
+    min_spent, max_spent total of their orders (with tax) in the shop's currency at least / at most this amount
+                         (orders made in another currency are not converted, so they do not count)
     purchased_within_days  bought something in the last N days
     no_purchase_for_days   has bought before, but nothing in the last N days
     bought_product       bought this product (id)
@@ -25,8 +26,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, Product, Segment, Tag, customer_tags
-from sales import phones
+from sales import figures, phones
 from sales.clock import shop_today
+from sales.money import Amounts, shop_currency
 
 TEXT_FILTERS = ("source", "tag", "city", "bought_category", "not_bought_category")
 AMOUNT_FILTERS = ("min_spent", "max_spent")
@@ -92,13 +94,14 @@ def customers_in(segment_or_filters: Union[Segment, dict, str, None], today: Opt
     if "city" in filters:
         statement = statement.where(func.lower(Customer.city) == filters["city"].lower())
     spent = select(Order.customer_id).group_by(Order.customer_id)
+    in_shop_currency = func.sum(figures.order_amount_in(shop_currency()))
     if "min_spent" in filters:
         statement = statement.where(Customer.id.in_(
-            spent.having(func.sum(Order.total) >= Decimal(filters["min_spent"]))))
+            spent.having(in_shop_currency >= Decimal(filters["min_spent"]))))
     if "max_spent" in filters:
         # Customers who never bought have spent nothing: they are within any maximum.
         statement = statement.where(Customer.id.not_in(
-            spent.having(func.sum(Order.total) > Decimal(filters["max_spent"]))))
+            spent.having(in_shop_currency > Decimal(filters["max_spent"]))))
     if "purchased_within_days" in filters:
         since = today - timedelta(days=filters["purchased_within_days"])
         statement = statement.where(Customer.id.in_(select(Order.customer_id).where(Order.ordered_on >= since)))
@@ -126,20 +129,33 @@ def customers_statement(segment_or_filters, today=None):
             .order_by(Customer.name, Customer.id))
 
 
-def export_rows(segment_or_filters, today=None):
-    """(name, email, phone, city, orders, spent, last purchase) per customer: one query, streamed."""
-    totals = (select(Order.customer_id, func.count(Order.id).label("orders"), func.sum(Order.total).label("spent"),
+def export_currencies(segment_or_filters, today=None) -> list[str]:
+    """The currencies the segment's customers bought in (alphabetically): one "Spent" column each in the CSV."""
+    found = db.session.scalars(select(Order.currency).where(
+        Order.customer_id.in_(customers_in(segment_or_filters, today))).distinct())
+    return Amounts((currency, 1) for currency in found).currencies or [shop_currency()]
+
+
+def export_rows(segment_or_filters, today=None, currencies=None):
+    """(name, email, phone, city, orders, spent in each of `currencies`, last purchase) per customer: one query,
+    streamed. Amounts are summed per currency, never converted."""
+    currencies = currencies or [shop_currency()]
+    spent = [func.sum(figures.order_amount_in(currency)).label(f"spent_{i}") for i, currency in enumerate(currencies)]
+    if currencies == [shop_currency()]:
+        spent = [func.sum(Order.total).label("spent_0")]   # one currency: every order (the covering index)
+    totals = (select(Order.customer_id, func.count(Order.id).label("orders"), *spent,
                      func.max(Order.ordered_on).label("last"))
               .group_by(Order.customer_id).subquery())
     statement = (
         select(Customer.name, Customer.email, func.coalesce(Customer.mobile, Customer.phone), Customer.city,
-               totals.c.orders, totals.c.spent, totals.c.last)
+               totals.c.orders, *(totals.c[f"spent_{i}"] for i in range(len(currencies))), totals.c.last)
         .outerjoin(totals, totals.c.customer_id == Customer.id)
         .where(Customer.id.in_(customers_in(segment_or_filters, today)))
         .order_by(Customer.name, Customer.id))
-    for name, email, phone, city, orders, spent, last in db.session.execute(
+    for name, email, phone, city, orders, *amounts, last in db.session.execute(
             statement.execution_options(yield_per=500)):
-        yield name, email, phones.display(phone), city, orders or 0, spent or 0, last or ""
+        yield (name, email, phones.display(phone), city, orders or 0, *(amount or 0 for amount in amounts),
+               last or "")
 
 
 def save(name: str, filters: dict, segment: Optional[Segment] = None) -> Segment:

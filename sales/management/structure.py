@@ -6,7 +6,6 @@ sales/records.py's decision: the owner the whole shop (with rows for deals with 
 so every level adds up to the same whole-shop total), a team's manager their team, a seller themself.
 """
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import select
@@ -28,17 +27,8 @@ class Group:
 
 
 def added_up(rows) -> metrics.Performance:
-    """Several sellers' figures as one: counts and amounts summed, rates worked out from the sums."""
-    total = metrics.Performance(None)
-    for entry in rows:
-        total.new_leads += entry.new_leads
-        total.contacts += entry.contacts
-        total.won += entry.won
-        total.lost += entry.lost
-        total.revenue += entry.revenue
-        total.cycle_days_total += entry.cycle_days_total
-    total.revenue = Decimal(total.revenue).quantize(Decimal("0.01"))
-    return total
+    """Several sellers' figures as one (counts summed, amounts per currency), as the Performance report adds up."""
+    return metrics.added_up(rows)
 
 
 def _people(viewer):

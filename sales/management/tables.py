@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from sales.management.forms import METRIC_NAMES
+from sales.money import Amounts, shop_currency, spelled
 from sales.report_tables import Column, Link, Row, Table, nothing_label
 
 
@@ -58,7 +59,20 @@ def goals_table(period, board, shop_goals, total_label=None) -> Table:
     if shop_goals and total_label == _("Whole shop"):
         table.notes.append(_("Whole shop: the sellers' targets added up, against what the whole shop did — the "
                              "Performance report's whole-shop figures (every seller, and deals with none)."))
+    note = left_out_note(shop_goals or [goal for entry in board for goal in entry.goals])
+    if note:
+        table.warnings.append(note)
     return table
+
+
+def left_out_note(goals):
+    """Revenue goals are in the shop's currency: say what was won in others and so is not counted."""
+    left_out = sum((goal.left_out for goal in goals if goal.metric == "revenue"), Amounts())
+    if not left_out:
+        return None
+    return _("Revenue goals are in %(currency)s: only deals won in %(currency)s count towards them; %(amounts)s "
+             "won in other currencies are left out, never converted.", currency=shop_currency(),
+             amounts=spelled(left_out))
 
 
 def funnel_table(period, flows, seller=None) -> Table:
@@ -108,12 +122,17 @@ def commissions_table(period, rows, total_label=None) -> Table:
             table.add(person.name, line.category or _("All other categories"),
                       _("own rule") if line.seller_rule else _("shop-wide rule"), line.sold, line.threshold,
                       line.base, line.percent, line.amount)
-        table.add(_("%(name)s: total", name=person.name), "", "", commission.sold, None, None, None,
+        table.add(_("%(name)s: total", name=person.name), "", "", commission.sold_in_all, None, None, None,
                   commission.total, css="subtotal")
         grand += commission.total
     if len(rows) > 1:
-        table.total(total_label or _("Whole shop"), "", "", sum((c.sold for _p, c in rows), 0), None, None, None,
-                    grand)
+        table.total(total_label or _("Whole shop"), "", "", sum((c.sold_in_all for _p, c in rows), Amounts()),
+                    None, None, None, grand)
+    elsewhere = sum((c.sold_elsewhere for _p, c in rows), Amounts())
+    if elsewhere:
+        table.warnings.append(_("Commissions are worked out on sales in %(currency)s, the currency of the rules "
+                                "and their thresholds; %(amounts)s sold in other currencies earn none here and "
+                                "are never converted.", currency=shop_currency(), amounts=spelled(elsewhere)))
     return table
 
 

@@ -19,6 +19,7 @@ from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
 from sales import records
 from sales.policy import require
+from sales.money import shop_currency
 from sales.report_tables import report_page
 
 
@@ -240,7 +241,7 @@ def _commissions_page(form=None, status=200):
     period = periods.from_request(request.args, shop_today())
     seller, scope, scoping = _scoped()
     rows = metrics.without_idle_owner(commission_rules.commissions(period, _people(seller, scope)),
-                                      lambda row: row[0], lambda row: row[1].sold > 0)
+                                      lambda row: row[0], lambda row: row[1].sold > 0 or bool(row[1].sold_elsewhere))
     report = [tables.commissions_table(period, rows, scope.label)]
     if period.kind != "month":
         report.append(tables.commission_months_table(period, rows))
@@ -409,7 +410,7 @@ def delete_segment(segment_id):
 @require("segments.use")
 def segment_csv(segment_id):
     segment = get_segment_or_404(segment_id)
-    return _customers_csv(f"segment-{segment.id}.csv", segment_rules.export_rows(segment))
+    return _customers_csv(f"segment-{segment.id}.csv", segment)
 
 
 @bp.route("/segments.csv")
@@ -417,12 +418,17 @@ def segment_csv(segment_id):
 def segment_filters_csv():
     form = _segment_form()
     form.validate()
-    return _customers_csv("segment.csv", segment_rules.export_rows(form.filters()))
+    return _customers_csv("segment.csv", form.filters())
 
 
-def _customers_csv(filename, rows):
-    return csv_response(filename, [_("Customer"), _("Email"), _("Phone"), _("City"), _("Orders"), _("Spent"),
-                                   _("Last purchase")], rows)
+def _customers_csv(filename, segment_or_filters):
+    """The segment's customers; what they spent in one column per currency when they bought in several."""
+    currencies = segment_rules.export_currencies(segment_or_filters)
+    spent = [_("Spent")] if currencies == [shop_currency()] else [
+        f'{_("Spent")} ({currency})' for currency in currencies]
+    return csv_response(filename, [_("Customer"), _("Email"), _("Phone"), _("City"), _("Orders"), *spent,
+                                   _("Last purchase")],
+                        segment_rules.export_rows(segment_or_filters, currencies=currencies))
 
 
 # --- Repeat purchase and loyalty --------------------------------------------------------------------------------------
