@@ -22,13 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import requests  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 import lead_funnel  # noqa: E402
@@ -146,25 +149,40 @@ def serve(target, port, url, log):
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
             return server
-        except requests.ConnectionError:
+        except urllib.error.HTTPError:      # answering, if only "sign in first"
+            return server
+        except OSError:
             if server.poll() is not None:
                 sys.exit(f"{target} did not start: see {log.name}")
             time.sleep(0.2)
     sys.exit(f"{target} did not answer on port {port}")
 
 
+def get(url, cookie=None):
+    """(status, headers) of a GET as wrk sends it."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                   **({"Cookie": f"session={cookie}"} if cookie else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
+            return answer.status, answer.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
 def sign_in(port, email):
     """The session cookie a browser gets from signing in (the CSRF token of the form included)."""
-    browser = requests.Session()
-    browser.headers["User-Agent"] = USER_AGENT
-    form = browser.get(f"http://127.0.0.1:{port}/login").text
+    jar = CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    browser.addheaders = [("User-Agent", USER_AGENT)]
+    form = browser.open(f"http://127.0.0.1:{port}/login", timeout=60).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    answer = browser.post(f"http://127.0.0.1:{port}/login", allow_redirects=False,
-                          data={"email": email, "password": lead_funnel.PASSWORD, "csrf_token": token})
-    assert answer.status_code == 303, answer.status_code
-    return browser.cookies["session"]
+    fields = urllib.parse.urlencode({"email": email, "password": lead_funnel.PASSWORD, "csrf_token": token})
+    home = browser.open(f"http://127.0.0.1:{port}/login", data=fields.encode(), timeout=60).read().decode()
+    assert "Sign out" in home, f"{email} could not sign in"
+    return next(cookie.value for cookie in jar if cookie.name == "session")
 
 
 def wrk(url, cookie):
@@ -213,9 +231,7 @@ def main():
     try:
         cookies = {"owner": sign_in(app_port, "owner@bench.example"),
                    "seller": sign_in(app_port, "seller0@bench.example"), None: None}
-        answer = requests.get(f"http://127.0.0.1:{app_port}/", headers={"User-Agent": USER_AGENT},
-                              cookies={"session": cookies["owner"]})
-        if "Set-Cookie" in answer.headers:
+        if "Set-Cookie" in get(f"http://127.0.0.1:{app_port}/", cookies["owner"])[1]:
             print("NOTE: a signed-in page wrote the session cookie again (every response will)")
         clients = {}
         print(f"| page ({where}) | req/s | p50 ms | p99 ms | ceiling req/s | share of the ceiling | SQL | bytes |")
