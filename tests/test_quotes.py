@@ -400,3 +400,28 @@ def test_fonts_parsed_once_per_process_make_the_same_pdf_as_fpdf2s_add_font(as_s
         monkeypatch.setattr(documents, "add_font", lambda pdf, family, style, path: pdf.add_font(family, style, path))
         parsed_each_time = documents.draw_revision_pdf(quote, quote.latest)
     assert once[0] == once[1] == parsed_each_time
+
+
+def test_two_servers_drawing_the_same_sent_pdf_at_once_both_answer_it(as_seller, make_customer, catalog, app,
+                                                                     monkeypatch):
+    from models import QuoteRevisionPdf
+    from sales.quotes import documents
+
+    quote_id = create_quote(as_seller, make_customer("Ana García"), catalog)
+    as_seller.post(f"/quotes/{quote_id}/send")
+    draw = documents.draw_revision_pdf
+
+    def other_server_keeps_it_first(quote, revision):
+        content = draw(quote, revision)
+        with db.engine.begin() as other:
+            other.execute(QuoteRevisionPdf.__table__.insert().values(
+                revision_id=revision.id, language="en", content=content, created_at=revision.sent_at))
+        return content
+
+    monkeypatch.setattr(documents, "draw_revision_pdf", other_server_keeps_it_first)
+    response = as_seller.get(f"/quotes/{quote_id}/r/1.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    monkeypatch.setattr(documents, "draw_revision_pdf", draw)
+    assert as_seller.get(f"/quotes/{quote_id}/r/1.pdf").data == response.data
+    with app.app_context():
+        assert db.session.query(QuoteRevisionPdf).count() == 1
