@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run demo test install translations strings screenshots bench clean
+.PHONY: run demo test install translations strings screenshots bench bench-served clean
 
 run: install translations
 	@echo "Mostrador on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
@@ -47,6 +47,10 @@ screenshots: install translations
 
 bench: install translations
 	$(BIN)/python bench/customers_list.py
+
+# Served as `make run` serves it, against a minimal Flask app's ceiling (bench/served.py; needs wrk).
+bench-served: install translations
+	$(BIN)/python bench/served.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -982,6 +982,19 @@ class QuoteRevision(TrackedMixin, db.Model):
         return self.status == "sent" and self.valid_until < today
 
 
+class QuoteRevisionPdf(db.Model):
+    """A sent revision's PDF as it was made, once per language: a sent revision never changes, so its document
+    is drawn once and every later download (and every app server sharing the database) gets the same bytes."""
+
+    __tablename__ = "quote_revision_pdfs"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("quote_revisions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    content: Mapped[bytes] = mapped_column(db.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class QuoteLine(db.Model):
     __tablename__ = "quote_lines"
     __table_args__ = (Index("ix_quote_lines_revision", "revision_id", "position"),)

@@ -83,6 +83,8 @@ def test_quote_is_emailed_with_its_pdf_and_link_and_lands_on_the_timeline(as_sel
     assert message["Subject"].startswith("Quotation Q-")
     pdf = next(message.iter_attachments())
     assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
+    # The attachment is the document kept for the sent revision: what the seller downloads is the same file.
+    assert as_seller.get(f"/quotes/{quote_id}/r/1.pdf").data == pdf.get_content()
     link = re.search(r"http://localhost(/quotes/q/\S+)", message.get_body(("plain",)).get_content()).group(1)
     assert "Accept the quotation" in text_of(as_seller.application.test_client().get(link))
 

@@ -346,3 +346,82 @@ def test_shop_logo_is_kept_in_the_database_and_shown_on_quotes_and_pdf(as_owner,
     quote_id = create_quote(as_owner, make_customer(), catalog)
     assert 'src="/quotes/shop-logo"' in as_owner.get(f"/quotes/{quote_id}").get_data(as_text=True)
     assert as_owner.get(f"/quotes/{quote_id}/r/1.pdf").data.startswith(b"%PDF")
+
+
+# --- The PDF: drawn once for a sent revision ----------------------------------------------------------------------
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """The list of revisions drawn as a PDF (the documents kept are not drawn again)."""
+    from sales.quotes import documents
+
+    drawn = []
+    draw = documents.draw_revision_pdf
+
+    def counting(quote, revision):
+        drawn.append(revision.number)
+        return draw(quote, revision)
+
+    monkeypatch.setattr(documents, "draw_revision_pdf", counting)
+    return drawn
+
+
+def test_a_sent_revisions_pdf_is_drawn_once_and_served_the_same(as_seller, make_customer, catalog, app, drawings,
+                                                               count_queries):
+    quote_id = create_quote(as_seller, make_customer("Ana García"), catalog)
+    as_seller.post(f"/quotes/{quote_id}/send")
+    first = as_seller.get(f"/quotes/{quote_id}/r/1.pdf")
+    with count_queries() as queries:
+        second = as_seller.get(f"/quotes/{quote_id}/r/1.pdf")
+    assert first.data.startswith(b"%PDF") and second.data == first.data and drawings == [1]
+    assert not any("INSERT" in statement for statement in queries)
+    public = app.test_client().get(customer_link(as_seller, quote_id) + ".pdf")
+    assert public.mimetype == "application/pdf" and public.data == first.data and drawings == [1]
+
+    as_seller.post(f"/quotes/{quote_id}/revise")
+    draft = [as_seller.get(f"/quotes/{quote_id}/r/2.pdf").data for _ in range(2)]
+    assert drawings == [1, 2, 2] and draft[0].startswith(b"%PDF")      # a draft can change: drawn each time
+    as_seller.post(f"/quotes/{quote_id}/send")
+    revised = as_seller.get(f"/quotes/{quote_id}/r/2.pdf").data
+    assert revised != first.data and as_seller.get(f"/quotes/{quote_id}/r/2.pdf").data == revised
+    assert drawings == [1, 2, 2, 2]
+    assert as_seller.get(f"/quotes/{quote_id}/r/1.pdf").data == first.data and drawings == [1, 2, 2, 2]
+
+
+def test_fonts_parsed_once_per_process_make_the_same_pdf_as_fpdf2s_add_font(as_seller, make_customer, catalog,
+                                                                           app, monkeypatch):
+    from sales.quotes import documents
+
+    quote_id = create_quote(as_seller, make_customer("Ana García · Ωμέγα"), catalog)
+    as_seller.post(f"/quotes/{quote_id}/send")
+    with app.test_request_context():
+        quote = db.session.get(Quote, quote_id)
+        once = [documents.draw_revision_pdf(quote, quote.latest) for _ in range(2)]
+        monkeypatch.setattr(documents, "add_font", lambda pdf, family, style, path: pdf.add_font(family, style, path))
+        parsed_each_time = documents.draw_revision_pdf(quote, quote.latest)
+    assert once[0] == once[1] == parsed_each_time
+
+
+def test_two_servers_drawing_the_same_sent_pdf_at_once_both_answer_it(as_seller, make_customer, catalog, app,
+                                                                     monkeypatch):
+    from models import QuoteRevisionPdf
+    from sales.quotes import documents
+
+    quote_id = create_quote(as_seller, make_customer("Ana García"), catalog)
+    as_seller.post(f"/quotes/{quote_id}/send")
+    draw = documents.draw_revision_pdf
+
+    def other_server_keeps_it_first(quote, revision):
+        content = draw(quote, revision)
+        with db.engine.begin() as other:
+            other.execute(QuoteRevisionPdf.__table__.insert().values(
+                revision_id=revision.id, language="en", content=content, created_at=revision.sent_at))
+        return content
+
+    monkeypatch.setattr(documents, "draw_revision_pdf", other_server_keeps_it_first)
+    response = as_seller.get(f"/quotes/{quote_id}/r/1.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    monkeypatch.setattr(documents, "draw_revision_pdf", draw)
+    assert as_seller.get(f"/quotes/{quote_id}/r/1.pdf").data == response.data
+    with app.app_context():
+        assert db.session.query(QuoteRevisionPdf).count() == 1

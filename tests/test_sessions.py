@@ -122,3 +122,20 @@ def test_two_app_servers_share_the_sessions(app, database_url, client, seller):
     assert not signed_in(on_other)
     with other_server.app_context():
         db.engine.dispose()
+
+
+def test_a_signed_in_page_sends_the_session_cookie_only_when_it_changed(app, client, owner, csrf_on):
+    import re
+
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    signing_in = client.post("/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": token})
+    assert signing_in.status_code == 303 and "session=" in signing_in.headers["Set-Cookie"]
+    for _ in range(2):
+        dashboard = client.get("/")
+        assert dashboard.status_code == 200 and "Sign out" in text_of(dashboard)
+        assert "Set-Cookie" not in dashboard.headers, dashboard.headers.get("Set-Cookie")
+    # The token the sign-in cookie carries is the one the page's forms post: signing out with it works.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', dashboard.get_data(as_text=True)).group(1)
+    signing_out = client.post("/logout", data={"csrf_token": token})
+    assert signing_out.status_code == 303 and "Set-Cookie" in signing_out.headers and not signed_in(client)

@@ -12,8 +12,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import delete, event, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,11 @@ def sign_in(user):
     values = start_session(user)
     session[COOKIE_KEY] = values[COOKIE_KEY]
     session.permanent = True
+    # The CSRF token goes into the cookie signing in sends, not the first page's: otherwise that page writes
+    # the cookie again, and a client still holding the sign-in cookie gets a new one on every response.
+    # (The token this request already made, for the sign-in form, left with the old session.)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
     db.session.commit()
 
 

@@ -1,14 +1,19 @@
 """The quotation as a document: the shop's details, its logo, and the PDF download."""
 import base64
+import copy
+import functools
 import io
 import os
+import pickle
+from datetime import timezone
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import format_currency, format_date
+from flask_babel import format_currency, format_date, get_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import ShopSetting
+from models import QuoteRevisionPdf, ShopSetting
 from sales.clock import shop_today
 from sales.htmx import render_page
 from sales.policy import public, require
@@ -79,14 +84,50 @@ def shop_logo():
     return send_file(io.BytesIO(content), mimetype="image/png" if kind == "png" else "image/jpeg", max_age=3600)
 
 
+@functools.cache
+def _parsed_font(path, style):
+    """fpdf2's add_font reads the whole TTF (the widths and glyph ids of its ~6 000 glyphs, and the tables it
+    needs): ~20 ms a style. That never changes, so each process does it once. Returns the font object and its
+    fontTools tables, pickled: output() subsets those in place, so every document unpickles its own (~10 ms)."""
+    from fontTools import ttLib
+    from fpdf import FPDF
+
+    scratch = FPDF()
+    scratch.add_font("Parsed", style, path)
+    font = scratch.fonts["parsed" + style]
+    with open(path, "rb") as file:
+        tables = ttLib.TTFont(io.BytesIO(file.read()), recalcTimestamp=False, lazy=True)
+    for tag in font.ttfont.tables:      # the tables add_font decoded, no more: the output stays the same
+        tables[tag]
+    return font, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def add_font(pdf, family, style, path):
+    """pdf.add_font(family, style, path) from the font parsed once per process. The copy shares what fpdf2
+    only reads (cmap, glyph ids, descriptor) and gets its own per-document state: the fontTools tables that
+    output() subsets, and the map of the glyphs this document used."""
+    from fpdf.fonts import SubsetMap
+
+    parsed, tables = _parsed_font(path, style)
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = family.lower() + style
+    font.cw = copy.copy(parsed.cw)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.ttfont = pickle.loads(tables)
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
+
+
 class _Text:
     """Text for the PDF: a Unicode font when the system has one, else Latin-1 with € spelled out."""
 
     def __init__(self, pdf):
         self.font = next((f for f in FONT_CANDIDATES if os.path.exists(f)), None)
         if self.font:
-            pdf.add_font("Body", "", self.font)
-            pdf.add_font("Body", "B", self.font)
+            add_font(pdf, "Body", "", self.font)
+            add_font(pdf, "Body", "B", self.font)
             self.family = "Body"
         else:
             self.family = "Helvetica"
@@ -99,9 +140,45 @@ class _Text:
 
 
 def revision_pdf(quote, revision):
+    """The revision as a PDF. A draft is drawn on each request. A sent revision never changes, so it is drawn
+    once per language and kept in the database, where every app server finds it: the email attachment and
+    every download are the same bytes. The caller commits."""
+    return _kept_or_drawn(quote, revision)[0]
+
+
+def _kept_or_drawn(quote, revision):
+    """(the PDF's bytes, whether they were just added to the session to be kept)."""
+    if revision.status == "draft":
+        return draw_revision_pdf(quote, revision), False
+    language = str(get_locale())
+    kept = db.session.get(QuoteRevisionPdf, (revision.id, language))
+    if kept is not None:
+        return kept.content, False
+    content = draw_revision_pdf(quote, revision)
+    try:
+        with db.session.begin_nested():
+            db.session.add(QuoteRevisionPdf(revision_id=revision.id, language=language, content=content))
+    except IntegrityError:
+        # Another request (or server) kept it first; drawn from the same revision, it is the same document.
+        return content, False
+    return content, True
+
+
+def _pdf_download(quote, revision):
+    content, just_kept = _kept_or_drawn(quote, revision)
+    if just_kept:
+        db.session.commit()
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{quote.number}-r{revision.number}.pdf")
+
+
+def draw_revision_pdf(quote, revision):
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
+    if revision.sent_at:
+        # The document's date is when it was sent, not when it was drawn: drawn again, it is the same file.
+        pdf.set_creation_date(revision.sent_at.replace(tzinfo=timezone.utc))
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     t = _Text(pdf)
@@ -173,9 +250,7 @@ def revision_pdf(quote, revision):
 @require("quotes.view")
 def pdf(quote_id, number):
     quote = get_quote_or_404(quote_id)
-    revision = get_revision_or_404(quote, number)
-    return send_file(io.BytesIO(revision_pdf(quote, revision)), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{quote.number}-r{revision.number}.pdf")
+    return _pdf_download(quote, get_revision_or_404(quote, number))
 
 
 @bp.route("/q/<token>.pdf")
@@ -186,5 +261,4 @@ def public_pdf(token):
     revision = revision_by_token(token)
     if revision is None or status_of(revision) in ("superseded", "expired"):
         abort(404)
-    return send_file(io.BytesIO(revision_pdf(revision.quote, revision)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{revision.quote.number}-r{revision.number}.pdf")
+    return _pdf_download(revision.quote, revision)
