@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
-from sales import idempotency, storage
+from sales import bulk, idempotency, storage
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -19,6 +19,7 @@ from sales.money import shop_currency
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.support import bp, rules
+from sales.support import bulk as bulk_kind
 from sales.support.forms import (KIND_NAMES, ROOT_CAUSE_NAMES, ChargeForm, MessageForm, PhotoForm, TicketForm, TicketUpdateForm,
                                  WarrantyForm)
 
@@ -33,17 +34,26 @@ def get_ticket_or_404(ticket_id, action="tickets.view"):
     return ticket
 
 
+def list_statement(args):
+    """The list's tickets for its search and filters in `args` (all pages), and the filters as read."""
+    view = args.get("view", "open")
+    if view not in rules.TICKET_VIEWS:
+        view = "open"
+    kind = args.get("kind") if args.get("kind") in KIND_NAMES else None
+    text = args.get("q", "").strip()
+    return rules.ticket_statement(current_user, view=view, kind=kind, text=text), dict(view=view, kind=kind, q=text)
+
+
 @bp.route("/")
 @require("tickets.view")
 def index():
-    view = request.args.get("view", "open")
-    if view not in rules.TICKET_VIEWS:
-        view = "open"
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_NAMES else None
-    text = request.args.get("q", "").strip()
-    statement = rules.ticket_statement(current_user, view=view, kind=kind, text=text)
+    statement, filters = list_statement(request.args)
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_page("support/index.html", "support/_results.html", page=page, view=view, kind=kind, q=text)
+    bulk_context = bulk.list_context(bulk_kind.KIND) if can(current_user, "tickets.work") else {}
+    return render_page("support/index.html", "support/_results.html", page=page, **filters, **bulk_context)
+
+
+bulk.add_routes(bp, bulk_kind.KIND)
 
 
 def _assignee_choices():
