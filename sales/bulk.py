@@ -373,7 +373,8 @@ def apply_view(kind):
         return _confirmation(kind, choice, chosen, status=422, extra_error=error)
     bulk = apply(kind, current_user, choice, chosen.records, extra)
     db.session.commit()
-    return redirect(url_for(kind.list_endpoint, done=bulk.id), 303)
+    # Back to the same filter (the done id last: the list reads it, people's eyes skip it).
+    return redirect(url_for(kind.list_endpoint, **_list_args(kind), done=bulk.id), 303)
 
 
 def undo_view(action_id, entity=None):

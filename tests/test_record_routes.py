@@ -49,6 +49,7 @@ ROUTES = {
     "leads.toggle_stage": (None, OWNER),
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
     "leads.bulk_undo": (None, "seller_b"),        # one's own bulk action, from its result message
+    "bulk.undo_action": (None, "seller_b"),       # the same, the one Undo every list shares
     "messaging.retry": (None, B),
     "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
     "messaging.email_file": (B_AND_SUPPORT, None),  # …and the quote's PDF that went with it
