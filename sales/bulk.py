@@ -167,9 +167,13 @@ def _to_json(value):
 
 
 def _from_json(model, field, value):
+    """`value` as _to_json kept it, back in the Python type of `model`'s attribute `field`."""
     if value is None:
         return None
-    kind = inspect(model).columns[field].type.python_type
+    try:
+        kind = inspect(model).column_attrs[field].columns[0].type.python_type
+    except NotImplementedError:         # JSON and the like: kept as they are
+        return value
     if kind is datetime:
         return datetime.fromisoformat(value)
     if kind is date:
@@ -248,7 +252,8 @@ def get_own_action_or_404(action_id, user, entity=None):
     """A bulk action is its author's to see and undo; anyone else's (or one no list here knows) is simply not
     there."""
     bulk = db.session.get(BulkAction, action_id)
-    if bulk is None or bulk.user_id != user.id or bulk.entity not in KINDS or (entity and bulk.entity != entity):
+    known = DELETIONS if bulk is not None and bulk.action == "delete" else KINDS
+    if bulk is None or bulk.user_id != user.id or bulk.entity not in known or (entity and bulk.entity != entity):
         abort(404)
     return bulk
 
@@ -383,6 +388,8 @@ def undo_view(action_id, entity=None):
     from sales.policy import can
 
     bulk = get_own_action_or_404(action_id, current_user, entity)
+    if bulk.action == "delete":
+        return _undo_delete_view(bulk)
     kind = KINDS[bulk.entity]
     if not can(current_user, kind.permission):
         abort(403)   # one's own action, on a list one's role no longer works
@@ -399,6 +406,26 @@ def undo_view(action_id, entity=None):
     if kept:
         flash(kind.kept_text(len(kept)), "warning")
     return redirect(url_for(kind.list_endpoint), 303)
+
+
+def _undo_delete_view(bulk):
+    from sales.forms import EmptyForm
+    from sales.policy import can
+
+    kind = DELETIONS[bulk.entity]
+    if kind.permission and not can(current_user, kind.permission):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    (entry,) = bulk.records.values()
+    restored = restore_deleted(current_user, bulk) if undoable(bulk) else None
+    if restored is None:
+        db.session.rollback()
+        flash(_("This can no longer be undone: undo works for ten minutes, once."), "warning")
+        return redirect(kind.back(entry["before"]), 303)
+    db.session.commit()
+    flash(kind.restored_text(restored), "success")
+    return redirect(kind.back(restored), 303)
 
 
 def add_routes(blueprint, kind):
@@ -420,3 +447,148 @@ bp = Blueprint("bulk", __name__, url_prefix="/bulk")
 def undo_action(action_id):
     # Signed in (every route is), and the action must be the user's own: get_own_action_or_404.
     return undo_view(action_id)
+
+
+# --- Deletes with a confirmation and ten minutes of undo ---------------------------------------------------------
+
+
+class Deletion:
+    """One kind of record that is deleted for real (not archived): asked first, then kept for ten minutes in a
+    BulkAction (its columns, and its `children`'s), so Undo puts it back as it was. A subclass sets `model`,
+    `permission` and writes the texts and where to go back to."""
+
+    model = None
+    permission = ""
+    children = ()              # (child model, its column naming the record): rows deleted with it
+
+    @property
+    def entity(self):
+        return self.model.__tablename__
+
+    def question(self, record):
+        raise NotImplementedError
+
+    def consequence(self, record):
+        """What goes with it, for the confirmation ("its 14 deliveries")."""
+        return None
+
+    def summary(self, record):
+        raise NotImplementedError
+
+    def restored_text(self, before):
+        raise NotImplementedError
+
+    def back(self, before):
+        """Where the person goes after deleting (and after undoing): the page that listed the record."""
+        raise NotImplementedError
+
+    def may_restore(self, user, record):
+        """Put back only what the user may still change (sales/records.py), for kinds that have a rule:
+        `record` is the one put back, not yet committed."""
+        return True
+
+    def after_delete(self, before):
+        """After the commit (a stored file to forget later, say)."""
+
+
+DELETIONS = {}
+
+
+def deletion(kind):
+    DELETIONS[kind.entity] = kind
+    return kind
+
+
+def _row(record):
+    return {attr.key: _to_json(getattr(record, attr.key)) for attr in inspect(type(record)).column_attrs}
+
+
+def _from_row(model, row):
+    return model(**{key: _from_json(model, key, value) for key, value in row.items()})
+
+
+def delete(kind, user, record):
+    """Delete `record` (its children too), kept for the undo; returns the BulkAction (not yet committed)."""
+    children = [(child, column, [_row(row) for row in db.session.scalars(
+        select(child).where(getattr(child, column) == record.id).order_by(child.id))])
+        for child, column in kind.children]
+    entry = {"before": _row(record), "children": {child.__tablename__: rows for child, _column, rows in children}}
+    bulk = BulkAction(user_id=user.id, entity=kind.entity, action="delete", summary=str(kind.summary(record)),
+                      records={str(record.id): entry})
+    db.session.add(bulk)
+    db.session.delete(record)
+    db.session.flush()
+    return bulk
+
+
+def flash_undo(bulk):
+    """The result message with its Undo button, on whichever page comes next (base.html draws it)."""
+    flash(bulk.summary, f"undo:{bulk.id}")
+
+
+def restore_deleted(user, bulk):
+    """Insert the deleted record and its children again (with their ids where nobody took them since): the
+    restored record's `before` row, or None when it can no longer be put back."""
+    from sqlalchemy.exc import IntegrityError
+
+    kind = DELETIONS[bulk.entity]
+    if not claim(bulk):
+        return None
+    (key, entry), = bulk.records.items()
+    before = dict(entry["before"])
+    model = kind.model
+    if db.session.get(model, int(key)) is not None:
+        before.pop("id")                 # SQLite gave the id to a new row: the old one comes back with a new id
+    try:
+        with db.session.begin_nested():  # a name taken since (a unique column) refuses the undo, not the page
+            record = _from_row(model, before)
+            db.session.add(record)
+            db.session.flush()
+            for child, column in kind.children:
+                for row in entry.get("children", {}).get(child.__tablename__, []):
+                    row = dict(row, **{column: record.id})
+                    if db.session.get(child, row["id"]) is not None:
+                        row.pop("id")
+                    db.session.add(_from_row(child, row))
+            db.session.flush()
+            if not kind.may_restore(user, record):
+                raise _NotTheirs()
+    except (IntegrityError, _NotTheirs):
+        return None
+    return _row(record)
+
+
+class _NotTheirs(Exception):
+    """Rolls back a restore of a record the user may no longer change."""
+
+
+def confirm_delete(kind, record, action_url):
+    """The page that asks before deleting; the form posts to `action_url`."""
+    from sales.forms import EmptyForm
+    from sales.htmx import render_page
+
+    return render_page("bulk/confirm_delete.html", "bulk/_confirm_delete.html", kind=kind, record=record,
+                       question=kind.question(record), consequence=kind.consequence(record),
+                       back=kind.back(_row(record)), action_url=action_url, form=EmptyForm())
+
+
+def delete_view(kind, record):
+    """POST: delete (the confirmation was the GET of the same address), then back with the Undo message."""
+    from sales.forms import EmptyForm
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    bulk = delete(kind, current_user, record)
+    before = bulk.records[next(iter(bulk.records))]["before"]
+    db.session.commit()
+    kind.after_delete(before)
+    flash_undo(bulk)
+    return redirect(kind.back(before), 303)
+
+
+def expired_deletions(entity, now=None):
+    """Deletions of `entity` whose undo time is over and not undone: what they kept may be let go now."""
+    cutoff = (now or utcnow()) - UNDO_WINDOW
+    return db.session.scalars(select(BulkAction).where(
+        BulkAction.entity == entity, BulkAction.action == "delete", BulkAction.undone_at.is_(None),
+        BulkAction.at < cutoff)).all()

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
-from sales import bulk, idempotency, storage
+from sales import bulk, idempotency, records, storage
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -254,14 +254,37 @@ def add_charge(ticket_id):
     return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="charges"), 303)
 
 
-@bp.route("/tickets/<int:ticket_id>/charges/<int:charge_id>/delete", methods=["POST"])
+class ChargeDeletion(bulk.Deletion):
+    model = TicketCharge
+    permission = "tickets.work"
+
+    def question(self, charge):
+        return _("Remove the line “%(line)s” from the billable work?", line=charge.description)
+
+    def summary(self, charge):
+        return _("Line “%(line)s” removed.", line=charge.description)
+
+    def restored_text(self, before):
+        return _("Line “%(line)s” is back.", line=before["description"])
+
+    def back(self, before):
+        return url_for("support.show", ticket_id=before["ticket_id"], _anchor="charges")
+
+    def may_restore(self, user, charge):
+        return records.may_change(user, charge.ticket)
+
+
+CHARGE_DELETION = bulk.deletion(ChargeDeletion())
+
+
+@bp.route("/tickets/<int:ticket_id>/charges/<int:charge_id>/delete", methods=["GET", "POST"])
 @require("tickets.work")
 def delete_charge(ticket_id, charge_id):
+    """GET asks first; POST removes the line, with ten minutes to undo it."""
     ticket = get_ticket_or_404(ticket_id, "tickets.work")
     charge = db.session.get(TicketCharge, charge_id)
-    if charge is None or charge.ticket_id != ticket.id or not EmptyForm().validate_on_submit():
+    if charge is None or charge.ticket_id != ticket.id:
         abort(404)
-    db.session.delete(charge)
-    db.session.commit()
-    flash(_("Line removed."), "success")
-    return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="charges"), 303)
+    if request.method == "GET":
+        return bulk.confirm_delete(CHARGE_DELETION, charge, request.path)
+    return bulk.delete_view(CHARGE_DELETION, charge)
