@@ -152,7 +152,7 @@ class Kind:
         """Put back what `snapshot` kept; a list overrides this where putting back is a change of its own
         (a stage move with its history)."""
         for field, value in before.items():
-            setattr(record, field, _from_json(self.model, field, value))
+            setattr(record, field, from_json(self.model, field, value))
 
     def after_change(self, record):
         """Anything derived from the changed fields (a lead's priority score)."""
@@ -166,7 +166,7 @@ def _to_json(value):
     return value
 
 
-def _from_json(model, field, value):
+def from_json(model, field, value):
     """`value` as _to_json kept it, back in the Python type of `model`'s attribute `field`."""
     if value is None:
         return None
@@ -294,7 +294,7 @@ def undo(user, bulk):
 # --- The views, the same for every list --------------------------------------------------------------------------
 
 
-def _id_or_none(text):
+def id_or_none(text):
     from sales.ids import record_id
 
     try:
@@ -306,7 +306,7 @@ def _id_or_none(text):
 def list_context(kind):
     """What a list needs for its bulk bar, and for the message of a bulk action just done (with its Undo)."""
     done = None
-    action_id = request.args.get("done", type=_id_or_none)
+    action_id = request.args.get("done", type=id_or_none)
     if action_id:
         bulk = db.session.get(BulkAction, action_id)
         if bulk is not None and bulk.user_id == current_user.id and bulk.entity == kind.entity and undoable(bulk):
@@ -328,7 +328,7 @@ def _selection_of(kind, choice):
     form = request.form
     if form.get("all_matching") == "1":
         return selection(kind, current_user, choice, statement=kind.statement(current_user, form))
-    ids = {i for i in (_id_or_none(v) for v in form.getlist(kind.pick_name)) if i}
+    ids = {i for i in (id_or_none(v) for v in form.getlist(kind.pick_name)) if i}
     return selection(kind, current_user, choice, ids=ids)
 
 
@@ -504,7 +504,7 @@ def _row(record):
 
 
 def _from_row(model, row):
-    return model(**{key: _from_json(model, key, value) for key, value in row.items()})
+    return model(**{key: from_json(model, key, value) for key, value in row.items()})
 
 
 def delete(kind, user, record):

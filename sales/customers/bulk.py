@@ -63,7 +63,7 @@ class CustomerKind(bulk.Kind):
         if action in ("archive", "restore") and not rest and can(user, "customers.archive"):
             return Choice(value, action)
         if action == "keeper":
-            person_id = bulk._id_or_none(rest)
+            person_id = bulk.id_or_none(rest)
             person = next((p for p in self._keepers() if p.id == person_id), None)
             if person is not None:
                 return Choice(value, "keeper", person)

@@ -58,12 +58,12 @@ class LeadKind(bulk.Kind):
         if action == "lose":
             return Choice("lose", "lose")
         if action == "move":
-            stage = db.session.get(PipelineStage, bulk._id_or_none(ident) or 0)
+            stage = db.session.get(PipelineStage, bulk.id_or_none(ident) or 0)
             if stage is not None and stage.active:
                 # Moving to a lost stage is losing: it asks why, like every other way of losing a lead.
                 return Choice("lose", "lose") if stage.kind == "lost" else Choice(value, "move", stage)
         if action == "reassign":
-            seller = seller_named(user, bulk._id_or_none(ident))
+            seller = seller_named(user, bulk.id_or_none(ident))
             if seller is not None:
                 return Choice(value, "reassign", seller)
         return None
@@ -97,7 +97,7 @@ class LeadKind(bulk.Kind):
                 if stage is not None:
                     move_to_stage(lead, stage, user_id=user.id)   # a move again, with its stage history
             else:
-                setattr(lead, field, bulk._from_json(Lead, field, value))
+                setattr(lead, field, bulk.from_json(Lead, field, value))
 
     def after_change(self, lead):
         rules.refresh_priority(lead)

@@ -50,7 +50,7 @@ class TicketKind(bulk.Kind):
         if action == "assign":
             if rest == "0":
                 return Choice(value, "assign", None)
-            person_id = bulk._id_or_none(rest)
+            person_id = bulk.id_or_none(rest)
             person = next((p for p in rules.support_staff() if p.id == person_id), None)
             if person is not None:
                 return Choice(value, "assign", person)
