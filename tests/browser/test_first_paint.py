@@ -10,7 +10,8 @@ from tests.browser.test_touch import demo, sign_in  # noqa: F401 (the filled sho
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PAGES = {"dashboard": "/", "customers": "/customers/", "board": "/leads/board", "ticket": "/support/tickets/{ticket}"}
+PAGES = {"dashboard": "/", "customers": "/customers/", "board": "/leads/board", "ticket": "/support/tickets/{ticket}",
+         "portal": "/p/{portal}"}
 # What the eye lands on first: the top bar, the heading, the first block of content below it.
 BOXES = """() => {
   const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
