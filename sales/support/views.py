@@ -209,15 +209,22 @@ def add_message(ticket_id):
 def add_photo(ticket_id):
     ticket = get_ticket_or_404(ticket_id, "tickets.work")
     form = PhotoForm()
+    if idempotency.stored_before("ticket_photo", Attachment) is not None:
+        # The tablet's outbox sending a photo again (perhaps without the file, which it let go once sent): it is
+        # here already. Nothing changes, so nothing to check first.
+        flash(_("Photo attached."), "success")
+        return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="photos"), 303)
     if form.validate_on_submit():
         upload = request.files.get("photo")
         try:
-            rules.save_photo(ticket, upload.stream if upload else BytesIO(), upload.filename if upload else None,
-                             current_user.id)
+            attachment = rules.save_photo(ticket, upload.stream if upload else BytesIO(),
+                                          upload.filename if upload else None, current_user.id)
         except rules.TicketRuleError as error:
             form.photo.errors = [str(error)]
         else:
-            db.session.commit()
+            db.session.flush()
+            if idempotency.claim("ticket_photo", attachment, Attachment) is None:
+                idempotency.commit_once("ticket_photo", Attachment)
             flash(_("Photo attached."), "success")
             return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="photos"), 303)
     return _show(ticket, 422, photo_form=form)
