@@ -5,6 +5,7 @@ def register_blueprints(app):
     from sales.accounts import bp as accounts_bp
     from sales.api import bp as api_bp
     from sales.backup import bp as backup_bp
+    from sales.bulk import bp as bulk_bp
     from sales.connect import bp as connect_bp
     from sales.connect import hooks_bp
     from sales.customers import bp as customers_bp
@@ -28,7 +29,8 @@ def register_blueprints(app):
 
     for bp in (accounts_bp, users_bp, customers_bp, leads_bp, negotiation_bp, quotes_bp, catalog_bp, support_bp,
                management_bp, messaging_bp, portal_bp, pages_bp, health_bp, connect_bp, hooks_bp, api_bp,
-               offline_bp, backup_bp, drafts_bp, search_bp, operations_bp, documents_bp, onboarding_bp):
+               offline_bp, backup_bp, drafts_bp, search_bp, operations_bp, documents_bp, onboarding_bp,
+               bulk_bp):
         app.register_blueprint(bp)
     search_index.register(app)   # keeps the search index current on every write
     # Token-authenticated: no cookie, so no cross-site request to forge.

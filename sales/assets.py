@@ -5,6 +5,7 @@ file's content, so a new version has a new name and the old one may be kept fore
 still works (the service worker, an old bookmark) but is revalidated every time. Hashes are computed once, when
 the app starts; in debug mode they are recomputed when a file changes.
 """
+import base64
 import hashlib
 import os
 import re
@@ -71,10 +72,41 @@ class SessionInterface(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+# The stylesheet's parts the first paint needs, marked in it; inlined in <head>, allowed by their hash in the CSP.
+STYLESHEET = "css/mostrador.css"
+_CRITICAL = re.compile(r"/\* critical \{ \*/(.*?)/\* \} critical \*/", re.S)
+
+
+class CriticalCSS:
+    """The marked parts of the stylesheet, comments and runs of white space taken out, and their CSP source."""
+
+    def __init__(self, folder):
+        with open(os.path.join(folder, STYLESHEET), encoding="utf-8") as f:
+            text = f.read()
+        css = " ".join(_CRITICAL.findall(text))
+        css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+        css = re.sub(r"\s+", " ", css).replace("{ ", "{").replace("; ", ";").replace(" }", "}").strip()
+        if "</" in css:
+            raise ValueError("the critical CSS would end its <style> element early")
+        self.css = css
+        digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+        self.source = f"'sha256-{digest}'"
+
+
 def init_app(app):
     app.session_interface = SessionInterface()
     manifest = Manifest(app.static_folder)
     app.extensions["static_manifest"] = manifest
+    critical = CriticalCSS(app.static_folder)
+    app.extensions["critical_css"] = critical
+
+    @app.context_processor
+    def inline_styles():
+        from markupsafe import Markup
+
+        if app.debug:
+            app.extensions["critical_css"] = CriticalCSS(app.static_folder)
+        return {"critical_css": Markup(app.extensions["critical_css"].css)}
 
     @app.url_defaults
     def hashed_static_name(endpoint, values):

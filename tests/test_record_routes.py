@@ -49,6 +49,7 @@ ROUTES = {
     "leads.toggle_stage": (None, OWNER),
     "leads.step_done": (None, "seller_b"),        # one's own next step, from My day
     "leads.bulk_undo": (None, "seller_b"),        # one's own bulk action, from its result message
+    "bulk.undo_action": (None, "seller_b"),       # the same, the one Undo every list shares
     "messaging.retry": (None, B),
     "messaging.email": (B_AND_SUPPORT, None),     # about B's quote: who may see the quote reads the email
     "messaging.email_file": (B_AND_SUPPORT, None),  # …and the quote's PDF that went with it
@@ -63,11 +64,11 @@ ROUTES = {
     "messaging.send_survey": (None, AFTER_SALE),
     "messaging.send_ticket": (None, AFTER_SALE),
     "messaging.send_password_link": (None, OWNER),
-    "management.delete_commission_rule": (None, OWNER),
+    "management.delete_commission_rule": (OWNER, OWNER),   # GET asks first (tests/test_deletes_undo.py)
     "management.loyalty_csv": (SELLERS, None),
     "management.segment": (SELLERS, B),
     "management.segment_csv": (SELLERS, None),
-    "management.delete_segment": (None, B),
+    "management.delete_segment": (B, B),
     "negotiation.deal": (B, None),
     "negotiation.close": (None, B),
     "negotiation.add_competitor": (None, B),
@@ -91,7 +92,7 @@ ROUTES = {
     "support.show": (B_AND_SUPPORT, None),
     "support.update": (None, AFTER_SALE),
     "support.add_charge": (None, AFTER_SALE),
-    "support.delete_charge": (None, AFTER_SALE),
+    "support.delete_charge": (AFTER_SALE, AFTER_SALE),
     "support.add_message": (None, AFTER_SALE),
     "support.add_photo": (None, AFTER_SALE),
     "support.warranty": (None, AFTER_SALE),
@@ -120,7 +121,7 @@ ROUTES = {
     "documents.new_for_quote": (B, B),
     "documents.show": (B, None),
     "documents.edit": (B, B),
-    "documents.delete": (None, B),
+    "documents.delete": (B, B),
 }
 
 # The JSON API: the same record rules, signed in by a personal token (anonymous: 401). endpoint: {method: who}.

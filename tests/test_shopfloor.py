@@ -162,6 +162,30 @@ def test_a_ticket_note_sent_again_with_its_key_is_stored_once(client, make_user,
     assert count(app, TicketMessage) == 1
 
 
+def test_a_ticket_photo_sent_again_with_its_key_is_stored_once(client, make_user, make_customer, app):
+    from io import BytesIO
+
+    from models import Attachment, Customer as CustomerModel
+    from sales.support import rules
+    from tests.test_support import PNG
+
+    support = make_user("support")
+    customer = make_customer()
+    with app.app_context():
+        ticket = rules.open_ticket(db.session.get(CustomerModel, customer.id), title="Cracked frame")
+        db.session.commit()
+        ticket_id = ticket.id
+    login(client, support)
+    page = client.get(f"/support/tickets/{ticket_id}").get_data(as_text=True)
+    form = page[page.index('action="/support/tickets/%d/photos"' % ticket_id):]
+    assert 'data-offline="Photo on ticket' in page and 'name="idempotency_key"' in form[:form.index("</form>")]
+    for _ in range(3):
+        response = client.post(f"/support/tickets/{ticket_id}/photos", content_type="multipart/form-data",
+                               data={"photo": (BytesIO(PNG), "frame.png"), "idempotency_key": KEY})
+        assert response.status_code == 303
+    assert count(app, Attachment) == 1
+
+
 def test_two_copies_racing_store_one_contact(app, make_user, make_customer):
     """The outbox retries while the first request is still running: the key's primary key lets one in."""
     seller = make_user("seller")

@@ -2,15 +2,15 @@
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import (CalendarFeed, ContactLog, Customer, MaintenancePlan, Promise, WebhookDelivery, WebhookEndpoint,
                     utcnow)
-from sales import records
+from sales import bulk, records
 from sales.connect import bp, calendar, vcards, webhooks
 from sales.connect.forms import ApiTokenForm, VCardImportForm, WebhookForm
 from sales.forms import EmptyForm
@@ -244,18 +244,47 @@ def webhook_endpoint(endpoint_id):
                        status=422 if form.errors else 200)
 
 
+class WebhookDeletion(bulk.Deletion):
+    model = WebhookEndpoint
+    permission = "shop.settings"
+    children = ((WebhookDelivery, "endpoint_id"),)
+
+    def question(self, endpoint):
+        return _("Delete the webhook to %(url)s?", url=endpoint.url)
+
+    def consequence(self, endpoint):
+        count = db.session.scalar(select(func.count()).select_from(WebhookDelivery)
+                                  .where(WebhookDelivery.endpoint_id == endpoint.id)) or 0
+        return ngettext("Nothing more goes to this address, and its %(num)d delivery goes with it.",
+                        "Nothing more goes to this address, and its %(num)d deliveries go with it.", count)
+
+    def summary(self, endpoint):
+        return _("Webhook deleted: nothing more goes to %(url)s.", url=endpoint.url)
+
+    def restored_text(self, before):
+        return _("The webhook to %(url)s is back, with its deliveries.", url=before["url"])
+
+    def back(self, before):
+        return url_for("connect.webhook_endpoints")
+
+
+WEBHOOK_DELETION = bulk.deletion(WebhookDeletion())
+
+
 @bp.route("/settings/webhooks/<int:endpoint_id>/<any(test, pause, resume, rotate, delete):action>",
-          methods=["POST"])
+          methods=["GET", "POST"])
 @require("shop.settings")
 def webhook_action(endpoint_id, action):
     endpoint = get_webhook_endpoint_or_404(endpoint_id)
+    if request.method == "GET":
+        # Only deleting asks first (and is undone for ten minutes); the rest are buttons that act.
+        if action != "delete":
+            abort(405)
+        return bulk.confirm_delete(WEBHOOK_DELETION, endpoint, request.path)
+    if action == "delete":
+        return bulk.delete_view(WEBHOOK_DELETION, endpoint)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if action == "delete":
-        db.session.delete(endpoint)
-        db.session.commit()
-        flash(_("Webhook deleted: nothing more goes to %(url)s.", url=endpoint.url), "success")
-        return redirect(url_for("connect.webhook_endpoints"), 303)
     if action == "test":
         webhooks.send_test(endpoint)
         message = _("A test event is queued: it goes out with the next delivery run (flask deliver-webhooks).")

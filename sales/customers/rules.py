@@ -55,9 +55,13 @@ def staff_choices(user, customer=None):
     customer)."""
     from sales.records import keeper_choices
 
-    users = db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
-                               .order_by(User.name)).all()
-    return keeper_choices(user, customer, users)
+    return keeper_choices(user, customer, staff_people())
+
+
+def staff_people():
+    """The people who may look after a customer: the active owner and sellers."""
+    return db.session.scalars(select(User).where(User.active, User.role.in_(("owner", "seller")))
+                              .order_by(User.name)).all()
 
 
 def tags_by_name(names):

@@ -5,7 +5,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import Customer, User
+from sales import bulk
 from sales.customers import bp, rules
+from sales.customers import bulk as bulk_kind
 from sales import custom_fields
 from sales.customers.forms import CustomerForm
 from sales.forms import EmptyForm
@@ -25,24 +27,34 @@ def get_customer_or_404(customer_id, action="customers.view"):
     return customer
 
 
-@bp.route("/")
-@require("customers.view")
-def index():
-    text = request.args.get("q", "").strip()
-    tag = request.args.get("tag", "").strip()
-    show = request.args.get("show", "active")
+def list_statement(args):
+    """The list's customers for its search and filters in `args` (all pages), and the filters as read."""
+    text = args.get("q", "").strip()
+    tag = args.get("tag", "").strip()
+    show = args.get("show", "active")
     if show not in rules.SHOW_CHOICES:
         show = "active"
     statement = rules.search_statement(text, tag, show)
     fields = custom_fields.active_fields("customer")
-    chosen = next((f for f in fields if f.key == request.args.get("field")), None)
-    value = request.args.get("value", "").strip()
+    chosen = next((f for f in fields if f.key == args.get("field")), None)
+    value = args.get("value", "").strip()
     if chosen is not None and value:
         condition = custom_fields.condition(Customer, chosen, value)
         statement = statement.where(condition) if condition is not None else statement.where(False)
+    return statement, dict(q=text, tag=tag, show=show, custom_fields=fields, field=chosen, value=value)
+
+
+@bp.route("/")
+@require("customers.view")
+def index():
+    statement, filters = list_statement(request.args)
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_page("customers/index.html", "customers/_results.html", page=page, q=text, tag=tag,
-                       show=show, tags=rules.popular_tags(), custom_fields=fields, field=chosen, value=value)
+    bulk_context = bulk.list_context(bulk_kind.KIND) if can(current_user, "customers.edit") else {}
+    return render_page("customers/index.html", "customers/_results.html", page=page, tags=rules.popular_tags(),
+                       **filters, **bulk_context)
+
+
+bulk.add_routes(bp, bulk_kind.KIND)
 
 
 def _customer_form(customer=None):

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from extensions import db
 from models import Customer, Document, Lead, Product, Quote
-from sales import records, storage
+from sales import bulk, records, storage
 from sales.documents import bp, rules
 from sales.documents.forms import DocumentForm
 from sales.forms import EmptyForm
@@ -203,14 +203,50 @@ def edit(document_id):
     return redirect(holder_url(document.holder, _anchor="documents"), 303)
 
 
-@bp.route("/<int:document_id>/delete", methods=["POST"])
-def delete(document_id):
-    document = records.get_or_404(Document, document_id, change=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    back, stored_name, title = holder_url(document.holder, _anchor="documents"), document.stored_name, document.title
-    db.session.delete(document)
+class DocumentDeletion(bulk.Deletion):
+    model = Document
+    permission = None              # records.py alone decides, as for the rest of the documents
+
+    def question(self, document):
+        return _("Remove “%(title)s” from %(holder)s?", title=document.title, holder=holder_name(document.holder))
+
+    def summary(self, document):
+        return _("%(title)s removed.", title=document.title)
+
+    def restored_text(self, before):
+        return _("“%(title)s” is back.", title=before["title"])
+
+    def back(self, before):
+        for column, model in (("product_id", Product), ("customer_id", Customer), ("lead_id", Lead),
+                              ("quote_id", Quote)):
+            if before.get(column):
+                return holder_url(model(id=before[column]), _anchor="documents")
+        return url_for("pages.home")
+
+    def may_restore(self, user, document):
+        return records.may_change(user, document)
+
+    def after_delete(self, before):
+        forget_expired_files()
+
+
+DOCUMENT_DELETION = bulk.deletion(DocumentDeletion())
+
+
+def forget_expired_files(now=None):
+    """A removed document's file stays for the ten minutes of undo; the files of removals past them go (at the
+    next removal), with the removals' records, which can no longer be undone anyway."""
+    for expired in bulk.expired_deletions(Document.__tablename__, now):
+        for entry in expired.records.values():
+            rules.forget_file(entry["before"].get("stored_name"))
+        db.session.delete(expired)
     db.session.commit()
-    rules.forget_file(stored_name)
-    flash(_("%(title)s removed.", title=title), "success")
-    return redirect(back, 303)
+
+
+@bp.route("/<int:document_id>/delete", methods=["GET", "POST"])
+def delete(document_id):
+    """GET asks first; POST removes the document, with ten minutes to undo it."""
+    document = records.get_or_404(Document, document_id, change=True)
+    if request.method == "GET":
+        return bulk.confirm_delete(DOCUMENT_DELETION, document, request.path)
+    return bulk.delete_view(DOCUMENT_DELETION, document)

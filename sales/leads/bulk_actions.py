@@ -1,25 +1,18 @@
 """Bulk actions on leads: reassign, move to a stage, close as lost — many at once, each lead changed exactly as
 the single-lead views change it (the same domain functions, so every lead gets its stage history and audit-log
-rows), and undone within ten minutes.
-
-Who may change which lead is sales/records.py's decision (`changeable`): rows outside it are never touched,
-only counted, so the confirmation can say how many were left out.
+rows), and undone within ten minutes. The steps, the selection and the undo are sales/bulk.py's, the same for
+every list; this is what is particular to leads.
 """
-from datetime import timedelta
-from decimal import Decimal
-
-from flask_babel import gettext as _, ngettext
-from sqlalchemy import func, select, update
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from extensions import db
-from models import BulkAction, Lead, PipelineStage
-from sales import records
-from sales.clock import utcnow
+from models import Lead, PipelineStage
+from sales import bulk, records
+from sales.bulk import UNDO_WINDOW, Choice, get_own_action_or_404, undoable  # noqa: F401 (used by callers)
 from sales.leads import rules
-from sales.leads.stages import move_to_stage
+from sales.leads.stages import ensure_default_stages, move_to_stage
 from sales.negotiation.rules import close_lost
 
-UNDO_WINDOW = timedelta(minutes=10)
 ACTIONS = ("reassign", "move", "lose")
 # What each action changes on a lead, so the undo knows what to put back.
 FIELDS = {
@@ -29,103 +22,128 @@ FIELDS = {
 }
 
 
-def selection(user, statement=None, ids=()):
-    """(leads the user may change, how many selected ones they may not) — the chosen ids, or every lead of the
-    list's `statement` (the current filter, all its pages)."""
-    if statement is not None:
-        chosen = statement.with_only_columns(Lead.id).order_by(None)
-        selected = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
-    else:
-        # Every ticked id that is not changed counts as left out, whether the user may see it or not (and
-        # whether it exists): the count then tells nothing about other sellers' leads.
-        chosen, selected = list(ids), len(set(ids))
-    leads = db.session.scalars(select(Lead).where(Lead.id.in_(chosen), records.changeable(Lead, user))
-                               .order_by(Lead.id)).all()
-    return leads, selected - len(leads)
+class LeadKind(bulk.Kind):
+    model = Lead
+    pick_name = "lead_id"
+    list_endpoint = "leads.index"
+    permission = "leads.edit"
+    filter_fields = ("q", "stage", "seller", "source", "priority", "outcome")
+    extra_template = "leads/_bulk_lost_reason.html"
+    list_title = _l("Leads")
+    which_title = _l("Which leads")
+    shown_with = ("customer",)
 
+    @property
+    def lost_reasons(self):
+        from sales.negotiation.forms import LOST_REASON_CHOICES
 
-def _value(lead, field):
-    value = getattr(lead, field)
-    return str(value) if field == "won_amount" and value is not None else value
+        return LOST_REASON_CHOICES
 
+    def statement(self, user, form):
+        from sales.leads.views import _filters
 
-def apply(user, action, leads, *, stage=None, seller=None, lost_reason=None):
-    """Change every lead in `leads` (already checked by `selection`), one by one through the same functions as the
-    single-lead views; returns the stored BulkAction (not yet committed)."""
-    before = {lead.id: {field: _value(lead, field) for field in FIELDS[action]} for lead in leads}
-    for lead in leads:
+        filters = _filters(form)
+        return rules.lead_statement(user, **filters, include_closed=bool(filters["stage_id"]))
+
+    def options(self, user):
+        stages = [(f"move:{s.id}", s.name) for s in ensure_default_stages() if s.kind != "lost"]
+        people = assignees(user)
+        # A seller alone has no one to hand leads to.
+        handover = [(f"reassign:{u.id}", u.name) for u in people] if [u for u in people if u.id != user.id] else []
+        return [(_("Move to stage"), stages), (_("Reassign to"), handover), (_("Close"), [("lose", _("Close as lost…"))])]
+
+    def choose(self, user, value):
+        """"move:<stage id>", "reassign:<seller id>" or "lose"."""
+        action, _sep, ident = (value or "").partition(":")
+        if action == "lose":
+            return Choice("lose", "lose")
+        if action == "move":
+            stage = db.session.get(PipelineStage, bulk.id_or_none(ident) or 0)
+            if stage is not None and stage.active:
+                # Moving to a lost stage is losing: it asks why, like every other way of losing a lead.
+                return Choice("lose", "lose") if stage.kind == "lost" else Choice(value, "move", stage)
         if action == "reassign":
-            lead.seller_id = seller.id
-        elif action == "move":
-            move_to_stage(lead, stage, user_id=user.id)
-        else:
-            close_lost(lead, lost_reason, None, None, None, None, user.id,
-                       goal=_("Deal lost: %(title)s", title=lead.title))
-        rules.refresh_priority(lead)
-    db.session.flush()  # the versions after the change: an undo restores only leads still at them
-    count = len(leads)
-    if action == "reassign":
-        summary = ngettext("%(num)d lead reassigned to %(name)s.", "%(num)d leads reassigned to %(name)s.",
-                           count, name=seller.name)
-    elif action == "move":
-        summary = ngettext("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s.",
-                           count, stage=stage.name)
-    else:
-        summary = ngettext("%(num)d lead closed as lost.", "%(num)d leads closed as lost.", count)
-    bulk = BulkAction(user_id=user.id, entity=Lead.__tablename__, action=action, summary=summary,
-                      records={str(lead.id): {"before": before[lead.id], "version": lead.version}
-                               for lead in leads})
-    db.session.add(bulk)
-    db.session.flush()
-    return bulk
-
-
-def undoable(bulk, now=None):
-    return bulk.undone_at is None and (now or utcnow()) - bulk.at <= UNDO_WINDOW
-
-
-def get_own_action_or_404(action_id, user):
-    """A bulk action is its author's to see and undo; anyone else's is simply not there."""
-    from flask import abort
-
-    bulk = db.session.get(BulkAction, action_id)
-    if bulk is None or bulk.user_id != user.id or bulk.entity != Lead.__tablename__:
-        abort(404)
-    return bulk
-
-
-def undo(user, bulk):
-    """Put every lead back as it was before `bulk`, except those changed since (by anyone) or no longer the
-    user's to change: (restored leads, leads left as they are), or None when it was undone already. Each
-    restore is a normal change again — its own stage history and audit rows."""
-    # Claimed with one conditional UPDATE, so two taps on Undo (or two tablets) cannot both restore.
-    claimed = db.session.execute(update(BulkAction).where(BulkAction.id == bulk.id, BulkAction.undone_at.is_(None))
-                                 .values(undone_at=utcnow()).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
+            seller = seller_named(user, bulk.id_or_none(ident))
+            if seller is not None:
+                return Choice(value, "reassign", seller)
         return None
-    db.session.expire(bulk, ["undone_at"])
-    entries = bulk.records
-    leads = {lead.id: lead for lead in db.session.scalars(
-        select(Lead).where(Lead.id.in_([int(i) for i in entries]), records.changeable(Lead, user)))}
-    restored, kept = [], []
-    for key, entry in sorted(entries.items(), key=lambda item: int(item[0])):
-        lead = leads.get(int(key))
-        if lead is None or lead.version != entry["version"]:
-            kept.append(lead or int(key))
-            continue
-        before = entry["before"]
+
+    def fields(self, choice):
+        return FIELDS[choice.action]
+
+    def read_extra(self, form, choice):
+        if choice.action != "lose":
+            return {}, None
+        from sales.negotiation.forms import LOST_REASON_NAMES
+
+        reason = form.get("lost_reason")
+        if reason not in LOST_REASON_NAMES:
+            return {}, _("Say why these leads were lost.")
+        return {"lost_reason": reason}, None
+
+    def change(self, user, lead, choice, extra):
+        if choice.action == "reassign":
+            lead.seller_id = choice.target.id
+        elif choice.action == "move":
+            move_to_stage(lead, choice.target, user_id=user.id)
+        else:
+            close_lost(lead, extra["lost_reason"], None, None, None, None, user.id,
+                       goal=_("Deal lost: %(title)s", title=lead.title))
+
+    def restore(self, user, lead, before, action):
         for field, value in before.items():
             if field == "stage_id":
                 stage = db.session.get(PipelineStage, value)
                 if stage is not None:
-                    move_to_stage(lead, stage, user_id=user.id)
-            elif field == "won_amount":
-                lead.won_amount = Decimal(value) if value is not None else None   # kept as text in JSON
+                    move_to_stage(lead, stage, user_id=user.id)   # a move again, with its stage history
             else:
-                setattr(lead, field, value)
+                setattr(lead, field, bulk.from_json(Lead, field, value))
+
+    def after_change(self, lead):
         rules.refresh_priority(lead)
-        restored.append(lead)
-    return restored, kept
+
+    def label(self, lead):
+        return f"{lead.title} — {lead.customer.name}"
+
+    def question(self, choice, count):
+        if choice.action == "move":
+            return ngettext("Move %(num)d lead to %(stage)s?", "Move %(num)d leads to %(stage)s?", count,
+                            stage=choice.target.name)
+        if choice.action == "reassign":
+            return ngettext("Reassign %(num)d lead to %(name)s?", "Reassign %(num)d leads to %(name)s?", count,
+                            name=choice.target.name)
+        return ngettext("Close %(num)d lead as lost?", "Close %(num)d leads as lost?", count)
+
+    def summary(self, choice, count):
+        if choice.action == "reassign":
+            return ngettext("%(num)d lead reassigned to %(name)s.", "%(num)d leads reassigned to %(name)s.",
+                            count, name=choice.target.name)
+        if choice.action == "move":
+            return ngettext("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s.",
+                            count, stage=choice.target.name)
+        return ngettext("%(num)d lead closed as lost.", "%(num)d leads closed as lost.", count)
+
+    def left_out_text(self, count):
+        return ngettext("%(num)d selected lead is left out: you may not change it.",
+                        "%(num)d selected leads are left out: you may not change them.", count)
+
+    def nothing_ticked_text(self):
+        return _("Tick the leads to change first.")
+
+    def none_allowed_text(self, count):
+        return ngettext("You may not change the %(num)d selected lead.",
+                        "You may not change any of the %(num)d selected leads.", count)
+
+    def undone_text(self, count):
+        return ngettext("Undone: %(num)d lead is back as it was.", "Undone: %(num)d leads are back as they were.",
+                        count)
+
+    def kept_text(self, count):
+        return ngettext("%(num)d lead was changed since and is left as it is.",
+                        "%(num)d leads were changed since and are left as they are.", count)
+
+
+KIND = LeadKind()
 
 
 def assignees(user):
@@ -139,4 +157,3 @@ def assignees(user):
 
 def seller_named(user, seller_id):
     return next((u for u in assignees(user) if u.id == seller_id), None) if seller_id else None
-

@@ -1,8 +1,9 @@
 """Management pages: each reads its period (and seller) from the query string, calls a rule, renders."""
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_percent, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from sales.management import bp, commissions as commission_rules, funnel as funn
 from sales.management import loyalty as loyalty_rules, scope as report_scope, segments as segment_rules, tables
 from sales.management.access import get_seller_or_404, seller_from_args
 from sales.management.forms import METRIC_NAMES, CommissionRuleForm, GoalForm, SegmentForm
-from sales import records
+from sales import bulk, records
 from sales.policy import require
 from sales.money import shop_currency
 from sales.report_tables import report_page
@@ -277,16 +278,40 @@ def save_commission_rule():
     return redirect(url_for("management.commissions", period=request.args.get("period")), 303)
 
 
-@bp.route("/commissions/rules/<int:rule_id>/delete", methods=["POST"])
+class CommissionRuleDeletion(bulk.Deletion):
+    model = CommissionRule
+    permission = "commissions.configure"
+
+    def _rule(self, seller_id, category, percent):
+        seller = db.session.get(User, seller_id) if seller_id else None
+        return " · ".join([seller.name if seller else _("Every seller"), category or _("All categories"),
+                           format_percent(Decimal(str(percent)) / 100, "#,##0.##%")])
+
+    def question(self, rule):
+        return _("Remove the commission rule %(rule)s?", rule=self._rule(rule.seller_id, rule.category, rule.percent))
+
+    def summary(self, rule):
+        return _("Commission rule %(rule)s removed.", rule=self._rule(rule.seller_id, rule.category, rule.percent))
+
+    def restored_text(self, before):
+        return _("Commission rule %(rule)s is back.",
+                 rule=self._rule(before["seller_id"], before["category"], before["percent"]))
+
+    def back(self, before):
+        return url_for("management.commissions")
+
+
+COMMISSION_RULE_DELETION = bulk.deletion(CommissionRuleDeletion())
+
+
+@bp.route("/commissions/rules/<int:rule_id>/delete", methods=["GET", "POST"])
 @require("commissions.configure")
 def delete_commission_rule(rule_id):
-    rule = db.session.get(CommissionRule, rule_id)
-    if rule is None or not EmptyForm().validate_on_submit():
-        abort(404)
-    db.session.delete(rule)
-    db.session.commit()
-    flash(_("Commission rule removed."), "success")
-    return redirect(url_for("management.commissions"), 303)
+    """GET asks first; POST removes the rule, with ten minutes to undo it."""
+    rule = db.session.get(CommissionRule, rule_id) or abort(404)
+    if request.method == "GET":
+        return bulk.confirm_delete(COMMISSION_RULE_DELETION, rule, request.path)
+    return bulk.delete_view(COMMISSION_RULE_DELETION, rule)
 
 
 @bp.route("/commissions.csv")
@@ -394,16 +419,37 @@ def segment(segment_id):
                  delete_form=EmptyForm(), may_change=may_change, may_save=may_change, **preview)
 
 
-@bp.route("/segments/<int:segment_id>/delete", methods=["POST"])
+class SegmentDeletion(bulk.Deletion):
+    model = Segment
+    permission = "segments.use"
+
+    def question(self, segment):
+        return _("Delete the segment “%(name)s”?", name=segment.name)
+
+    def consequence(self, segment):
+        return _("Its customers stay as they are: only the saved filter goes.")
+
+    def summary(self, segment):
+        return _("Segment “%(name)s” deleted.", name=segment.name)
+
+    def restored_text(self, before):
+        return _("Segment “%(name)s” is back.", name=before["name"])
+
+    def back(self, before):
+        return url_for("management.segments")
+
+
+SEGMENT_DELETION = bulk.deletion(SegmentDeletion())
+
+
+@bp.route("/segments/<int:segment_id>/delete", methods=["GET", "POST"])
 @require("segments.use")
 def delete_segment(segment_id):
+    """GET asks first; POST deletes the segment, with ten minutes to undo it."""
     segment = get_segment_or_404(segment_id, change=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    db.session.delete(segment)
-    db.session.commit()
-    flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")
-    return redirect(url_for("management.segments"), 303)
+    if request.method == "GET":
+        return bulk.confirm_delete(SEGMENT_DELETION, segment, request.path)
+    return bulk.delete_view(SEGMENT_DELETION, segment)
 
 
 @bp.route("/segments/<int:segment_id>.csv")

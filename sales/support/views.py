@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from models import Attachment, Customer, OrderLine, Survey, Ticket, TicketCharge, TicketMessage, utcnow
-from sales import idempotency, storage
+from sales import bulk, idempotency, records, storage
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
 from sales.htmx import render_page
@@ -19,6 +19,7 @@ from sales.money import shop_currency
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.support import bp, rules
+from sales.support import bulk as bulk_kind
 from sales.support.forms import (KIND_NAMES, ROOT_CAUSE_NAMES, ChargeForm, MessageForm, PhotoForm, TicketForm, TicketUpdateForm,
                                  WarrantyForm)
 
@@ -33,17 +34,26 @@ def get_ticket_or_404(ticket_id, action="tickets.view"):
     return ticket
 
 
+def list_statement(args):
+    """The list's tickets for its search and filters in `args` (all pages), and the filters as read."""
+    view = args.get("view", "open")
+    if view not in rules.TICKET_VIEWS:
+        view = "open"
+    kind = args.get("kind") if args.get("kind") in KIND_NAMES else None
+    text = args.get("q", "").strip()
+    return rules.ticket_statement(current_user, view=view, kind=kind, text=text), dict(view=view, kind=kind, q=text)
+
+
 @bp.route("/")
 @require("tickets.view")
 def index():
-    view = request.args.get("view", "open")
-    if view not in rules.TICKET_VIEWS:
-        view = "open"
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_NAMES else None
-    text = request.args.get("q", "").strip()
-    statement = rules.ticket_statement(current_user, view=view, kind=kind, text=text)
+    statement, filters = list_statement(request.args)
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_page("support/index.html", "support/_results.html", page=page, view=view, kind=kind, q=text)
+    bulk_context = bulk.list_context(bulk_kind.KIND) if can(current_user, "tickets.work") else {}
+    return render_page("support/index.html", "support/_results.html", page=page, **filters, **bulk_context)
+
+
+bulk.add_routes(bp, bulk_kind.KIND)
 
 
 def _assignee_choices():
@@ -199,15 +209,22 @@ def add_message(ticket_id):
 def add_photo(ticket_id):
     ticket = get_ticket_or_404(ticket_id, "tickets.work")
     form = PhotoForm()
+    if idempotency.stored_before("ticket_photo", Attachment) is not None:
+        # The tablet's outbox sending a photo again (perhaps without the file, which it let go once sent): it is
+        # here already. Nothing changes, so nothing to check first.
+        flash(_("Photo attached."), "success")
+        return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="photos"), 303)
     if form.validate_on_submit():
         upload = request.files.get("photo")
         try:
-            rules.save_photo(ticket, upload.stream if upload else BytesIO(), upload.filename if upload else None,
-                             current_user.id)
+            attachment = rules.save_photo(ticket, upload.stream if upload else BytesIO(),
+                                          upload.filename if upload else None, current_user.id)
         except rules.TicketRuleError as error:
             form.photo.errors = [str(error)]
         else:
-            db.session.commit()
+            db.session.flush()
+            if idempotency.claim("ticket_photo", attachment, Attachment) is None:
+                idempotency.commit_once("ticket_photo", Attachment)
             flash(_("Photo attached."), "success")
             return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="photos"), 303)
     return _show(ticket, 422, photo_form=form)
@@ -244,14 +261,37 @@ def add_charge(ticket_id):
     return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="charges"), 303)
 
 
-@bp.route("/tickets/<int:ticket_id>/charges/<int:charge_id>/delete", methods=["POST"])
+class ChargeDeletion(bulk.Deletion):
+    model = TicketCharge
+    permission = "tickets.work"
+
+    def question(self, charge):
+        return _("Remove the line “%(line)s” from the billable work?", line=charge.description)
+
+    def summary(self, charge):
+        return _("Line “%(line)s” removed.", line=charge.description)
+
+    def restored_text(self, before):
+        return _("Line “%(line)s” is back.", line=before["description"])
+
+    def back(self, before):
+        return url_for("support.show", ticket_id=before["ticket_id"], _anchor="charges")
+
+    def may_restore(self, user, charge):
+        return records.may_change(user, charge.ticket)
+
+
+CHARGE_DELETION = bulk.deletion(ChargeDeletion())
+
+
+@bp.route("/tickets/<int:ticket_id>/charges/<int:charge_id>/delete", methods=["GET", "POST"])
 @require("tickets.work")
 def delete_charge(ticket_id, charge_id):
+    """GET asks first; POST removes the line, with ten minutes to undo it."""
     ticket = get_ticket_or_404(ticket_id, "tickets.work")
     charge = db.session.get(TicketCharge, charge_id)
-    if charge is None or charge.ticket_id != ticket.id or not EmptyForm().validate_on_submit():
+    if charge is None or charge.ticket_id != ticket.id:
         abort(404)
-    db.session.delete(charge)
-    db.session.commit()
-    flash(_("Line removed."), "success")
-    return redirect(url_for("support.show", ticket_id=ticket.id, _anchor="charges"), 303)
+    if request.method == "GET":
+        return bulk.confirm_delete(CHARGE_DELETION, charge, request.path)
+    return bulk.delete_view(CHARGE_DELETION, charge)

@@ -149,21 +149,51 @@
     store.removeItem("mostrador:user");
   }
 
-  /* ---- The outbox: contacts, inquiries and ticket notes saved without a connection ------------------------ */
+  /* ---- The outbox: contacts, inquiries, ticket notes and photos saved without a connection ---------------- */
   var panel = null;
   var lastNews = null;
 
   function outbox() { return read(OUTBOX, []); }
 
+  // A queued form's files (a ticket photo) wait in IndexedDB under the entry's key: localStorage holds text only,
+  // and a few megabytes of it at most.
+  function files(mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var opening = indexedDB.open("mostrador-outbox", 1);
+      opening.onupgradeneeded = function () { opening.result.createObjectStore("files"); };
+      opening.onerror = function () { reject(opening.error); };
+      opening.onsuccess = function () {
+        var db = opening.result, tx = db.transaction("files", mode), request = work(tx.objectStore("files"));
+        tx.oncomplete = function () { db.close(); resolve(request && request.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+
   function queue(form) {
-    var fields = [];
-    new FormData(form).forEach(function (value, name) { if (typeof value === "string") fields.push([name, value]); });
+    var fields = [], attached = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") fields.push([name, value]);
+      else if (value.size) attached.push([name, value, value.name]);
+    });
     var key = form.querySelector("input[name=idempotency_key]");
     var item = {key: key ? key.value : newKey(), url: form.action, what: form.getAttribute("data-offline"),
-                fields: fields, at: Date.now(), state: "waiting"};
+                fields: fields, at: Date.now(), state: "waiting", files: attached.length > 0};
+    if (item.files) {
+      // Listed once the files are kept, so a flush never finds the entry without them.
+      files("readwrite", function (kept) { return kept.put(attached, item.key); })
+        .then(function () { add(item); }, function () { lastNews = say(words.refused, {what: item.what}); show(); });
+    } else add(item);
+    forgetForm(form, key, item);
+  }
+  function add(item) {
     var items = outbox().filter(function (other) { return other.key !== item.key; });
     items.push(item);
     write(OUTBOX, items);
+    show();
+  }
+  function forgetForm(form, key, item) {
     store.removeItem(draftKey(form));
     form.reset();
     if (form.shopfloor) form.shopfloor.initial = fieldsOf(form);
@@ -173,16 +203,29 @@
     panel.scrollIntoView({block: "nearest"});
   }
 
+  function bodyOf(item) {
+    var fields = function (body) {
+      item.fields.forEach(function (pair) { body.append(pair[0], pair[0] === "csrf_token" ? csrfToken() : pair[1]); });
+      return body;
+    };
+    if (!item.files) return Promise.resolve(fields(new URLSearchParams()));
+    return files("readonly", function (kept) { return kept.get(item.key); }).then(function (attached) {
+      var body = fields(new FormData());
+      (attached || []).forEach(function (file) { body.append(file[0], file[1], file[2]); });
+      return body;
+    });
+  }
+
   var sending = false;
   function flush() {
     if (sending || !signedIn || !navigator.onLine) return;
     var item = outbox().filter(function (i) { return i.state === "waiting"; })[0];
     if (!item) return;
     sending = true;
-    var body = new URLSearchParams();
-    item.fields.forEach(function (pair) { body.append(pair[0], pair[0] === "csrf_token" ? csrfToken() : pair[1]); });
-    fetch(item.url, {method: "POST", body: body, credentials: "same-origin",
-                     headers: {"X-CSRFToken": csrfToken(), "X-Mostrador-Outbox": "1"}})
+    bodyOf(item).then(function (body) {
+      return fetch(item.url, {method: "POST", body: body, credentials: "same-origin",
+                              headers: {"X-CSRFToken": csrfToken(), "X-Mostrador-Outbox": "1"}});
+    })
       .then(function (response) {
         if (/\/login/.test(new URL(response.url).pathname) || response.status === 401) {
           settle(item, "signin");
@@ -201,12 +244,15 @@
   function settle(item, state) {
     var items = outbox().filter(function (other) { return other.key !== item.key; });
     if (state) { item.state = state; items.push(item); }
+    else if (item.files) forgetFiles(item.key);
     write(OUTBOX, items);
   }
   function discard(key) {
     write(OUTBOX, outbox().filter(function (item) { return item.key !== key; }));
+    forgetFiles(key);
     show();
   }
+  function forgetFiles(key) { files("readwrite", function (kept) { kept.delete(key); }).catch(function () {}); }
 
   function show() {
     var items = outbox();
