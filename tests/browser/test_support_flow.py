@@ -61,7 +61,10 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     page.get_by_role("button", name="Attach the photo").tap()
     expect(page.get_by_text("Photo attached.")).to_be_visible()
     expect(page.locator("ul.photos img")).to_have_count(1)
-    assert page.locator("ul.photos img").evaluate("img => img.naturalWidth") == 8
+    # The picture arrives after the page: wait until the browser has decoded it, then read its size.
+    photo = page.locator("ul.photos img")
+    photo.evaluate("img => img.complete ? null : new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })")
+    assert photo.evaluate("img => img.naturalWidth") == 8
 
     # An internal note and a reply to the customer.
     page.get_by_label("Message").fill("Pads worn; check the disc too.")
