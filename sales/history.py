@@ -169,6 +169,9 @@ def _fields():
             "quote_terms": Field(_l("Standard terms"), "longtext"), "shop_logo": Field(_l("Logo"), "image"),
             "sellers_see_all_leads": Field(_l("Sellers can see every seller's leads (they still change only their own)"),
                                      "flag"),
+            "managers_see_other_teams": Field(_l("Team managers can see other teams' customers, leads, quotes, "
+                                                 "tickets and figures (they still change only their own team's)"),
+                                              "flag"),
             "web_form_sites": Field(_l("Sites that may show the web form")),
             "public_base_url": Field(_l("The shop's web address")),
             **{f"support.sla_hours.{p}": Field(_l("Hours to resolve, %(priority)s", priority=name), "number")

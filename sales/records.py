@@ -23,7 +23,8 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from extensions import db
 from models import (Campaign, CommissionRule, Concession, ContactLog, Customer, DealCompetitor, DecisionMaker,
                     Document, Goal, ImportJob, IncomingEmail, Inquiry, Lead, MaintenancePlan, NegotiationNote, Objection,
-                    Order, OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, Survey, Team, Ticket, User)
+                    Order, OrderLine, OutgoingEmail, Promise, Quote, QuoteRevision, Segment, ShopSetting, Survey, Team, Ticket,
+                    User)
 
 
 def _staff(user):
@@ -64,6 +65,30 @@ def _is_ours(user, person_id):
     return person is not None and person.team_id == user.team_id
 
 
+MANAGERS_SEE_ALL = "managers_see_other_teams"
+
+
+def managers_see_other_teams():
+    """The owner's choice (Leads → Settings): team managers may read other teams' work too."""
+    return ShopSetting.get(MANAGERS_SEE_ALL) == "1"
+
+
+def _reads_all_teams(user):
+    return getattr(user, "is_manager", False) and _role(user) == "seller" and managers_see_other_teams()
+
+
+def _seen(user, person_column):
+    """SQL for reading: `_ours`, widened to everybody's for a team's manager the owner lets see other teams.
+    Every "may see" rule below says it with this and every "may change" rule with `_ours`, so that choice opens
+    reading only: a manager still changes their own team's records alone."""
+    return true() if _reads_all_teams(user) else _ours(user, person_column)
+
+
+def _is_seen(user, person_id):
+    """The same decision for one record already loaded (a record of nobody's stays as each rule says)."""
+    return (person_id is not None and _reads_all_teams(user)) or _is_ours(user, person_id)
+
+
 # --- Leads and what hangs from them ------------------------------------------------------------------------------
 
 
@@ -78,13 +103,13 @@ def _lead_visible(user):
     if role == "owner" or (role == "seller" and _sellers_see_all()):
         return true()
     if role == "seller":
-        return _ours(user, Lead.seller_id)
+        return _seen(user, Lead.seller_id)
     return false()
 
 
 def _may_view_lead(user, lead):
     role = _role(user)
-    return role == "owner" or (role == "seller" and (_is_ours(user, lead.seller_id) or _sellers_see_all()))
+    return role == "owner" or (role == "seller" and (_is_seen(user, lead.seller_id) or _sellers_see_all()))
 
 
 def _may_change_lead(user, lead):
@@ -152,21 +177,21 @@ def _contact_visible(user):
     if role is None:
         return false()
     without_lead = true() if role == "support" else ContactLog.customer_id.in_(
-        select(Customer.id).where(or_(_ours(user, Customer.owner_id), Customer.owner_id.is_(None))))
-    return or_(_ours(user, ContactLog.user_id),
+        select(Customer.id).where(or_(_seen(user, Customer.owner_id), Customer.owner_id.is_(None))))
+    return or_(_seen(user, ContactLog.user_id),
                and_(ContactLog.lead_id.is_not(None), ContactLog.lead_id.in_(_visible_lead_ids(user))),
                and_(ContactLog.lead_id.is_(None), without_lead))
 
 
 def _may_view_contact(user, contact):
     role = _role(user)
-    if role == "owner" or (role and _is_ours(user, contact.user_id)):
+    if role == "owner" or (role and _is_seen(user, contact.user_id)):
         return True
     if role is None:
         return False
     if contact.lead_id is not None:
         return _may_view_lead(user, contact.lead)
-    return role == "support" or contact.customer.owner_id is None or _is_ours(user, contact.customer.owner_id)
+    return role == "support" or contact.customer.owner_id is None or _is_seen(user, contact.customer.owner_id)
 
 
 def _may_change_contact(user, contact):
@@ -224,7 +249,7 @@ def _quote_visible(user):
     if role in ("owner", "support"):
         return true()
     if role == "seller":
-        return or_(_ours(user, Quote.seller_id),
+        return or_(_seen(user, Quote.seller_id),
                    and_(Quote.lead_id.is_not(None), Quote.lead_id.in_(_visible_lead_ids(user))))
     return false()
 
@@ -243,7 +268,7 @@ def _may_view_quote(user, quote):
     role = _role(user)
     if role in ("owner", "support"):
         return True
-    return role == "seller" and (_is_ours(user, quote.seller_id)
+    return role == "seller" and (_is_seen(user, quote.seller_id)
                                  or (quote.lead is not None and _may_view_lead(user, quote.lead)))
 
 
@@ -264,17 +289,17 @@ def _order_visible(user):
         return true()
     if role != "seller":
         return false()
-    return or_(_ours(user, Order.seller_id),
+    return or_(_seen(user, Order.seller_id),
                and_(Order.seller_id.is_(None),
-                    Order.customer_id.in_(select(Customer.id).where(_ours(user, Customer.owner_id)))))
+                    Order.customer_id.in_(select(Customer.id).where(_seen(user, Customer.owner_id)))))
 
 
 def _may_view_order(user, order):
     role = _role(user)
     if role in ("owner", "support"):
         return True
-    return role == "seller" and (_is_ours(user, order.seller_id)
-                                 or (order.seller_id is None and _is_ours(user, order.customer.owner_id)))
+    return role == "seller" and (_is_seen(user, order.seller_id)
+                                 or (order.seller_id is None and _is_seen(user, order.customer.owner_id)))
 
 
 def _may_change_order(user, order):
@@ -285,28 +310,28 @@ def _may_change_order(user, order):
 # --- After-sale --------------------------------------------------------------------------------------------------
 
 
-def _after_sale_visible(user, customer_id, order_line_id):
+def _after_sale_visible(user, customer_id, order_line_id, whose=_seen):
     """SQL condition for after-sale records (tickets, maintenance plans): owner and support see them all; a seller
-    those of the customers they look after or about something they sold."""
+    those of the customers they look after or about something they sold (`whose=_ours`: the ones they work)."""
     role = _role(user)
     if role in ("owner", "support"):
         return true()
     if role != "seller":
         return false()
-    sold_by_user = select(OrderLine.id).join(Order).where(_ours(user, Order.seller_id))
-    return or_(customer_id.in_(select(Customer.id).where(_ours(user, Customer.owner_id))),
+    sold_by_user = select(OrderLine.id).join(Order).where(whose(user, Order.seller_id))
+    return or_(customer_id.in_(select(Customer.id).where(whose(user, Customer.owner_id))),
                order_line_id.in_(sold_by_user))
 
 
-def _may_view_after_sale(user, customer, order_line):
+def _may_view_after_sale(user, customer, order_line, whose=_is_seen):
     role = _role(user)
     if role in ("owner", "support"):
         return True
     if role != "seller":
         return False
-    if _is_ours(user, customer.owner_id):
+    if whose(user, customer.owner_id):
         return True
-    return bool(order_line and _is_ours(user, order_line.order.seller_id))
+    return bool(order_line and whose(user, order_line.order.seller_id))
 
 
 def _ticket_visible(user):
@@ -333,7 +358,8 @@ def _after_sale_only(user, record):
 
 def _may_change_ticket(user, ticket):
     # Working a ticket is after-sale's job; a seller follows theirs and may add to the conversation.
-    return _role(user) in ("owner", "support") or _may_view_ticket(user, ticket)
+    return _role(user) in ("owner", "support") or _may_view_after_sale(user, ticket.customer, ticket.order_line,
+                                                                       whose=_is_ours)
 
 
 def _promise_visible(user):
@@ -342,14 +368,14 @@ def _promise_visible(user):
         return true()
     if role != "seller":
         return false()
-    return or_(_ours(user, Promise.seller_id),
-               Promise.order_id.in_(select(Order.id).where(_ours(user, Order.seller_id))))
+    return or_(_seen(user, Promise.seller_id),
+               Promise.order_id.in_(select(Order.id).where(_seen(user, Order.seller_id))))
 
 
 def _may_view_promise(user, promise):
     role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and (_is_ours(user, promise.seller_id)
-                                                                  or _is_ours(user, promise.order.seller_id)))
+    return role in ("owner", "support") or (role == "seller" and (_is_seen(user, promise.seller_id)
+                                                                  or _is_seen(user, promise.order.seller_id)))
 
 
 def _may_change_promise(user, promise):
@@ -362,12 +388,12 @@ def _survey_visible(user):
     role = _role(user)
     if role in ("owner", "support"):
         return true()
-    return _ours(user, Survey.seller_id) if role == "seller" else false()
+    return _seen(user, Survey.seller_id) if role == "seller" else false()
 
 
 def _may_view_survey(user, survey):
     role = _role(user)
-    return role in ("owner", "support") or (role == "seller" and _is_ours(user, survey.seller_id))
+    return role in ("owner", "support") or (role == "seller" and _is_seen(user, survey.seller_id))
 
 
 def _may_change_survey(user, survey):
@@ -396,7 +422,7 @@ def _goal_visible(user):
     role = _role(user)
     if role == "owner":
         return true()
-    return _ours(user, Goal.seller_id) if role == "seller" else false()
+    return _seen(user, Goal.seller_id) if role == "seller" else false()
 
 
 def _may_set_goals(user, person_id):
@@ -405,7 +431,7 @@ def _may_set_goals(user, person_id):
 
 
 def _may_view_goal(user, goal):
-    return _role(user) == "owner" or (_role(user) == "seller" and _is_ours(user, goal.seller_id))
+    return _role(user) == "owner" or (_role(user) == "seller" and _is_seen(user, goal.seller_id))
 
 
 def _commission_visible(user):
@@ -442,12 +468,12 @@ def figures_visible(user):
     role = _role(user)
     if role == "owner":
         return true()
-    return _ours(user, User.id) if role == "seller" else false()
+    return _seen(user, User.id) if role == "seller" else false()
 
 
 def _may_view_figures(user, figures):
     role = _role(user)
-    return role == "owner" or (role == "seller" and _is_ours(user, figures.person.id))
+    return role == "owner" or (role == "seller" and _is_seen(user, figures.person.id))
 
 
 def teams_readable(user):
@@ -455,6 +481,8 @@ def teams_readable(user):
     every team, a team's manager their own. A seller reads only their own numbers, never a team's."""
     role = _role(user)
     if role == "owner":
+        return true()
+    if _reads_all_teams(user):
         return true()
     return Team.id == user.team_id if getattr(user, "is_manager", False) else false()
 
@@ -733,7 +761,8 @@ CHANGEABLE = {
     Quote: _quote_changeable,
     Order: lambda user: true() if _role(user) == "owner" else (
         _ours(user, Order.seller_id) if _role(user) == "seller" else false()),
-    Ticket: _ticket_visible,          # whoever sees a ticket may add to it; working it is a role (policy.py)
+    # Whoever follows a ticket (not only reads it) may add to it; working it is a role (policy.py).
+    Ticket: lambda user: _after_sale_visible(user, Ticket.customer_id, Ticket.order_line_id, whose=_ours),
     Promise: _promise_changeable,
     Campaign: _created_by_user(Campaign),
     Segment: _created_by_user(Segment),

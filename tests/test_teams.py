@@ -86,8 +86,8 @@ def test_manager_of_team_x_sees_of_team_y_only_what_a_seller_of_x_sees_and_manag
 
 # The route table (tests/test_record_routes.py), tried by both managers: X is refused wherever seller A is, and Y
 # opens whatever B opens (GET: B's own routes change nothing). Routes only B personally may use are left out.
-# Kinds that stay their author's (TEAM_WORK above): B's import job and campaign are not B's manager's to open.
-AUTHORS_ONLY = ("leads.import_", "messaging.edit_campaign")
+# Kinds that stay their author's (TEAM_WORK above): B's import job, campaign and segment are not B's manager's to open.
+AUTHORS_ONLY = ("leads.import_", "messaging.edit_campaign", "management.delete_segment")
 
 
 def _manager_cases():
@@ -325,3 +325,42 @@ def test_a_managers_dashboard_shows_their_team(app, shop):
         assert sum(row["count"] for row in stages if row["stage"].kind == "open") == 1
         stages = pipeline(db.session.get(User, shop["manager_x"]), period_of("month", shop_today()))
         assert sum(row["count"] for row in stages if row["stage"].kind == "open") == 0
+
+
+def test_the_owner_may_let_managers_see_other_teams_and_they_still_change_only_their_own(app, shop, as_owner):
+    """Issue 21: a manager "sees nothing of other teams unless the owner allows it". Allowed (Leads → Settings),
+    manager X reads team Y's lead, quote, contact and numbers — and still may not change any of them."""
+    mx = sign_in(app.test_client(), shop["manager_x"])
+    lead, quote = shop["lead"], shop["quote"]
+    assert mx.get(f"/leads/{lead}").status_code == 404
+    assert mx.get(f"/manage/performance?seller={shop['seller_b']}").status_code == 403
+
+    page = as_owner.get("/leads/settings")
+    assert "Team managers can see other teams" in text_of(page)
+    assert as_owner.post("/leads/settings/visibility", data={"managers_see_all": "y"}).status_code == 303
+    assert "checked" in re.search(r'<input[^>]*name="managers_see_all"[^>]*>',
+                                  as_owner.get("/leads/settings").get_data(as_text=True)).group(0)
+
+    assert mx.get(f"/leads/{lead}").status_code == 200
+    assert mx.get(f"/quotes/{quote}").status_code == 200
+    assert mx.get(f"/manage/performance?seller={shop['seller_b']}").status_code == 200
+    assert "seller_b person" in text_of(mx.get("/leads/?outcome=all"))
+    # Reading is all it opens: B's lead cannot be edited, moved or reassigned by X.
+    assert mx.get(f"/leads/{lead}/edit").status_code in (403, 404)
+    with app.test_request_context():
+        people = {key: db.session.get(User, shop[key]) for key in ("manager_x", "seller_a", "seller_b")}
+        for model in records.RULES:
+            if model in records.CHANGEABLE:
+                changeable_x = set(db.session.scalars(select(model.id).where(
+                    records.changeable(model, people["manager_x"]))))
+                changeable_a = set(db.session.scalars(select(model.id).where(
+                    records.changeable(model, people["seller_a"]))))
+                assert changeable_x == changeable_a, model.__name__
+            if model in (records.Figures, records.PortalLink):
+                continue
+            for record in db.session.scalars(select(model)):
+                if not records.may_change(people["seller_a"], record):
+                    assert not records.may_change(people["manager_x"], record), model.__name__
+        # A plain seller gains nothing from it.
+        assert not records.may_view(people["seller_a"], db.session.get(Lead, lead))
+    assert sign_in(app.test_client(), shop["seller_a"]).get(f"/leads/{lead}").status_code == 404

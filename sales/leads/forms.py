@@ -174,6 +174,8 @@ class WebLeadForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     sellers_see_all = BooleanField(_l("Sellers can see every seller's leads (they still change only their own)"))
+    managers_see_all = BooleanField(_l("Team managers can see other teams' customers, leads, quotes, tickets and "
+                                       "figures (they still change only their own team's)"))
 
 
 class EmbeddingForm(FlaskForm):

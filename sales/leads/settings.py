@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Lead, PipelineStage, ShopSetting
+from sales import records
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
@@ -24,7 +25,8 @@ def _page(new_form=None, status=200, edit_forms=None, embedding_form=None):
     counts = dict(db.session.execute(select(Lead.stage_id, func.count()).group_by(Lead.stage_id)).all())
     edit_forms = edit_forms or {}
     forms = {s.id: edit_forms.get(s.id) or StageForm(obj=s, formdata=None, prefix=f"s{s.id}") for s in stages}
-    settings_form = SettingsForm(formdata=None, sellers_see_all=rules.sellers_see_all())
+    settings_form = SettingsForm(formdata=None, sellers_see_all=rules.sellers_see_all(),
+                                 managers_see_all=records.managers_see_other_teams())
     embedding_form = embedding_form or EmbeddingForm(formdata=None, sites="\n".join(framing_sites()))
     return render_page("leads/settings.html", "leads/_settings.html", stages=stages, counts=counts, forms=forms,
                        new_form=new_form or StageForm(formdata=None, prefix="new"), settings_form=settings_form,
@@ -123,6 +125,7 @@ def visibility():
     if not form.validate_on_submit():
         abort(400)
     ShopSetting.put(rules.SELLERS_SEE_ALL, "1" if form.sellers_see_all.data else "0")
+    ShopSetting.put(records.MANAGERS_SEE_ALL, "1" if form.managers_see_all.data else "0")
     db.session.commit()
     flash(_("Lead sharing saved."), "success")
     return redirect(url_for("leads.settings"), 303)
