@@ -24,6 +24,7 @@ REPORT_PAGES = [
     "/manage/loyalty?list=due", "/manage/loyalty?list=lapsed", "/manage/loyalty?list=best",
     "/manage/loyalty?list=cross_sell&bought=Bicicletas&never=Servicios",
     "/negotiation/reports", "/support/reports", "/support/reports?by=seller", "/support/reports?by=kind",
+    "/support/reports?by=team", "/support/reports?by=branch",
 ]
 PERIODS = ["", "period=all", f"period={TODAY.year}", f"period={TODAY.year}-01-01..{TODAY.isoformat()}"]
 

@@ -641,6 +641,33 @@ def test_gap_report_by_product_seller_and_type(app, answered_surveys):
         assert totals["answers"] == 3 and totals["gap"] == 0.0 and totals["csat"] == 4.0 and totals["nps"] == 33.33
 
 
+def test_gap_report_by_team_and_branch_holds_every_answer(app, client, make_user, answered_surveys):
+    """Issue 21: the satisfaction gap read by the sales force's structure. Lucía is in team North (branch Toledo),
+    Marcos in no team: his survey is a row of its own, so the rows add up to every answer."""
+    from models import Branch, Team, User
+
+    with app.app_context():
+        branch = Branch(name="Toledo")
+        db.session.add(branch)
+        db.session.flush()
+        north = Team(name="North", branch_id=branch.id)
+        db.session.add(north)
+        db.session.flush()
+        db.session.get(User, answered_surveys["lucia"].id).team_id = north.id
+        db.session.commit()
+        by_team = {row["label"]: row for row in rules.gap_report("team")}
+        by_branch = {row["label"]: row for row in rules.gap_report("branch")}
+        lucia_only = {row["label"]: row for row in rules.gap_report("seller")}["Lucía"]
+    for rows, name in ((by_team, "North"), (by_branch, "Toledo")):
+        assert {k: rows[name][k] for k in ("answers", "gap", "csat", "nps")} == \
+            {k: lucia_only[k] for k in ("answers", "gap", "csat", "nps")}
+        assert rows[None]["answers"] == 1 and sum(row["answers"] for row in rows.values()) == 3
+    login(client, make_user("owner"))
+    page = text_of(client.get("/support/reports?by=team&period=all"))
+    assert "North 2 4.50 3.50 −1.00 3.50 +0" in page and "Not recorded 1 3.00 5.00 +2.00" in page
+    assert "Toledo 2" in text_of(client.get("/support/reports?by=branch&period=all"))
+
+
 def test_gap_report_page_is_for_the_owner(client, make_user, answered_surveys):
     login(client, make_user("owner"))
     page = text_of(client.get("/support/reports?by=product&period=all"))

@@ -15,7 +15,8 @@ from sales.report_tables import Column, Table, report_page
 from sales.support.forms import KIND_NAMES as TICKET_KIND_NAMES, ROOT_CAUSE_NAMES, SlaForm
 
 def gap_table(period, group, rows, totals) -> Table:
-    group_label = {"product": _("Product"), "seller": _("Seller"), "kind": _("Ticket type")}[group]
+    group_label = {"product": _("Product"), "seller": _("Seller"), "team": _("Team"), "branch": _("Branch"),
+                   "kind": _("Ticket type")}[group]
     table = Table("gap", _("Satisfaction gap"), [
         Column(group_label), Column(_("Answers"), "count"), Column(_("Expected"), "number", places=2),
         Column(_("Got"), "number", places=2), Column(_("Gap"), "signed", places=2, coloured=True),

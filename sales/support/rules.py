@@ -19,8 +19,8 @@ from sales.search import contains
 from sales.clock import shop_date
 from sales.money import totals_by_currency
 from sales.search_index import matching
-from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Customer, MaintenancePlan, Order,
-                    OrderLine, Product, Promise, ShopSetting, Survey, Ticket, TicketMessage, User, utcnow)
+from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Branch, Customer, MaintenancePlan, Order,
+                    OrderLine, Product, Promise, ShopSetting, Survey, Team, Ticket, TicketMessage, User, utcnow)
 
 # --- Warranty ----------------------------------------------------------------------------------------------
 
@@ -448,7 +448,7 @@ def answer_survey(survey: Survey, *, expectation: int, experience: int, csat: in
     survey.answered_at = now or utcnow()
 
 
-REPORT_GROUPS = ("product", "seller", "kind")
+REPORT_GROUPS = ("product", "seller", "team", "branch", "kind")
 
 
 def _aggregates():
@@ -476,13 +476,21 @@ def _answered_between(statement, since: Optional[datetime], until: Optional[date
 
 
 def gap_report(group: str, since: Optional[datetime] = None, until: Optional[datetime] = None) -> list[dict]:
-    """Answered surveys grouped by product, seller or ticket type, worst gap first. One SQL query."""
+    """Answered surveys grouped by product, seller, the seller's team or branch (the sales force's structure), or
+    ticket type; worst gap first. One SQL query. Surveys of no seller, team or branch make a row of their own, so
+    the rows always hold every answer."""
     if group == "product":
         key, label = Survey.product_id, Product.name
         statement = select(key, label, *_aggregates()).outerjoin(Product, Product.id == Survey.product_id)
     elif group == "seller":
         key, label = Survey.seller_id, User.name
         statement = select(key, label, *_aggregates()).outerjoin(User, User.id == Survey.seller_id)
+    elif group in ("team", "branch"):
+        key, label = (Team.id, Team.name) if group == "team" else (Branch.id, Branch.name)
+        statement = (select(key, label, *_aggregates()).outerjoin(User, User.id == Survey.seller_id)
+                     .outerjoin(Team, Team.id == User.team_id))
+        if group == "branch":
+            statement = statement.outerjoin(Branch, Branch.id == Team.branch_id)
     else:
         key = label = Survey.ticket_kind
         statement = select(key, label, *_aggregates())
