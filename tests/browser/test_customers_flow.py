@@ -108,6 +108,8 @@ def test_tap_targets_are_big_enough(page, live_server, seller, owner, make_custo
     page.goto(f"{live_server}/customers/")
     small = page.evaluate("""() => [...document.querySelectorAll('a.button, button, input, select, .mainnav a')]
         .filter(e => e.offsetParent !== null)
-        .map(e => [e.textContent.trim() || e.name || e.id, e.getBoundingClientRect().height])
+        // A tick box is tapped through its label (the bulk-selection boxes): the label is the target.
+        .map(e => [e, /^(checkbox|radio)$/.test(e.type) && e.closest('label') || e])
+        .map(([e, target]) => [e.textContent.trim() || e.name || e.id, target.getBoundingClientRect().height])
         .filter(([, h]) => h < 44)""")
     assert small == []
