@@ -280,7 +280,8 @@ def order_figures(app, owner):
         people = db.session.scalars(select(User).where(User.id != owner.id)).all()
         earned = {person.name: (c.sold, c.total) for person, c in commissions.commissions(YEAR_2017, people)
                   if c.sold}
-        customers = {row["name"]: (row["orders"], Decimal(str(row["spent"])).quantize(Decimal("0.01")))
+        # Spending is per currency (sales.money.Amounts); the sample is all in the shop's currency.
+        customers = {row["name"]: (row["orders"], row["spent"].get().quantize(Decimal("0.01")))
                      for row in loyalty.best_customers(date(2100, 1, 1), limit=None)}
         orders = db.session.scalar(select(func.count()).select_from(Order))
         return earned, customers, orders

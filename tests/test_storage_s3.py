@@ -6,6 +6,7 @@ the files from the bucket and put them back into one; readiness asks the bucket.
 import hashlib
 import io
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Attachment, Customer, Document, Product
-from sales import storage
+from sales import clock, storage
 from tests.object_store import S3Server
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -133,8 +134,14 @@ def test_a_document_is_stored_replaced_and_deleted_in_the_bucket(as_owner, app, 
     assert as_owner.get(f"/documents/{document.id}").data == objects[f"files/{replaced.stored_name}"]
 
     assert as_owner.post(f"/documents/{document.id}/delete").status_code == 303
-    assert in_bucket(s3_server, bucket) == {} and folder_files(app) == []
     assert as_owner.get(f"/documents/{document.id}").status_code == 404
+    # The file waits in the bucket for the ten minutes of undo (tests/test_deletes_undo.py), then goes.
+    assert list(in_bucket(s3_server, bucket)) == [f"files/{replaced.stored_name}"]
+    from sales.documents.views import forget_expired_files
+
+    with app.app_context():
+        forget_expired_files(now=clock.utcnow() + timedelta(minutes=11))
+    assert in_bucket(s3_server, bucket) == {} and folder_files(app) == []
 
 
 def test_readiness_asks_the_bucket(client, app, bucket, monkeypatch):
