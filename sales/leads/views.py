@@ -56,10 +56,10 @@ def board():
     seller_id = request.values.get("seller", type=record_id)
     if current_user.role != "owner" and not rules.sellers_see_all():
         seller_id = None
-    if not rules.has_stages():
-        ensure_default_stages()
+    stages = ensure_default_stages()
+    if db.session.info.pop("stages_created", False):
         db.session.commit()  # the first look at the pipeline creates the default stages
-    columns = rules.board(current_user, seller_id=seller_id)
+    columns = rules.board(current_user, seller_id=seller_id, stages=stages)
     stages = [column["stage"] for column in columns]
     return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
                        next_stage=lambda stage: rules.next_stage(stage, stages), seller_id=seller_id,
