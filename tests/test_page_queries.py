@@ -132,7 +132,7 @@ def test_every_page_runs_a_bounded_number_of_queries_whatever_the_data_size(app,
         with open(os.environ["DUMP_PAGE_QUERIES"], "w") as out:
             for (role, page), (_, statements) in sorted(large.items()):
                 out.write(f"==== {role} {page} {len(statements)}\n" + "\n".join(
-                    " ".join(s.split())[:300] for s in statements) + "\n")
+                    (lambda t: t[:200] + " … " + t[-200:] if len(t) > 400 else t)(" ".join(s.split())) for s in statements) + "\n")
     for key, (few, many) in report.items():
         assert many <= few, (key, few, many, large[key][1])
         assert many <= CEILINGS.get(key, TARGET), (key, many, large[key][1])

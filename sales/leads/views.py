@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, make_response, redirect, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
@@ -17,6 +18,7 @@ from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationF
 from sales.leads.priority import reasons_of
 from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 from sales.pagination import page_number, paginate
+from sales.people import load_users
 from sales import records
 from sales.policy import require
 
@@ -205,7 +207,7 @@ def _apply(form, lead):
 @bp.route("/<int:lead_id>")
 @require("leads.view")
 def show(lead_id):
-    lead = get_lead_or_404(lead_id)
+    lead = get_lead_or_404(lead_id, options=[joinedload(Lead.customer), joinedload(Lead.seller)])
     stages = ensure_default_stages()
     history = db.session.scalars(
         select(StageChange).where(StageChange.lead_id == lead.id)
@@ -219,6 +221,8 @@ def show(lead_id):
         select(Inquiry).where(Inquiry.customer_id == lead.customer_id, records.visible(Inquiry, current_user))
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
+    load_users([c.user_id for c in contacts] + [h.changed_by_id for h in history]
+               + [i.answered_by_id for i in inquiries])
     move_form = MoveForm(stage_id=lead.stage_id)
     move_form.stage_id.choices = [(s.id, s.name) for s in stages]
     qualification_form = QualificationForm(obj=lead, formdata=None)
