@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
 from sales import figures
-from sales.agenda import agenda, by_person
+from sales.agenda import agenda, by_person, due_counts
 from sales.leads.rules import stage_totals, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
@@ -25,9 +25,11 @@ SATISFACTION_DAYS = 90
 def follow_ups(user, today: date) -> dict:
     """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
     owner how much each person has due, each a link to that person's My day."""
-    day = agenda(db.session.get(User, user.id), today)
+    # The owner's counts and everyone's come from one count of everyone's.
+    everyone = due_counts(today) if user.is_owner else None
+    day = agenda(db.session.get(User, user.id), today, counts=everyone)
     return {"day": day, "mine": day.steps[:8], "mine_count": day.total,
-            "by_person": by_person(today) if user.is_owner else []}
+            "by_person": by_person(today, everyone) if user.is_owner else []}
 
 
 def pipeline(user, period) -> list[dict]:
