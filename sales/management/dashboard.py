@@ -104,12 +104,14 @@ def dashboard(user, today: date) -> dict:
     if user.role in ("owner", "seller"):
         period = period_of("month", today)
         people = metrics.sellers(readable_by=user)
-        board = metrics.goal_progress(period, people)
+        # The owner's board and the shop's total come from one count of the whole shop.
+        everyone = metrics.performance(period) if user.is_owner else None
+        board = metrics.goal_progress(period, people, everyone)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
         shop_goals = []
         if user.is_owner:
-            shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
+            shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, everyone))
         stages = pipeline(user, period)
         if user.is_owner:
             # A cron job that stopped (or fails) shows only in a log file otherwise: emails stay queued unseen.

@@ -204,12 +204,17 @@ def goals_for(period: Period, seller_ids=None) -> dict[int, dict[str, Goal]]:
     return result
 
 
-def goal_progress(period: Period, people) -> list[SellerGoals]:
-    """Each person's goals for the period with the actual figure next to each: three or four queries in all."""
+def goal_progress(period: Period, people, everyone=None) -> list[SellerGoals]:
+    """Each person's goals for the period with the actual figure next to each: three or four queries in all.
+    `everyone`: performance(period) of the whole shop when the page has it already (each seller's row is the
+    same whether or not the others are counted with it)."""
     from models import GOAL_METRICS
 
     ids = [person.id for person in people]
-    numbers = performance(period, ids)
+    if everyone is None:
+        numbers = performance(period, ids)
+    else:
+        numbers = {i: everyone.get(i) or Performance(i) for i in ids}
     goals = goals_for(period, ids)
     board = []
     for person in people:

@@ -50,13 +50,14 @@ def _scoped():
     return seller, scope, {"scope": scope, "scopes": report_scope.choices(current_user)}
 
 
-def _scope_total(period, scope):
+def _scope_total(period, scope, everyone=None):
     """The Performance of everything in the scope: the whole shop's row, or its people's (and no seller's) rows
-    added up — the same figures, so teams and "no team" add up to the shop."""
+    added up — the same figures, so teams and "no team" add up to the shop. `everyone`: performance(period),
+    when the page has it already."""
     from sales.management.structure import added_up
 
     if scope.is_shop:
-        return metrics.shop_total(period, metrics.performance(period))
+        return metrics.shop_total(period, metrics.performance(period) if everyone is None else everyone)
     return added_up(metrics.performance(period, scope.ids).values())
 
 
@@ -108,11 +109,13 @@ def _goals_page(form, status=200):
     today = shop_today()
     period = periods.from_request(request.args, today)
     seller, scope, scoping = _scoped()
-    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller, scope)),
+    # The whole shop's figures are counted once, for its people's rows and its total alike.
+    everyone = metrics.performance(period) if seller is None and scope.is_shop else None
+    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller, scope), everyone),
                                        lambda entry: entry.seller, lambda entry: bool(entry.goals))
     shop_goals = []
     if seller is None:
-        shop_goals = metrics.shop_goal_progress(board, _scope_total(period, scope))
+        shop_goals = metrics.shop_goal_progress(board, _scope_total(period, scope, everyone))
     table = tables.goals_table(period, board, shop_goals, scope.label)
     return _report("_goals.html", [table], endpoint="management.goals", title=_("Goals"), period=period,
                    seller=seller, board=board, form=form, shop_goals=shop_goals,
