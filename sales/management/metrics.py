@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from extensions import db
 from models import ContactLog, Goal, Lead, PipelineStage, User
@@ -88,13 +88,14 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
 
     for seller_id in seller_ids or ():
         row(seller_id)
-    for seller_id, count in db.session.execute(only(Lead.seller_id, select(Lead.seller_id, func.count())
-                                                    .where(_in(Lead.created_at, period)).group_by(Lead.seller_id))):
-        row(seller_id).new_leads = count
-    for user_id, count in db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
-                                                  .where(_in(ContactLog.happened_at, period), figures.is_contact())
-                                                  .group_by(ContactLog.user_id))):
-        row(user_id).contacts = count
+    # New leads and contacts in one statement: a GROUP BY each, joined by UNION ALL.
+    for kind, seller_id, count in db.session.execute(union_all(
+            only(Lead.seller_id, select(literal("new_leads"), Lead.seller_id, func.count())
+                 .where(_in(Lead.created_at, period)).group_by(Lead.seller_id)),
+            only(ContactLog.user_id, select(literal("contacts"), ContactLog.user_id, func.count())
+                 .where(_in(ContactLog.happened_at, period), figures.is_contact())
+                 .group_by(ContactLog.user_id)))):
+        setattr(row(seller_id), kind, count)
     won = figures.is_won()
     credited = figures.deal_seller().label("credited")
     currency = figures.deal_currency().label("currency")
