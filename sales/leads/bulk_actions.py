@@ -128,12 +128,13 @@ def undo(user, bulk):
     return restored, kept
 
 
-def assignees(user):
-    """Sellers a bulk reassignment may hand leads to: the same choice the lead form gives this user."""
+def assignees(user, sellers=None):
+    """Sellers a bulk reassignment may hand leads to: the same choice the lead form gives this user.
+    `sellers`: rules.sellers(), when the page has read them already."""
     if user.role == "owner":
-        return rules.sellers()
+        return rules.sellers() if sellers is None else list(sellers)
     if user.is_manager:
-        return records.assignees(user, rules.sellers())
+        return records.assignees(user, rules.sellers() if sellers is None else sellers)
     return [user]  # a seller works their own leads: only the owner or a team's manager hands them on
 
 

@@ -17,7 +17,7 @@ from sales.policy import require
 FILTER_FIELDS = ("q", "stage", "seller", "source", "priority", "outcome")
 
 
-def bulk_context():
+def bulk_context(stages=None, sellers=None):
     """What the list needs for its bulk bar and for the message of a bulk action just done (with its Undo)."""
     done = None
     action_id = request.args.get("done", type=_id_or_none)
@@ -25,9 +25,9 @@ def bulk_context():
         bulk = db.session.get(BulkAction, action_id)
         if bulk is not None and bulk.user_id == current_user.id and bulk_actions.undoable(bulk):
             done = bulk
-    stages = ensure_default_stages()
+    stages = ensure_default_stages() if stages is None else stages
     return {"bulk_done": done, "bulk_stages": stages,
-            "bulk_sellers": bulk_actions.assignees(current_user), "filter_fields": FILTER_FIELDS}
+            "bulk_sellers": bulk_actions.assignees(current_user, sellers), "filter_fields": FILTER_FIELDS}
 
 
 def _id_or_none(text):

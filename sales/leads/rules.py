@@ -50,7 +50,8 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
     # Joins only when a filter needs them: the COUNT of a big list stays an index walk.
     statement = (
         select(Lead)
-        .options(selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage))
+        # The row's customer, seller and stage joined in: one statement per page (never in the COUNT).
+        .options(joinedload(Lead.customer), joinedload(Lead.seller), joinedload(Lead.stage))
         .where(visible_to(user))
     )
     leads, customers = matching("lead", text), matching("customer", text)

@@ -43,13 +43,15 @@ def _filters(args=None):
 @require("leads.view")
 def index():
     filters = _filters()
+    # Read once for the filters, the bulk bar and the rows (whose stages then come from the session).
+    stages, people = ensure_default_stages(), rules.sellers()
     statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     from sales.leads.bulk_views import bulk_context
 
     return render_page("leads/index.html", "leads/_results.html", page=page, filters=filters,
-                       stages=ensure_default_stages(), sellers=_seller_filter(), sources=SOURCE_CHOICES,
-                       show_seller_filter=_shows_seller_filter(), **bulk_context())
+                       stages=stages, sellers=_seller_filter(people), sources=SOURCE_CHOICES,
+                       show_seller_filter=_shows_seller_filter(), **bulk_context(stages, people))
 
 
 @bp.route("/board")
@@ -69,8 +71,9 @@ def board():
                        show_seller_filter=_shows_seller_filter())
 
 
-def _seller_filter():
-    return rules.sellers() if rules.sellers_see_all() else records.assignees(current_user, rules.sellers())
+def _seller_filter(people=None):
+    people = rules.sellers() if people is None else people
+    return people if rules.sellers_see_all() else records.assignees(current_user, people)
 
 
 def _shows_seller_filter():
