@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
@@ -73,17 +73,17 @@ def _cents(value) -> Decimal:
 
 
 def overdue_tickets(user, now, limit=5) -> dict:
-    statement = visible_tickets(user, select(Ticket).where(overdue_condition(now)))
-    count = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    tickets = db.session.scalars(statement.options(selectinload(Ticket.customer))
-                                 .order_by(Ticket.due_at, Ticket.id).limit(limit)).all()
-    return {"count": count, "tickets": tickets}
+    # The first few and how many there are in one statement (overdue tickets are few: the window is cheap).
+    statement = visible_tickets(user, select(Ticket, func.count().over()).where(overdue_condition(now)))
+    rows = db.session.execute(statement.options(joinedload(Ticket.customer))
+                              .order_by(Ticket.due_at, Ticket.id).limit(limit)).all()
+    return {"count": rows[0][1] if rows else 0, "tickets": [row[0] for row in rows]}
 
 
 def satisfaction(user, now, limit=3) -> dict:
     since = now - timedelta(days=SATISFACTION_DAYS)
     seller_id = user.id if user.role == "seller" else None
-    comments = select(Survey).options(selectinload(Survey.customer)).where(
+    comments = select(Survey).options(joinedload(Survey.customer)).where(
         Survey.answered_at.is_not(None), Survey.answered_at >= since)
     if seller_id is not None:
         comments = comments.where(Survey.seller_id == seller_id)
