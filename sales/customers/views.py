@@ -1,6 +1,7 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
@@ -15,9 +16,9 @@ from sales.policy import can, require
 from sales.timeline import timeline_for
 
 
-def get_customer_or_404(customer_id, action="customers.view"):
+def get_customer_or_404(customer_id, action="customers.view", options=()):
     """The customer, or 404 if there is none; 403 if this user may not do `action` with it."""
-    customer = db.session.get(Customer, customer_id)
+    customer = db.session.get(Customer, customer_id, options=options)
     if customer is None:
         abort(404)
     if not can(current_user, action, customer):
@@ -82,7 +83,7 @@ def new():
 @bp.route("/<int:customer_id>")
 @require("customers.view")
 def show(customer_id):
-    customer = get_customer_or_404(customer_id)
+    customer = get_customer_or_404(customer_id, options=[joinedload(Customer.owner)])   # named on the page
     from sales.documents.views import Section
 
     return render_page("customers/show.html", "customers/_detail.html", customer=customer,
