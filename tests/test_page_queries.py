@@ -14,8 +14,23 @@ from sales.clock import shop_today
 from tests.record_shop import sign_in
 
 TARGET = 10
-# Pages not brought to TARGET yet: their measured count today (the target is still 10).
-CEILINGS = {}
+# Pages not brought to TARGET yet: their measured count (issue 20), a ceiling that may only go down — the target
+# for every one of them is still TARGET. The dashboard runs one statement per figure it shows (agenda lists, due
+# counts, performance, goals, pipeline, satisfaction, tickets, jobs); the customer page one per kind of record on
+# its timeline.
+CEILINGS = {
+    ("owner", "customer timeline"): 21,
+    ("owner", "dashboard"): 24,
+    ("owner", "funnel"): 11,
+    ("owner", "goals"): 14,
+    ("owner", "lead detail"): 13,
+    ("owner", "my day"): 12,
+    ("owner", "ticket detail"): 11,
+    ("seller", "customer timeline"): 23,
+    ("seller", "dashboard"): 20,
+    ("seller", "lead detail"): 13,
+    ("seller", "my day"): 11,
+}
 
 
 def _add_records(app, sellers, rounds, tag):
