@@ -21,14 +21,13 @@ TARGET = 10
 CEILINGS = {
     ("owner", "customer timeline"): 21,
     ("owner", "dashboard"): 24,
-    ("owner", "funnel"): 11,
     ("owner", "goals"): 14,
-    ("owner", "lead detail"): 13,
+    ("owner", "lead detail"): 12,
     ("owner", "my day"): 12,
     ("owner", "ticket detail"): 11,
     ("seller", "customer timeline"): 23,
     ("seller", "dashboard"): 20,
-    ("seller", "lead detail"): 13,
+    ("seller", "lead detail"): 12,
     ("seller", "my day"): 11,
 }
 

@@ -18,7 +18,6 @@ from sales.leads.forms import SOURCE_CHOICES, LeadForm, MoveForm, QualificationF
 from sales.leads.priority import reasons_of
 from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 from sales.pagination import page_number, paginate
-from sales.people import load_users
 from sales import records
 from sales.policy import require
 
@@ -43,7 +42,7 @@ def _filters(args=None):
 @require("leads.view")
 def index():
     filters = _filters()
-    # Read once for the filters, the bulk bar and the rows (whose stages then come from the session).
+    # Read once for the filters and the bulk bar alike.
     stages, people = ensure_default_stages(), rules.sellers()
     statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
@@ -213,19 +212,19 @@ def show(lead_id):
     lead = get_lead_or_404(lead_id, options=[joinedload(Lead.customer), joinedload(Lead.seller)])
     stages = ensure_default_stages()
     history = db.session.scalars(
-        select(StageChange).where(StageChange.lead_id == lead.id)
+        select(StageChange).where(StageChange.lead_id == lead.id).options(joinedload(StageChange.changed_by))
         .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
     ).all()
+    # The people the page names come with the rows that name them: no query per person.
     contacts = db.session.scalars(
-        select(ContactLog).where(ContactLog.lead_id == lead.id)
+        select(ContactLog).where(ContactLog.lead_id == lead.id).options(joinedload(ContactLog.user))
         .order_by(ContactLog.happened_at.desc(), ContactLog.id.desc()).limit(50)
     ).all()
     inquiries = db.session.scalars(
         select(Inquiry).where(Inquiry.customer_id == lead.customer_id, records.visible(Inquiry, current_user))
+        .options(joinedload(Inquiry.answered_by))
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
-    load_users([c.user_id for c in contacts] + [h.changed_by_id for h in history]
-               + [i.answered_by_id for i in inquiries])
     move_form = MoveForm(stage_id=lead.stage_id)
     move_form.stage_id.choices = [(s.id, s.name) for s in stages]
     qualification_form = QualificationForm(obj=lead, formdata=None)
