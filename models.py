@@ -23,6 +23,7 @@ from sqlalchemy import (
     false as sa_false,
     func,
     inspect,
+    select,
 )
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -451,17 +452,22 @@ class ShopSetting(db.Model):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[Optional[str]] = mapped_column(Text)
 
+    _READ_ALONE = ("shop_logo",)   # an image: read only by the pages that show it
+
     @staticmethod
     def get(key, default=None):
-        # Read once per request: templates ask for the currency on every amount they show.
+        # Read once per request: templates ask for the currency on every amount they show. A page asks for
+        # several settings (name, currency, address…): the first one reads all the small ones in one statement.
         cache = _request_cache()
-        if cache is not None and key in cache:
-            value = cache[key]
-        else:
+        if cache is None or key in ShopSetting._READ_ALONE or key in cache.setdefault("\0changed", set()):
             row = db.session.get(ShopSetting, key)
             value = row.value if row is not None else None
-            if cache is not None:
-                cache[key] = value
+        else:
+            if "\0all" not in cache:
+                cache["\0all"] = True
+                cache.update(db.session.execute(select(ShopSetting.key, ShopSetting.value)
+                                                .where(ShopSetting.key.not_in(ShopSetting._READ_ALONE))).all())
+            value = cache.get(key)
         return value if value is not None else default
 
     @staticmethod
@@ -480,8 +486,8 @@ class ShopSetting(db.Model):
             db.session.add(AuditLog(at=utcnow(), user_id=acting_user_id(db.session), entity="shop_settings",
                                     entity_id=0, action="update", field=key, old_value=old, new_value=value))
         cache = _request_cache()
-        if cache is not None:
-            cache.pop(key, None)
+        if cache is not None:      # read from the session from now on in this request (it may be rolled back)
+            cache.setdefault("\0changed", set()).add(key)
 
 
 def _request_cache():

@@ -11,8 +11,8 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Lead, MaintenancePlan, Order, Promise, Ticket, User
@@ -78,27 +78,28 @@ class Agenda:
         return not self.total
 
 
-def agenda(person: User, today: date) -> Agenda:
-    """Everything due for `person` by the end of `today`, oldest first, each list with its full count."""
+def agenda(person: User, today: date, counts: Optional[dict] = None) -> Agenda:
+    """Everything due for `person` by the end of `today`, oldest first, each list with its full count.
+    `counts`: due_counts() of everyone, when the page has them already (the owner's dashboard)."""
     found = Agenda(person, today)
-    new_leads = (select(Lead).options(selectinload(Lead.customer))
+    new_leads = (select(Lead).options(joinedload(Lead.customer))
                  .where(Lead.seller_id == person.id, awaiting_first_contact()))
     found.new_leads = db.session.scalars(new_leads.order_by(Lead.created_at, Lead.id).limit(LIST_LIMIT)).all()
-    steps = (select(ContactLog).options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
+    steps = (select(ContactLog).options(joinedload(ContactLog.customer), joinedload(ContactLog.lead))
              .where(ContactLog.user_id == person.id, _steps(today)))
     found.steps = db.session.scalars(steps.order_by(ContactLog.next_step_due, ContactLog.id).limit(LIST_LIMIT)).all()
-    promises = (select(Promise).options(selectinload(Promise.order).selectinload(Order.customer))
+    promises = (select(Promise).options(joinedload(Promise.order).joinedload(Order.customer))
                 .where(Promise.seller_id == person.id, promise_due(today)))
     found.promises = db.session.scalars(promises.order_by(Promise.due_on, Promise.id).limit(LIST_LIMIT)).all()
-    tickets = (select(Ticket).options(selectinload(Ticket.customer))
+    tickets = (select(Ticket).options(joinedload(Ticket.customer))
                .where(Ticket.assignee_id == person.id, _tickets_due(today)))
     found.tickets = db.session.scalars(tickets.order_by(Ticket.due_at, Ticket.id).limit(LIST_LIMIT)).all()
     if sees_maintenance(person):
-        plans = (select(MaintenancePlan).options(selectinload(MaintenancePlan.customer))
+        plans = (select(MaintenancePlan).options(joinedload(MaintenancePlan.customer))
                  .where(_maintenance_due(today)))
         found.maintenance = db.session.scalars(plans.order_by(MaintenancePlan.next_due_on, MaintenancePlan.id)
                                                .limit(LIST_LIMIT)).all()
-    counts = due_counts(today, [person])
+    counts = due_counts(today, [person]) if counts is None else counts
     found.counts = counts.get(person.id, _nothing_due())
     return found
 
@@ -117,15 +118,23 @@ def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str
     def only(column, statement):
         return statement.where(column.in_(ids)) if ids is not None else statement
 
-    add("new_leads", db.session.execute(only(Lead.seller_id, select(Lead.seller_id, func.count())
-                                             .where(awaiting_first_contact()).group_by(Lead.seller_id))))
-    add("steps", db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
-                                         .where(_steps(today)).group_by(ContactLog.user_id))))
-    add("promises", db.session.execute(only(Promise.seller_id, select(Promise.seller_id, func.count())
-                                            .where(promise_due(today)).group_by(Promise.seller_id))))
-    add("tickets", db.session.execute(only(Ticket.assignee_id, select(Ticket.assignee_id, func.count())
-                                           .where(_tickets_due(today)).group_by(Ticket.assignee_id))))
-    plans = db.session.scalar(select(func.count()).select_from(MaintenancePlan).where(_maintenance_due(today)))
+    def grouped(kind, column, condition):
+        return only(column, select(literal(kind).label("kind"), column.label("person_id"),
+                                   func.count().label("n")).where(condition).group_by(column))
+
+    # The five counts in one statement: one GROUP BY per kind, joined by UNION ALL.
+    parts = [grouped("new_leads", Lead.seller_id, awaiting_first_contact()),
+             grouped("steps", ContactLog.user_id, _steps(today)),
+             grouped("promises", Promise.seller_id, promise_due(today)),
+             grouped("tickets", Ticket.assignee_id, _tickets_due(today)),
+             select(literal("maintenance"), null(), func.count()).select_from(MaintenancePlan)
+             .where(_maintenance_due(today))]
+    plans = 0
+    for kind, person_id, count in db.session.execute(union_all(*parts)):
+        if kind == "maintenance":
+            plans = count
+        elif person_id is not None:
+            result.setdefault(person_id, _nothing_due())[kind] = count
     if plans:
         watchers = db.session.scalars(only(User.id, select(User.id).where(
             User.active, User.role.in_(("owner", "support"))))).all()
@@ -137,9 +146,9 @@ def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str
     return result
 
 
-def by_person(today: date) -> list[tuple[User, int]]:
+def by_person(today: date, counts: Optional[dict] = None) -> list[tuple[User, int]]:
     """Everyone with something due by the end of today, and how much: the most first."""
-    counts = due_counts(today)
+    counts = due_counts(today) if counts is None else counts
     if not counts:
         return []
     people = db.session.scalars(select(User).where(User.id.in_(list(counts)))).all()

@@ -88,7 +88,7 @@ class Kind:
         """The list's select() for its filter in `form`, all pages."""
         raise NotImplementedError
 
-    def options(self, user):
+    def options(self, user, **known):
         """The bulk bar's choices: [(group label, [(value, label), …]), …]."""
         raise NotImplementedError
 
@@ -303,15 +303,16 @@ def id_or_none(text):
         return None
 
 
-def list_context(kind):
-    """What a list needs for its bulk bar, and for the message of a bulk action just done (with its Undo)."""
+def list_context(kind, **known):
+    """What a list needs for its bulk bar, and for the message of a bulk action just done (with its Undo).
+    `known`: what the page has read already that the list's options need (the leads' stages and sellers)."""
     done = None
     action_id = request.args.get("done", type=id_or_none)
     if action_id:
         bulk = db.session.get(BulkAction, action_id)
         if bulk is not None and bulk.user_id == current_user.id and bulk.entity == kind.entity and undoable(bulk):
             done = bulk
-    return {"bulk_done": done, "bulk_kind": kind, "bulk_options": kind.options(current_user),
+    return {"bulk_done": done, "bulk_kind": kind, "bulk_options": kind.options(current_user, **known),
             "filter_fields": kind.filter_fields}
 
 

@@ -7,7 +7,7 @@ sources and lost reasons are named as the value mapping matches them.
 """
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from models import Customer, Lead, LeadProduct, Product, User
@@ -26,7 +26,7 @@ def deal_rows(statement=None):
 
     statement = statement if statement is not None else select(Lead).order_by(Lead.id)
     leads = db.session.scalars(statement.options(
-        selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage),
+        joinedload(Lead.customer), joinedload(Lead.seller), joinedload(Lead.stage),   # as rules.lead_statement
         selectinload(Lead.products).selectinload(LeadProduct.product))).all()
     header = [_("Deal ID"), _("Customer"), _("Email"), _("Phone"), _("City"), _("Title"), _("Products"),
               _("Quantity"), _("Estimated value"), _("Won amount"), _("Created on"), _("Closed on"), _("Stage"),

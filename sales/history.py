@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import AuditLog
@@ -242,7 +242,7 @@ def settings_changes(user, keys, kinds=(), limit=50):
 
 
 def _entries(condition, parts, record, user, limit):
-    statement = (select(AuditLog).options(selectinload(AuditLog.user)).where(condition)
+    statement = (select(AuditLog).options(joinedload(AuditLog.user)).where(condition)
                  .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
     rows = db.session.scalars(statement).all()
     resolver = _Resolver(user)

@@ -788,11 +788,12 @@ def hidden_count(model, user, condition):
     return db.session.scalar(select(func.count()).select_from(model).where(condition, not_(rule))) or 0
 
 
-def get_or_404(model, record_id, change=False):
-    """The record for a view: 404 if missing or not the user's to see, 403 if seen but not theirs to change."""
+def get_or_404(model, record_id, change=False, options=()):
+    """The record for a view: 404 if missing or not the user's to see, 403 if seen but not theirs to change.
+    `options`: loader options (what the page shows of the record, loaded in the same statement)."""
     from flask_login import current_user
 
-    record = db.session.get(model, record_id) if isinstance(record_id, int) else None
+    record = db.session.get(model, record_id, options=options) if isinstance(record_id, int) else None
     if record is None or not may_view(current_user, record):
         abort(404)
     if change and not may_change(current_user, record):

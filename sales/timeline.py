@@ -32,25 +32,31 @@ class Timeline(list):
 
 def provider(func):
     """Register `func(customer, limit, user) -> (entries, hidden)`; it must run a constant number of queries.
-    `visible_rows` gives both for a query."""
+    `visible_rows` gives both for a query (`hidden` a number, or a count statement run with the others')."""
     PROVIDERS.append(func)
     return func
 
 
 def visible_rows(statement, condition, limit):
     """The rows of `statement` meeting `condition` (a rule from sales/records.py), at most `limit`, and how many
-    rows it would have returned that do not."""
-    rows = db.session.scalars(statement.where(condition).limit(limit)).all()
+    rows it would have returned that do not — as a count statement, which `timeline_for` runs together with the
+    other providers' in one query."""
+    rows = db.session.scalars(statement.where(condition).limit(limit)).unique().all()
     others = statement.where(not_(condition)).order_by(None).subquery()
-    return rows, db.session.scalar(select(func.count()).select_from(others)) or 0
+    return rows, select(func.count()).select_from(others).scalar_subquery()
 
 
 def timeline_for(customer, user, limit=50):
-    entries, hidden = Timeline(), 0
+    entries, hidden, counts = Timeline(), 0, []
     for source in PROVIDERS:
         shown, not_shown = source(customer, limit, user)
         entries.extend(shown)
-        hidden += not_shown
+        if isinstance(not_shown, int):
+            hidden += not_shown
+        else:
+            counts.append(not_shown)
+    if counts:
+        hidden += sum(n or 0 for n in db.session.execute(select(*counts)).one())
     entries.sort(key=lambda entry: entry.at, reverse=True)
     timeline = Timeline(entries[:limit])
     timeline.hidden = hidden

@@ -37,8 +37,8 @@ class CustomerKind(bulk.Kind):
             g.bulk_keepers = rules.staff_people()
         return g.bulk_keepers
 
-    def options(self, user):
-        tags = rules.popular_tags(limit=50)
+    def options(self, user, tags=None):
+        tags = rules.popular_tags(limit=50) if tags is None else tags
         options = [
             (_("Add a tag"), [(f"tag:{name}", name) for name in tags] + [("tag", _("New tag…"))]),
             (_("Remove a tag"), [(f"untag:{name}", name) for name in tags]),

@@ -1,6 +1,7 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
@@ -17,9 +18,9 @@ from sales.policy import can, require
 from sales.timeline import timeline_for
 
 
-def get_customer_or_404(customer_id, action="customers.view"):
+def get_customer_or_404(customer_id, action="customers.view", options=()):
     """The customer, or 404 if there is none; 403 if this user may not do `action` with it."""
-    customer = db.session.get(Customer, customer_id)
+    customer = db.session.get(Customer, customer_id, options=options)
     if customer is None:
         abort(404)
     if not can(current_user, action, customer):
@@ -49,8 +50,9 @@ def list_statement(args):
 def index():
     statement, filters = list_statement(request.args)
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    bulk_context = bulk.list_context(bulk_kind.KIND) if can(current_user, "customers.edit") else {}
-    return render_page("customers/index.html", "customers/_results.html", page=page, tags=rules.popular_tags(),
+    tags = rules.popular_tags(limit=50)   # the bulk bar's 50 and the filter's first 12: read once
+    bulk_context = bulk.list_context(bulk_kind.KIND, tags=tags) if can(current_user, "customers.edit") else {}
+    return render_page("customers/index.html", "customers/_results.html", page=page, tags=tags[:12],
                        **filters, **bulk_context)
 
 
@@ -94,7 +96,7 @@ def new():
 @bp.route("/<int:customer_id>")
 @require("customers.view")
 def show(customer_id):
-    customer = get_customer_or_404(customer_id)
+    customer = get_customer_or_404(customer_id, options=[joinedload(Customer.owner)])   # named on the page
     from sales.documents.views import Section
 
     return render_page("customers/show.html", "customers/_detail.html", customer=customer,

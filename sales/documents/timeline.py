@@ -3,7 +3,7 @@ shown to those who may see the record it is on."""
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from models import Document, Lead, Quote
 from sales.documents.rules import KIND_NAMES
@@ -14,8 +14,8 @@ from sales.timeline import TimelineEntry, provider, visible_rows
 @provider
 def documents(customer, limit, user):
     rows, hidden = visible_rows(
-        select(Document).options(selectinload(Document.created_by), selectinload(Document.lead),
-                                 selectinload(Document.quote))
+        select(Document).options(joinedload(Document.created_by), joinedload(Document.lead),
+                                 joinedload(Document.quote))
         .where(or_(Document.customer_id == customer.id,
                    Document.lead_id.in_(select(Lead.id).where(Lead.customer_id == customer.id)),
                    Document.quote_id.in_(select(Quote.id).where(Quote.customer_id == customer.id))))

@@ -45,9 +45,10 @@ class LeadKind(bulk.Kind):
         filters = _filters(form)
         return rules.lead_statement(user, **filters, include_closed=bool(filters["stage_id"]))
 
-    def options(self, user):
-        stages = [(f"move:{s.id}", s.name) for s in ensure_default_stages() if s.kind != "lost"]
-        people = assignees(user)
+    def options(self, user, stages=None, sellers=None):
+        stages = [(f"move:{s.id}", s.name) for s in (ensure_default_stages() if stages is None else stages)
+                  if s.kind != "lost"]
+        people = assignees(user, sellers)
         # A seller alone has no one to hand leads to.
         handover = [(f"reassign:{u.id}", u.name) for u in people] if [u for u in people if u.id != user.id] else []
         return [(_("Move to stage"), stages), (_("Reassign to"), handover), (_("Close"), [("lose", _("Close as lost…"))])]
@@ -146,12 +147,13 @@ class LeadKind(bulk.Kind):
 KIND = LeadKind()
 
 
-def assignees(user):
-    """Sellers a bulk reassignment may hand leads to: the same choice the lead form gives this user."""
+def assignees(user, sellers=None):
+    """Sellers a bulk reassignment may hand leads to: the same choice the lead form gives this user.
+    `sellers`: rules.sellers(), when the page has read them already."""
     if user.role == "owner":
-        return rules.sellers()
+        return rules.sellers() if sellers is None else list(sellers)
     if user.is_manager:
-        return records.assignees(user, rules.sellers())
+        return records.assignees(user, rules.sellers() if sellers is None else sellers)
     return [user]  # a seller works their own leads: only the owner or a team's manager hands them on
 
 

@@ -8,8 +8,9 @@ from sales.policy import require
 bulk.add_routes(bp, KIND)
 
 
-def bulk_context():
-    return bulk.list_context(KIND)
+def bulk_context(stages=None, sellers=None):
+    """The bulk bar's context; `stages` and `sellers` when the list page has read them already."""
+    return bulk.list_context(KIND, stages=stages, sellers=sellers)
 
 
 @bp.route("/bulk/<int:action_id>/undo", methods=["POST"])

@@ -131,16 +131,17 @@ def upcoming_steps(user_id, today, days=7):
 @require("contacts.log")
 def my_day():
     """Everything due today or late for the person (sales.agenda); the owner may open anyone's day."""
-    from sales.agenda import agenda, by_person, people_with_a_day
+    from sales.agenda import agenda, by_person, due_counts, people_with_a_day
 
     today = shop_today()
     person = _day_person(request.args.get("person"))
-    people, counts = [], {}
+    people, counts, everyone = [], {}, None
     if current_user.is_owner:
         people = people_with_a_day()
-        counts = {p.id: n for p, n in by_person(today)}
+        everyone = due_counts(today)     # once, for the people list and the day shown
+        counts = {p.id: n for p, n in by_person(today, everyone)}
     return render_page("leads/my_day.html", "leads/_my_day.html", today=today, now=utcnow(), person=person,
-                       day=agenda(person, today), upcoming=upcoming_steps(person.id, today), people=people,
+                       day=agenda(person, today, counts=everyone), upcoming=upcoming_steps(person.id, today), people=people,
                        counts=counts, done_form=EmptyForm())
 
 

@@ -1,7 +1,7 @@
 """Lead rules: who sees which leads, searching and filtering, priority upkeep, the board's numbers."""
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select, union_all, update
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
@@ -50,7 +50,8 @@ def lead_statement(user, text="", stage_id=None, seller_id=None, source=None, ba
     # Joins only when a filter needs them: the COUNT of a big list stays an index walk.
     statement = (
         select(Lead)
-        .options(selectinload(Lead.customer), selectinload(Lead.seller), selectinload(Lead.stage))
+        # The row's customer, seller and stage joined in: one statement per page (never in the COUNT).
+        .options(joinedload(Lead.customer), joinedload(Lead.seller), joinedload(Lead.stage))
         .where(visible_to(user))
     )
     leads, customers = matching("lead", text), matching("customer", text)
@@ -131,32 +132,29 @@ def refresh_customer_leads(customer_id):
         db.session.expire(lead, ["priority", "priority_reasons"])
 
 
-def board(user, seller_id=None, cards_per_stage=20):
+def board(user, seller_id=None, cards_per_stage=20, stages=None):
     """Stages with their lead count, total value and top cards.
 
-    One aggregate query plus one short query per stage, each walking the (stage, priority) index: the number
-    of queries follows the number of stages, never the number of leads.
+    One aggregate query plus one query for the cards: a UNION ALL of one short part per stage, each walking the
+    (stage, priority) index, the cards' customers and sellers joined in. The number of queries follows neither
+    the number of stages nor the number of leads.
     """
-    stages = ensure_default_stages()
+    stages = ensure_default_stages() if stages is None else stages
     condition = [visible_to(user), not_disqualified()]
     if seller_id:
         condition.append(Lead.seller_id == seller_id)
     totals = stage_totals(user, seller_id)
     cards = []
-    for stage in stages:
-        cards.extend(db.session.scalars(
-            select(Lead).where(Lead.stage_id == stage.id, *condition)
-            .order_by(Lead.priority.desc(), Lead.id.desc()).limit(cards_per_stage)
-        ).all())
-    # The cards' customers and sellers in two queries for all of them, attached without further loading.
-    customers = {c.id: c for c in db.session.scalars(
-        select(Customer).where(Customer.id.in_({lead.customer_id for lead in cards})))} if cards else {}
-    seller_ids = {lead.seller_id for lead in cards if lead.seller_id}
-    sellers_by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(seller_ids)))} \
-        if seller_ids else {}
-    for lead in cards:
-        set_committed_value(lead, "customer", customers.get(lead.customer_id))
-        set_committed_value(lead, "seller", sellers_by_id.get(lead.seller_id))
+    if stages:
+        parts = [select(Lead.id).where(Lead.stage_id == stage.id, *condition)
+                 .order_by(Lead.priority.desc(), Lead.id.desc()).limit(cards_per_stage).subquery()
+                 for stage in stages]
+        top = union_all(*(select(part.c.id) for part in parts)).subquery()
+        cards = db.session.scalars(
+            select(Lead).where(Lead.id.in_(select(top.c.id)))
+            .options(joinedload(Lead.customer), joinedload(Lead.seller))
+            .order_by(Lead.priority.desc(), Lead.id.desc())
+        ).unique().all()
     by_stage = {stage.id: [] for stage in stages}
     for lead in cards:
         by_stage[lead.stage_id].append(lead)

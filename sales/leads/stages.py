@@ -19,10 +19,14 @@ DEFAULT_STAGES = (
 
 def ensure_default_stages():
     """Create the default pipeline if the shop has none yet; return the active stages in order."""
-    if not db.session.scalar(select(func.count()).select_from(PipelineStage)):
-        for position, (name, kind) in enumerate(DEFAULT_STAGES, start=1):
-            db.session.add(PipelineStage(name=name(), kind=kind, position=position * 10))
-        db.session.flush()
+    # One statement when the stages exist (every page that shows the pipeline asks): all of them, the active kept.
+    stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position, PipelineStage.id)).all()
+    if stages:
+        return [stage for stage in stages if stage.active]
+    for position, (name, kind) in enumerate(DEFAULT_STAGES, start=1):
+        db.session.add(PipelineStage(name=name(), kind=kind, position=position * 10))
+    db.session.flush()
+    db.session.info["stages_created"] = True     # for a GET that must commit what it made
     return active_stages()
 
 

@@ -2,7 +2,7 @@
 from flask import url_for
 from flask_babel import format_date, gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Inquiry, Lead, StageChange
@@ -14,7 +14,7 @@ from sales.timeline import TimelineEntry, provider, visible_rows
 @provider
 def contacts(customer, limit, user):
     rows, hidden = visible_rows(
-        select(ContactLog).options(selectinload(ContactLog.user))
+        select(ContactLog).options(joinedload(ContactLog.user))
         .where(ContactLog.customer_id == customer.id)
         .order_by(ContactLog.happened_at.desc()), visible(ContactLog, user), limit)
     leads_seen = set(db.session.scalars(select(Lead.id).where(Lead.customer_id == customer.id,
@@ -37,8 +37,8 @@ def contacts(customer, limit, user):
 def stage_changes(customer, limit, user):
     rows, hidden = visible_rows(
         select(StageChange).join(StageChange.lead)
-        .options(selectinload(StageChange.lead), selectinload(StageChange.to_stage),
-                 selectinload(StageChange.changed_by))
+        .options(joinedload(StageChange.lead), joinedload(StageChange.to_stage),
+                 joinedload(StageChange.changed_by))
         .where(Lead.customer_id == customer.id)
         .order_by(StageChange.changed_at.desc()), visible(Lead, user), limit)
     return [
@@ -54,7 +54,7 @@ def stage_changes(customer, limit, user):
 @provider
 def inquiries(customer, limit, user):
     rows, hidden = visible_rows(
-        select(Inquiry).options(selectinload(Inquiry.product), selectinload(Inquiry.answered_by))
+        select(Inquiry).options(joinedload(Inquiry.product), joinedload(Inquiry.answered_by))
         .where(Inquiry.customer_id == customer.id)
         .order_by(Inquiry.created_at.desc()), visible(Inquiry, user), limit)
     return [

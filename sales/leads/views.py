@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, make_response, redirect, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
@@ -41,13 +42,15 @@ def _filters(args=None):
 @require("leads.view")
 def index():
     filters = _filters()
+    # Read once for the filters and the bulk bar alike.
+    stages, people = ensure_default_stages(), rules.sellers()
     statement = rules.lead_statement(current_user, **filters, include_closed=bool(filters["stage_id"]))
     page = paginate(statement, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     from sales.leads.bulk_views import bulk_context
 
     return render_page("leads/index.html", "leads/_results.html", page=page, filters=filters,
-                       stages=ensure_default_stages(), sellers=_seller_filter(), sources=SOURCE_CHOICES,
-                       show_seller_filter=_shows_seller_filter(), **bulk_context())
+                       stages=stages, sellers=_seller_filter(people), sources=SOURCE_CHOICES,
+                       show_seller_filter=_shows_seller_filter(), **bulk_context(stages, people))
 
 
 @bp.route("/board")
@@ -56,10 +59,10 @@ def board():
     seller_id = request.values.get("seller", type=record_id)
     if current_user.role != "owner" and not rules.sellers_see_all():
         seller_id = None
-    if not rules.has_stages():
-        ensure_default_stages()
+    stages = ensure_default_stages()
+    if db.session.info.pop("stages_created", False):
         db.session.commit()  # the first look at the pipeline creates the default stages
-    columns = rules.board(current_user, seller_id=seller_id)
+    columns = rules.board(current_user, seller_id=seller_id, stages=stages)
     stages = [column["stage"] for column in columns]
     return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
                        next_stage=lambda stage: rules.next_stage(stage, stages), seller_id=seller_id,
@@ -67,8 +70,9 @@ def board():
                        show_seller_filter=_shows_seller_filter())
 
 
-def _seller_filter():
-    return rules.sellers() if rules.sellers_see_all() else records.assignees(current_user, rules.sellers())
+def _seller_filter(people=None):
+    people = rules.sellers() if people is None else people
+    return people if rules.sellers_see_all() else records.assignees(current_user, people)
 
 
 def _shows_seller_filter():
@@ -205,18 +209,20 @@ def _apply(form, lead):
 @bp.route("/<int:lead_id>")
 @require("leads.view")
 def show(lead_id):
-    lead = get_lead_or_404(lead_id)
+    lead = get_lead_or_404(lead_id, options=[joinedload(Lead.customer), joinedload(Lead.seller)])
     stages = ensure_default_stages()
     history = db.session.scalars(
-        select(StageChange).where(StageChange.lead_id == lead.id)
+        select(StageChange).where(StageChange.lead_id == lead.id).options(joinedload(StageChange.changed_by))
         .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
     ).all()
+    # The people the page names come with the rows that name them: no query per person.
     contacts = db.session.scalars(
-        select(ContactLog).where(ContactLog.lead_id == lead.id)
+        select(ContactLog).where(ContactLog.lead_id == lead.id).options(joinedload(ContactLog.user))
         .order_by(ContactLog.happened_at.desc(), ContactLog.id.desc()).limit(50)
     ).all()
     inquiries = db.session.scalars(
         select(Inquiry).where(Inquiry.customer_id == lead.customer_id, records.visible(Inquiry, current_user))
+        .options(joinedload(Inquiry.answered_by))
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
     move_form = MoveForm(stage_id=lead.stage_id)

@@ -4,12 +4,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
 from sales import figures
-from sales.agenda import agenda, by_person
+from sales.agenda import agenda, by_person, due_counts
 from sales.leads.rules import stage_totals, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
@@ -25,9 +25,11 @@ SATISFACTION_DAYS = 90
 def follow_ups(user, today: date) -> dict:
     """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
     owner how much each person has due, each a link to that person's My day."""
-    day = agenda(db.session.get(User, user.id), today)
+    # The owner's counts and everyone's come from one count of everyone's.
+    everyone = due_counts(today) if user.is_owner else None
+    day = agenda(db.session.get(User, user.id), today, counts=everyone)
     return {"day": day, "mine": day.steps[:8], "mine_count": day.total,
-            "by_person": by_person(today) if user.is_owner else []}
+            "by_person": by_person(today, everyone) if user.is_owner else []}
 
 
 def pipeline(user, period) -> list[dict]:
@@ -71,17 +73,17 @@ def _cents(value) -> Decimal:
 
 
 def overdue_tickets(user, now, limit=5) -> dict:
-    statement = visible_tickets(user, select(Ticket).where(overdue_condition(now)))
-    count = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    tickets = db.session.scalars(statement.options(selectinload(Ticket.customer))
-                                 .order_by(Ticket.due_at, Ticket.id).limit(limit)).all()
-    return {"count": count, "tickets": tickets}
+    # The first few and how many there are in one statement (overdue tickets are few: the window is cheap).
+    statement = visible_tickets(user, select(Ticket, func.count().over()).where(overdue_condition(now)))
+    rows = db.session.execute(statement.options(joinedload(Ticket.customer))
+                              .order_by(Ticket.due_at, Ticket.id).limit(limit)).all()
+    return {"count": rows[0][1] if rows else 0, "tickets": [row[0] for row in rows]}
 
 
 def satisfaction(user, now, limit=3) -> dict:
     since = now - timedelta(days=SATISFACTION_DAYS)
     seller_id = user.id if user.role == "seller" else None
-    comments = select(Survey).options(selectinload(Survey.customer)).where(
+    comments = select(Survey).options(joinedload(Survey.customer)).where(
         Survey.answered_at.is_not(None), Survey.answered_at >= since)
     if seller_id is not None:
         comments = comments.where(Survey.seller_id == seller_id)
@@ -102,12 +104,14 @@ def dashboard(user, today: date) -> dict:
     if user.role in ("owner", "seller"):
         period = period_of("month", today)
         people = metrics.sellers(readable_by=user)
-        board = metrics.goal_progress(period, people)
+        # The owner's board and the shop's total come from one count of the whole shop.
+        everyone = metrics.performance(period) if user.is_owner else None
+        board = metrics.goal_progress(period, people, everyone)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
         shop_goals = []
         if user.is_owner:
-            shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, metrics.performance(period)))
+            shop_goals = metrics.shop_goal_progress(board, metrics.shop_total(period, everyone))
         stages = pipeline(user, period)
         if user.is_owner:
             # A cron job that stopped (or fails) shows only in a log file otherwise: emails stay queued unseen.

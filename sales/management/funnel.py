@@ -19,7 +19,6 @@ from sqlalchemy import BigInteger, cast, func, select
 
 from extensions import db
 from models import Lead, PipelineStage, StageChange
-from sales.leads.stages import active_stages
 from sales.management.periods import Period
 from sales.management.sql import days_between
 
@@ -110,8 +109,10 @@ def _flows(period, seller_id=None, seller_ids=None):
 def funnel(period: Period, seller_id=None, seller_ids=None) -> list[StageFlow]:
     """The open stages in pipeline order with their flow; the fracture and the stall marked. Of one seller's
     deals, of those of `seller_ids` (a team's), or of the whole shop's."""
-    stages = active_stages()
-    by_id = {stage.id: stage for stage in db.session.scalars(select(PipelineStage))}
+    # Every stage once: the active ones in pipeline order, and any (a retired one too) a deal moved to.
+    every = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position, PipelineStage.id)).all()
+    stages = [stage for stage in every if stage.active]
+    by_id = {stage.id: stage for stage in every}
     reached, moves, histogram = _flows(period, seller_id, seller_ids)
     flows = {stage.id: StageFlow(stage, reached=reached.get(stage.id, 0)) for stage in stages if stage.kind == "open"}
     for from_id, to_id, count in moves:

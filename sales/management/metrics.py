@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from extensions import db
 from models import ContactLog, Goal, Lead, PipelineStage, User
@@ -88,13 +88,14 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
 
     for seller_id in seller_ids or ():
         row(seller_id)
-    for seller_id, count in db.session.execute(only(Lead.seller_id, select(Lead.seller_id, func.count())
-                                                    .where(_in(Lead.created_at, period)).group_by(Lead.seller_id))):
-        row(seller_id).new_leads = count
-    for user_id, count in db.session.execute(only(ContactLog.user_id, select(ContactLog.user_id, func.count())
-                                                  .where(_in(ContactLog.happened_at, period), figures.is_contact())
-                                                  .group_by(ContactLog.user_id))):
-        row(user_id).contacts = count
+    # New leads and contacts in one statement: a GROUP BY each, joined by UNION ALL.
+    for kind, seller_id, count in db.session.execute(union_all(
+            only(Lead.seller_id, select(literal("new_leads"), Lead.seller_id, func.count())
+                 .where(_in(Lead.created_at, period)).group_by(Lead.seller_id)),
+            only(ContactLog.user_id, select(literal("contacts"), ContactLog.user_id, func.count())
+                 .where(_in(ContactLog.happened_at, period), figures.is_contact())
+                 .group_by(ContactLog.user_id)))):
+        setattr(row(seller_id), kind, count)
     won = figures.is_won()
     credited = figures.deal_seller().label("credited")
     currency = figures.deal_currency().label("currency")
@@ -204,12 +205,17 @@ def goals_for(period: Period, seller_ids=None) -> dict[int, dict[str, Goal]]:
     return result
 
 
-def goal_progress(period: Period, people) -> list[SellerGoals]:
-    """Each person's goals for the period with the actual figure next to each: three or four queries in all."""
+def goal_progress(period: Period, people, everyone=None) -> list[SellerGoals]:
+    """Each person's goals for the period with the actual figure next to each: three or four queries in all.
+    `everyone`: performance(period) of the whole shop when the page has it already (each seller's row is the
+    same whether or not the others are counted with it)."""
     from models import GOAL_METRICS
 
     ids = [person.id for person in people]
-    numbers = performance(period, ids)
+    if everyone is None:
+        numbers = performance(period, ids)
+    else:
+        numbers = {i: everyone.get(i) or Performance(i) for i in ids}
     goals = goals_for(period, ids)
     board = []
     for person in people:

@@ -215,8 +215,10 @@ def data_span(today: date) -> tuple[date, date]:
     from extensions import db
 
     firsts, lasts = [today], [today]
-    for column in _data_dates():
-        first, last = db.session.execute(select(func.min(column), func.max(column))).one()
+    # Every table's first and last date in one statement (each min/max walks its own index).
+    bounds = db.session.execute(select(*[select(edge(column)).scalar_subquery()
+                                         for column in _data_dates() for edge in (func.min, func.max)])).one()
+    for first, last in zip(bounds[0::2], bounds[1::2]):
         for value, into in ((first, firsts), (last, lasts)):
             if value is not None:
                 into.append(value.date() if isinstance(value, datetime) else value)

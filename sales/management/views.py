@@ -36,12 +36,12 @@ def _report(template, tables, endpoint=None, **context):
                        report_endpoint=endpoint, **context)
 
 
-def _people(seller, scope=None):
+def _people(seller, scope=None, readable=None):
     """The people a report covers: one person, or everyone whose numbers the user may read (in the scope asked
-    for: a team, a branch…)."""
+    for: a team, a branch…). `readable`: metrics.sellers(readable_by=current_user), when the page has them."""
     if seller is not None:
         return [seller]
-    people = metrics.sellers(readable_by=current_user)
+    people = metrics.sellers(readable_by=current_user) if readable is None else readable
     return people if scope is None else [person for person in people if scope.keeps(person)]
 
 
@@ -51,13 +51,14 @@ def _scoped():
     return seller, scope, {"scope": scope, "scopes": report_scope.choices(current_user)}
 
 
-def _scope_total(period, scope):
+def _scope_total(period, scope, everyone=None):
     """The Performance of everything in the scope: the whole shop's row, or its people's (and no seller's) rows
-    added up — the same figures, so teams and "no team" add up to the shop."""
+    added up — the same figures, so teams and "no team" add up to the shop. `everyone`: performance(period),
+    when the page has it already."""
     from sales.management.structure import added_up
 
     if scope.is_shop:
-        return metrics.shop_total(period, metrics.performance(period))
+        return metrics.shop_total(period, metrics.performance(period) if everyone is None else everyone)
     return added_up(metrics.performance(period, scope.ids).values())
 
 
@@ -109,11 +110,14 @@ def _goals_page(form, status=200):
     today = shop_today()
     period = periods.from_request(request.args, today)
     seller, scope, scoping = _scoped()
-    board = metrics.without_idle_owner(metrics.goal_progress(period, _people(seller, scope)),
+    # The whole shop's figures are counted once, for its people's rows and its total alike.
+    everyone = metrics.performance(period) if seller is None and scope.is_shop else None
+    people = _people(seller, scope, getattr(form, "readable_people", None))
+    board = metrics.without_idle_owner(metrics.goal_progress(period, people, everyone),
                                        lambda entry: entry.seller, lambda entry: bool(entry.goals))
     shop_goals = []
     if seller is None:
-        shop_goals = metrics.shop_goal_progress(board, _scope_total(period, scope))
+        shop_goals = metrics.shop_goal_progress(board, _scope_total(period, scope, everyone))
     table = tables.goals_table(period, board, shop_goals, scope.label)
     return _report("_goals.html", [table], endpoint="management.goals", title=_("Goals"), period=period,
                    seller=seller, board=board, form=form, shop_goals=shop_goals,
@@ -125,8 +129,8 @@ def _goal_form():
     today = shop_today()
     period = periods.from_request(request.args, today)
     seller = seller_from_args(request.args)
-    people = [person for person in metrics.sellers(readable_by=current_user)
-              if records.may_change(current_user, records.Figures(person))]
+    readable = metrics.sellers(readable_by=current_user)
+    people = [person for person in readable if records.may_change(current_user, records.Figures(person))]
     choices = periods.goal_periods(today)
     if period.kind in ("month", "quarter") and period.key not in {p.key for p in choices}:
         choices.append(period)
@@ -138,6 +142,7 @@ def _goal_form():
     form = GoalForm(data=data) if request.method == "GET" else GoalForm()
     form.seller_id.choices = [(p.id, p.name) for p in people]
     form.period.choices = [(p.key, p.label) for p in choices]
+    form.readable_people = readable     # the goal board below lists them too: read once
     return form
 
 

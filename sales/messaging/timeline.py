@@ -3,7 +3,7 @@ An email's links (a quote's acceptance link, a portal link) show only to who may
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import IncomingEmail, OutgoingEmail
@@ -14,7 +14,7 @@ from sales.timeline import TimelineEntry, provider, visible_rows
 @provider
 def emails_sent(customer, limit, user):
     rows, hidden = visible_rows(
-        select(OutgoingEmail).options(selectinload(OutgoingEmail.created_by))
+        select(OutgoingEmail).options(joinedload(OutgoingEmail.created_by))
         .where(OutgoingEmail.customer_id == customer.id)
         .order_by(OutgoingEmail.created_at.desc()), visible(OutgoingEmail, user), limit)
     usable = set(db.session.scalars(select(OutgoingEmail.id).where(

@@ -13,10 +13,11 @@ from sales.policy import public
 @bp.route("/")
 @public
 def home():
-    # The home page is the one place that also leads a brand-new install to its first-run setup.
-    if not has_users():
-        return redirect(url_for("accounts.setup"))
+    # The home page is the one place that also leads a brand-new install to its first-run setup (someone
+    # signed in is proof enough that the shop has users).
     if not current_user.is_authenticated:
+        if not has_users():
+            return redirect(url_for("accounts.setup"))
         return login_manager.unauthorized()
     # The dashboard: the owner sees the shop, a seller their own, support their tickets and follow-ups.
     context = dashboard(current_user, shop_today())

@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import (Lead, Order, OrderLine, Product, Quote, QuoteLine, QuoteRevision, ShopSetting, utcnow)
@@ -222,7 +223,8 @@ def latest_status():
 
 
 def quotes_of_lead(lead):
-    return db.session.scalars(select(Quote).where(Quote.lead_id == lead.id).order_by(Quote.id)).all()
+    return db.session.scalars(select(Quote).where(Quote.lead_id == lead.id).order_by(Quote.id)
+                              .options(joinedload(Quote.revisions))).unique().all()
 
 
 def ensure_lead_in_proposal(lead, user_id):

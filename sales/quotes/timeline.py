@@ -2,7 +2,7 @@
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from models import Order, Quote, QuoteRevision
 from sales.records import visible
@@ -12,7 +12,7 @@ from sales.timeline import TimelineEntry, provider, visible_rows
 @provider
 def quotations(customer, limit, user):
     revisions, hidden = visible_rows(
-        select(QuoteRevision).join(Quote).options(selectinload(QuoteRevision.quote))
+        select(QuoteRevision).join(Quote).options(joinedload(QuoteRevision.quote))
         .where(Quote.customer_id == customer.id, QuoteRevision.sent_at.is_not(None))
         .order_by(QuoteRevision.sent_at.desc()), visible(Quote, user), limit)
     entries = []

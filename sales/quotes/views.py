@@ -4,11 +4,11 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
-from models import Customer, Inquiry, Lead, Order, Product, Quote, User
+from models import Customer, Inquiry, Lead, Order, Product, Quote, QuoteLine, QuoteRevision, User
 from sales.clock import shop_today
 from sales.customers.rules import search_statement
 from sales.forms import EmptyForm
@@ -22,9 +22,9 @@ from sales.quotes.forms import QuoteForm
 from sales.quotes.lines import fill_form_lines, read_lines
 
 
-def get_quote_or_404(quote_id, change=False):
+def get_quote_or_404(quote_id, change=False, options=()):
     """The quote if this user may see it (404 otherwise); with `change`, 403 unless they may change it."""
-    return records.get_or_404(Quote, quote_id, change=change)
+    return records.get_or_404(Quote, quote_id, change=change, options=options)
 
 
 def get_revision_or_404(quote, number):
@@ -207,7 +207,11 @@ def edit(quote_id):
 @bp.route("/<int:quote_id>/r/<int:number>")
 @require("quotes.view")
 def show(quote_id, number=None):
-    quote = get_quote_or_404(quote_id)
+    # The quote with its customer and lead, its revisions, and their lines with their products: three statements
+    # whatever the number of lines.
+    quote = get_quote_or_404(quote_id, options=[
+        joinedload(Quote.customer), joinedload(Quote.lead),
+        selectinload(Quote.revisions).selectinload(QuoteRevision.lines).joinedload(QuoteLine.product)])
     return _show(quote, get_revision_or_404(quote, number) if number else quote.latest)
 
 

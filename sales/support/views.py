@@ -6,6 +6,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
@@ -24,9 +25,9 @@ from sales.support.forms import (KIND_NAMES, ROOT_CAUSE_NAMES, ChargeForm, Messa
                                  WarrantyForm)
 
 
-def get_ticket_or_404(ticket_id, action="tickets.view"):
+def get_ticket_or_404(ticket_id, action="tickets.view", options=()):
     """The ticket, or 404 if there is none or this user may not see it; 403 if they may see but not `action`."""
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = db.session.get(Ticket, ticket_id, options=options)
     if ticket is None or not rules.may_see_ticket(current_user, ticket):
         abort(404)
     if not can(current_user, action, ticket):
@@ -131,7 +132,11 @@ def _show(ticket, status=200, **forms):
 @bp.route("/tickets/<int:ticket_id>")
 @require("tickets.view")
 def show(ticket_id):
-    return _show(get_ticket_or_404(ticket_id))
+    # What the page shows of the ticket in two statements: the ticket with its customer and sold line, and its
+    # messages with their authors.
+    return _show(get_ticket_or_404(ticket_id, options=[
+        joinedload(Ticket.customer), joinedload(Ticket.order_line).joinedload(OrderLine.order),
+        selectinload(Ticket.messages).joinedload(TicketMessage.author)]))
 
 
 @bp.route("/tickets/<int:ticket_id>", methods=["POST"])
