@@ -4,9 +4,13 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# CI runs the suites side by side on two cores: what a person would see may take longer than Playwright's 5 s to
+# appear there. A real failure still fails, only later.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config, items):
