@@ -364,3 +364,21 @@ def test_the_owner_may_let_managers_see_other_teams_and_they_still_change_only_t
         # A plain seller gains nothing from it.
         assert not records.may_view(people["seller_a"], db.session.get(Lead, lead))
     assert sign_in(app.test_client(), shop["seller_a"]).get(f"/leads/{lead}").status_code == 404
+
+
+def test_a_manager_gets_the_move_buttons_on_the_team_s_cards_of_the_board(app, shop):
+    """The board asks records.py which cards the reader may move: manager Y moves B's lead from the board, manager X
+    sees no move button on it (and a seller sees them on their own cards only)."""
+    card = f'id="lead-{shop["lead"]}"'
+
+    def buttons_on_card(role):
+        html = sign_in(app.test_client(), shop[role]).get("/leads/board").get_data(as_text=True)
+        if card not in html:
+            return None
+        article = html[html.index(card):html.index("</article>", html.index(card))]
+        return "Move…" in article
+
+    assert buttons_on_card("manager_y") is True
+    assert buttons_on_card("seller_b") is True
+    assert buttons_on_card("manager_x") in (None, False)
+    assert buttons_on_card("owner") is True

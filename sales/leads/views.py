@@ -57,14 +57,15 @@ def index():
 @require("leads.view")
 def board():
     seller_id = request.values.get("seller", type=record_id)
-    if current_user.role != "owner" and not rules.sellers_see_all():
+    if current_user.role != "owner" and not current_user.is_manager and not rules.sellers_see_all():
         seller_id = None
     stages = ensure_default_stages()
     if db.session.info.pop("stages_created", False):
         db.session.commit()  # the first look at the pipeline creates the default stages
     columns = rules.board(current_user, seller_id=seller_id, stages=stages)
     stages = [column["stage"] for column in columns]
-    return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages,
+    workable = rules.workable_ids(current_user, [lead.id for column in columns for lead in column["leads"]])
+    return render_page("leads/board.html", "leads/_board.html", columns=columns, stages=stages, workable=workable,
                        next_stage=lambda stage: rules.next_stage(stage, stages), seller_id=seller_id,
                        sellers=_seller_filter(), move_form=EmptyForm(),
                        show_seller_filter=_shows_seller_filter())
