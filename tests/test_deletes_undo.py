@@ -79,6 +79,10 @@ def test_a_commission_rule_comes_back(app, client, owner):
     _delete_and_undo(app, client, f"/manage/commissions/rules/{rule}/delete", CommissionRule, rule,
                      "Remove the commission rule Every seller · Parts · 7.5%?", "Commission rule",
                      "/manage/commissions", "Commission rule Every seller · Parts · 7.5% is back.")
+    with app.app_context():
+        back = db.session.get(CommissionRule, rule)
+        assert (back.category, back.percent, back.seller_id) == ("Parts", Decimal("7.5"), None)
+    assert "Parts" in text_of(client.get("/manage/commissions"))
 
 
 def test_a_segment_comes_back_unless_its_name_was_taken(app, client, owner):
