@@ -20,6 +20,7 @@ is inserted alone, which takes the database's write lock, and the rest go in one
 transaction holds the lock nobody else can insert, so each next row takes the next rowid and the ids are
 first + 1, first + 2, …
 """
+from abc import ABC, abstractmethod
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, Optional
@@ -64,7 +65,7 @@ class Choice(NamedTuple):
     target: object = None
 
 
-class Kind:
+class Kind(ABC):
     """One list's bulk actions. A subclass sets the class attributes and writes the methods marked so."""
 
     model = None                 # the records' model
@@ -84,51 +85,64 @@ class Kind:
         return f"{self.list_endpoint.rsplit('.', 1)[0]}.{step}"
 
     # Each list writes these.
+    @abstractmethod
     def statement(self, user, form):
         """The list's select() for its filter in `form`, all pages."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def options(self, user, **known):
         """The bulk bar's choices: [(group label, [(value, label), …]), …]."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def choose(self, user, value) -> Optional[Choice]:
         """The Choice for the select's `value`, or None when it is not one this user may make."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def change(self, user, record, choice, extra):
         """Change one record as its own view would."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def label(self, record):
         """How the confirmation lists a record."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def question(self, choice, count):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def summary(self, choice, count):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def fields(self, choice):
         """The columns `choice` changes, kept as they were for the undo."""
-        raise NotImplementedError
+        ...
 
     # Messages, each list in its own words.
+    @abstractmethod
     def left_out_text(self, count):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def nothing_ticked_text(self):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def none_allowed_text(self, count):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def undone_text(self, count):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def kept_text(self, count):
-        raise NotImplementedError
+        ...
 
     # What a list may refine.
     def may(self, user, record, choice):
@@ -453,7 +467,7 @@ def undo_action(action_id):
 # --- Deletes with a confirmation and ten minutes of undo ---------------------------------------------------------
 
 
-class Deletion:
+class Deletion(ABC):
     """One kind of record that is deleted for real (not archived): asked first, then kept for ten minutes in a
     BulkAction (its columns, and its `children`'s), so Undo puts it back as it was. A subclass sets `model`,
     `permission` and writes the texts and where to go back to."""
@@ -466,22 +480,26 @@ class Deletion:
     def entity(self):
         return self.model.__tablename__
 
+    @abstractmethod
     def question(self, record):
-        raise NotImplementedError
+        ...
 
     def consequence(self, record):
         """What goes with it, for the confirmation ("its 14 deliveries")."""
         return None
 
+    @abstractmethod
     def summary(self, record):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def restored_text(self, before):
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def back(self, before):
         """Where the person goes after deleting (and after undoing): the page that listed the record."""
-        raise NotImplementedError
+        ...
 
     def may_restore(self, user, record):
         """Put back only what the user may still change (sales/records.py), for kinds that have a rule:
