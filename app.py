@@ -81,21 +81,18 @@ def init_extensions(app):
 
 
 def select_locale():
-    languages = app_languages()
+    from sales.languages import enabled_languages, reader_language, shop_language
+
     if not has_request_context():
-        # CLI commands (demo data, cron jobs) speak the shop's default language.
-        from flask import current_app
-
-        return current_app.config.get("SHOP_LANGUAGE", languages[0])
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+        # CLI commands (demo data, cron jobs) speak the shop's language.
+        return shop_language()
+    offered = enabled_languages()
+    chosen = reader_language()          # a public page speaking its customer's language, or the visitor's pick
+    if chosen in offered:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in offered:
         return current_user.language
-    return request.accept_languages.best_match(languages) or languages[0]
-
-
-def app_languages():
-    from flask import current_app
-
-    return current_app.config["LANGUAGES"]
+    return request.accept_languages.best_match(offered) or offered[0]
 
 
 def register_url_converters(app):

@@ -59,7 +59,7 @@ def from_environment(instance_path):
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/Madrid"),
         # Phone numbers typed without a country prefix are of this country (ISO code).
         "SHOP_COUNTRY": os.environ.get("SHOP_COUNTRY", "ES").upper(),
-        "LANGUAGES": ("en", "es"),
+        "LANGUAGES": ("en", "es", "de", "hi"),
         # The language of texts made outside a request (demo data, scheduled jobs).
         "SHOP_LANGUAGE": os.environ.get("SHOP_LANGUAGE", "es"),
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Mostrador"),

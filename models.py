@@ -302,6 +302,8 @@ class Customer(TrackedMixin, db.Model):
     external_id: Mapped[Optional[str]] = mapped_column(String(80), index=True, unique=True)
     # The owner's own fields (sector, revenue…): {field key: value as text, see sales/custom_fields.py}.
     custom: Mapped[Optional[dict]] = mapped_column(JSON)
+    # The language the shop writes to them in (sales/languages.py); None: the shop's own.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
 
     owner: Mapped[Optional[User]] = relationship(foreign_keys=[owner_id])
     branch: Mapped[Optional["Branch"]] = relationship()

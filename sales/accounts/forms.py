@@ -12,7 +12,9 @@ LANGUAGE_CHOICES = [("", _l("Same as the browser")), ("en", "English"), ("es", "
 
 def language_code(value):
     # Anything but a known language means "same as the browser", which is stored as None.
-    return value if value in ("en", "es") else ""
+    from sales.languages import available_languages
+
+    return value if value in available_languages() else ""
 
 
 class LoginForm(FlaskForm):
