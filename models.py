@@ -1498,6 +1498,12 @@ class Campaign(TrackedMixin, db.Model):
     filters: Mapped[str] = mapped_column(Text, default="{}")           # JSON: tag, city, lead source, product
     status: Mapped[str] = mapped_column(String(10), default="draft")
     follow_days: Mapped[int] = mapped_column(Integer, default=30)      # sales within N days count as results
+    # One message in several languages: `subject` and `body` are written in `language` (None: the shop's), the
+    # other versions are in `versions` ({"de": {"subject": …, "body": …}}); each recipient gets the version in
+    # their language, and those whose language has none get `fallback_language`'s (sales/messaging/campaigns.py).
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    versions: Mapped[Optional[dict]] = mapped_column(JSON)
+    fallback_language: Mapped[Optional[str]] = mapped_column(String(8))
     started_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
 

@@ -51,10 +51,13 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in enabled_languages()]
 
 
-def customer_language(customer) -> str:
-    """The language to write to this customer in: theirs when the shop still offers it, else the shop's."""
+def customer_language(customer, offered=None, shop=None) -> str:
+    """The language to write to this customer in: theirs when the shop still offers it, else the shop's.
+    A loop over many customers passes `offered` and `shop` (enabled_languages(), shop_language()) read once."""
     code = getattr(customer, "language", None)
-    return code if code in enabled_languages() else shop_language()
+    if code in (offered if offered is not None else enabled_languages()):
+        return code
+    return shop or shop_language()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from models import ShopSetting
 from sales import phones
+from sales.languages import language_name
 from sales.money import Amounts, shop_currency, spelled
 from sales.policy import can
 
@@ -44,6 +45,7 @@ def register(app):
             "shop_name": lambda: ShopSetting.get("shop_name", app.config["SHOP_NAME"]),
             "navigation": NAVIGATION,
             "current_locale": lambda: str(get_locale()),
+            "language_name": language_name,
             "shop_setting": ShopSetting.get,
             "has_shop_logo": _has_logo,
         }

@@ -10,10 +10,11 @@ from extensions import db
 from models import LEAD_SOURCES, Campaign, Product
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.languages import customer_language, enabled_languages, language_name, shop_language
 from sales.ids import record_id
 from sales.management.segments import all_segments
 from sales.messaging import bp, campaigns
-from sales.messaging.forms import CampaignForm
+from sales.messaging.forms import campaign_form_class
 from sales.messaging.portal import unsubscribe_url
 from sales.pagination import page_number, paginate
 from sales import records
@@ -28,7 +29,9 @@ def get_campaign_or_404(campaign_id, change=False):
 def _form(campaign=None):
     from sales.leads.forms import SOURCE_NAMES
 
-    form = CampaignForm(obj=campaign) if campaign and request.method == "GET" else CampaignForm()
+    main = campaigns.main_language(campaign) if campaign else shop_language()
+    make_form = campaign_form_class(main, [code for code in enabled_languages() if code != main])
+    form = make_form(obj=campaign) if campaign and request.method == "GET" else make_form()
     form.lead_source.choices = [("", _("Any"))] + [(s, str(SOURCE_NAMES.get(s, s))) for s in LEAD_SOURCES]
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
     form.product_id.choices = [(0, _("Any"))] + [(p.id, p.name) for p in products]
@@ -38,17 +41,30 @@ def _form(campaign=None):
         form.tag.data, form.city.data = filters.get("tag"), filters.get("city")
         form.lead_source.data, form.product_id.data = filters.get("lead_source", ""), filters.get("product_id", 0)
         form.segment_id.data = filters.get("segment_id", 0)
+        for code, subject, body in form.version_fields():
+            version = (campaign.versions or {}).get(code, {})
+            subject.data, body.data = version.get("subject"), version.get("body")
+        form.fallback_language.data = campaigns.fallback_language(campaign)
     elif campaign is None and request.method == "GET":
         form.body.data = _("Hello {name},\n\n…\n\nSee you soon at {shop}!")
+        form.fallback_language.data = main
         # Arriving from a segment's page ("Start a campaign"): that segment is the audience.
         form.segment_id.data = request.args.get("segment_id", 0, type=record_id)
     return form
 
 
 def _apply(campaign, form):
-    for name in ("name", "channel", "subject", "body", "follow_days"):
+    for name in ("name", "channel", "subject", "body", "follow_days", "fallback_language"):
         value = getattr(form, name).data
         setattr(campaign, name, value.strip() if isinstance(value, str) else value)
+    campaign.language = form.main_language
+    # Versions in a language the shop no longer offers have no field here: they are kept as they were.
+    versions = {code: version for code, version in (campaign.versions or {}).items()
+                if code not in form.other_languages}
+    for code, subject, body in form.version_fields():
+        if subject.data and body.data:
+            versions[code] = {"subject": subject.data.strip(), "body": body.data.strip()}
+    campaign.versions = versions or None
     filters = {"segment_id": form.segment_id.data, "tag": (form.tag.data or "").strip(),
                "city": (form.city.data or "").strip(), "lead_source": form.lead_source.data,
                "product_id": form.product_id.data}
@@ -104,17 +120,28 @@ def _campaign_page(campaign, status=200):
         preview_customer = next((c for c in candidates if c.id == chosen), candidates[0] if candidates else None)
     else:
         candidates = []
-    preview = None
+    preview, versions = None, []
     if preview_customer is not None:
-        preview = {"subject": campaigns.fill_placeholders(campaign.subject, preview_customer),
-                   "body": campaigns.fill_placeholders(campaign.body, preview_customer)}
+        preview = _preview(campaign, preview_customer)
+        # Every other version too, as a customer of the chosen one would see it, so none goes out unread.
+        versions = [dict(version, preview=_preview(campaign, preview_customer, version["language"]))
+                    for version in campaigns.audience_by_version(campaign)]
     done, total = campaigns.progress(campaign)
     return render_page(None, "messaging/_campaign.html", title=campaign.name, campaign=campaign, counts=counts,
-                       candidates=candidates, preview_customer=preview_customer, preview=preview, done=done,
+                       candidates=candidates, preview_customer=preview_customer, preview=preview,
+                       versions=versions, done=done,
                        total=total, results=campaigns.results(campaign),
                        audience=campaigns.audience_description(campaigns.filters_of(campaign)),
                        action_form=EmptyForm(), may_change=records.may_change(current_user, campaign),
                        status=status)
+
+
+def _preview(campaign, customer, language=None):
+    language, subject, body = campaigns.version_for(campaign, language or customer_language(customer))
+    return {"language": language, "language_name": language_name(language),
+            "subject": campaigns.fill_placeholders(subject, customer),
+            "body": campaigns.fill_placeholders(body, customer),
+            "footer": campaigns.unsubscribe_footer("…", language).strip("\n-")}
 
 
 @bp.route("/campaigns/<int:campaign_id>")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Mapping, Optional
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, false, func, select, update
 
@@ -14,6 +15,7 @@ from sales.clock import shop_date
 from sales.money import totals_by_currency
 from sales.management.segments import customers_in
 from sales.claims import claim
+from sales.languages import customer_language, enabled_languages, language_name, shop_language
 from sales.messaging.outbox import deliver, enqueue
 
 BATCH_SIZE = 25
@@ -109,6 +111,59 @@ def fill_placeholders(text: str, customer: Customer) -> str:
     return text.replace("{name}", customer.contact_person or customer.name).replace("{shop}", shop)
 
 
+def main_language(campaign: Campaign) -> str:
+    return campaign.language or shop_language()
+
+
+def written_languages(campaign: Campaign) -> list[str]:
+    """The languages the message is written in, the main one first, then the others as pickers list them."""
+    main = main_language(campaign)
+    others = [code for code in enabled_languages() if code != main and code in (campaign.versions or {})]
+    return [main] + others
+
+
+def fallback_language(campaign: Campaign) -> str:
+    """The version for recipients whose language has none: the owner's choice while it is written, else the
+    main one."""
+    chosen = campaign.fallback_language
+    return chosen if chosen in written_languages(campaign) else main_language(campaign)
+
+
+def version_for(campaign: Campaign, language: str) -> tuple[str, str, str]:
+    """(the version's language, its subject, its body) for a reader of `language`."""
+    if language not in written_languages(campaign):
+        language = fallback_language(campaign)
+    if language == main_language(campaign):
+        return language, campaign.subject, campaign.body
+    version = campaign.versions[language]
+    return language, version["subject"], version["body"]
+
+
+def unsubscribe_footer(link: str, language: str) -> str:
+    with force_locale(language):
+        return "\n\n--\n" + _("You receive this because you agreed to hear from us. Unsubscribe: %(link)s",
+                                 link=link)
+
+
+def audience_by_version(campaign: Campaign) -> list[dict]:
+    """Who gets which version: [{"language": "de", "name": "Deutsch", "count": 12, "from": {"hi": 3}}…], one
+    per written version, in order; `from` counts the readers of other languages who get it as the fallback."""
+    offered, shop = enabled_languages(), shop_language()
+    rows = db.session.execute(
+        select(Customer.language, func.count()).where(Customer.id.in_(campaign_audience(filters_of(campaign))),
+                                                      _reachable(campaign.channel))
+        .group_by(Customer.language)).all()
+    versions = {code: {"language": code, "name": language_name(code), "count": 0, "from": {}}
+                for code in written_languages(campaign)}
+    for code, count in rows:
+        reader = customer_language(Customer(language=code), offered, shop)
+        version = versions[version_for(campaign, reader)[0]]
+        version["count"] += count
+        if reader != version["language"]:
+            version["from"][language_name(reader)] = version["from"].get(language_name(reader), 0) + count
+    return list(versions.values())
+
+
 def start(campaign: Campaign) -> int:
     """Fix the recipients (the audience as it is now, consent checked) and mark the campaign as sending."""
     if campaign.status not in (None, "draft"):      # None: a new campaign not flushed yet
@@ -150,15 +205,16 @@ def queue_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE) -> 
     customers = {c.id: c for c in db.session.scalars(
         select(Customer).where(Customer.id.in_([r.customer_id for r in recipients])))} if recipients else {}
     queued = []
+    offered, shop = enabled_languages(), shop_language()
     for recipient in recipients:
         customer = customers[recipient.customer_id]
         # Consent is checked again at the moment of sending: someone may have unsubscribed meanwhile.
         if campaign.channel != "email" or customer.unsubscribed_at or not customer.email_opt_in:
             continue
         link = unsubscribe_url(customer)
-        body = fill_placeholders(campaign.body, customer) + "\n\n--\n" + \
-            _("You receive this because you agreed to hear from us. Unsubscribe: %(link)s", link=link)
-        email = enqueue(customer.email, fill_placeholders(campaign.subject, customer), body,
+        language, subject, body = version_for(campaign, customer_language(customer, offered, shop))
+        body = fill_placeholders(body, customer) + unsubscribe_footer(link, language)
+        email = enqueue(customer.email, fill_placeholders(subject, customer), body,
                         customer_id=customer.id, about="campaign", about_id=campaign.id, campaign_id=campaign.id,
                         headers={"List-Unsubscribe": f"<{link}>",
                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

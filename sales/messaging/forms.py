@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
@@ -40,3 +41,49 @@ class CampaignForm(FlaskForm):
     product_id = SelectField(_l("Who bought"), coerce=int, validate_choice=True)
     follow_days = IntegerField(_l("Count sales within (days)"), default=30,
                                validators=[DataRequired(), NumberRange(min=1, max=365)])
+    main_language, other_languages = None, ()     # set by campaign_form_class
+    # Checked against the versions written (validate): a form sent without it means the main version.
+    fallback_language = SelectField(_l("Readers of other languages get"), validate_choice=False,
+                                    description=_l("The version sent to customers whose language has none."))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        written = {self.main_language}
+        for code, subject, body in self.version_fields():
+            if subject.data and not body.data:
+                body.errors.append(_("Write the message too, or leave both empty."))
+            elif body.data and not subject.data:
+                subject.errors.append(_("Write the subject too, or leave both empty."))
+            elif subject.data:
+                written.add(code)
+        if not self.fallback_language.data:
+            self.fallback_language.data = self.main_language
+        elif self.fallback_language.data not in written:
+            self.fallback_language.errors.append(_("That version is not written: choose one that is."))
+        return ok and not any(field.errors for field in self)
+
+    def version_fields(self):
+        """(language, its subject field, its message field) for each language besides the main one."""
+        return [(code, self[f"subject_{code}"], self[f"body_{code}"]) for code in self.other_languages]
+
+
+def campaign_form_class(main_language, other_languages):
+    """The campaign form with a subject and message for each offered language besides the main one's."""
+    from sales.languages import language_choices
+
+    class LanguagesCampaignForm(CampaignForm):
+        pass
+
+    for code in other_languages:
+        setattr(LanguagesCampaignForm, f"subject_{code}",
+                StringField(_l("Subject"), validators=[SingleLine(), Optional(), Length(max=200)]))
+        setattr(LanguagesCampaignForm, f"body_{code}",
+                TextAreaField(_l("Message"), validators=[Optional(), Length(max=10000)]))
+    LanguagesCampaignForm.main_language = main_language
+    LanguagesCampaignForm.other_languages = tuple(other_languages)
+
+    def make(*args, **kwargs):
+        form = LanguagesCampaignForm(*args, **kwargs)
+        form.fallback_language.choices = language_choices()
+        return form
+    return make

@@ -68,7 +68,7 @@ def test_a_campaign_goes_out_in_batches_with_progress(page, live_server, app, ow
     sign_in(page, live_server, seller)
     page.goto(f"{live_server}/mail/campaigns/new")
     page.get_by_label("Name").fill("Spring service")
-    page.get_by_label("Subject").fill("Spring check-up, {name}")
+    page.locator("#subject").fill("Spring check-up, {name}")
     page.get_by_label("In the city").fill("Toledo")
     page.get_by_role("button", name="Save").tap()
     expect(page.get_by_text("30 customers will receive it")).to_be_visible()
@@ -80,3 +80,25 @@ def test_a_campaign_goes_out_in_batches_with_progress(page, live_server, app, ow
     expect(page.locator("#results")).to_contain_text(re.compile(r"Emails sent\s*30"))
     with app.app_context():
         assert db.session.query(OutgoingEmail).count() == 30
+
+
+def test_a_campaign_in_two_languages_previews_both(page, live_server, app, owner, seller, make_customer):
+    make_customer("Jürgen Köhler", email="j@example.com", city="Kiel", email_opt_in=True, language="de")
+    make_customer("Marta Ruiz", email="m@example.com", city="Kiel", email_opt_in=True)
+    sign_in(page, live_server, seller)
+    page.goto(f"{live_server}/mail/campaigns/new")
+    page.get_by_label("Name").fill("Spring service")
+    page.locator("#subject").fill("Revisión de primavera, {name}")
+    page.locator("summary", has_text="Deutsch").tap()     # the language's section opens with a finger
+    page.locator("#subject_de").fill("Frühjahrs-Check, {name}")
+    page.locator("#body_de").fill("Hallo {name}, Ihr Rad wartet bei {shop}.")
+    page.get_by_label("Readers of other languages get").select_option("de")
+    page.get_by_label("In the city").fill("Kiel")
+    page.get_by_role("button", name="Save").tap()
+    expect(page.get_by_text("2 customers will receive it")).to_be_visible()
+    page.get_by_label("As received by").select_option(label="Jürgen Köhler")
+    page.get_by_role("button", name="Show").tap()
+    expect(page.locator(".mail-preview").first).to_contain_text("Frühjahrs-Check, Jürgen Köhler")
+    other = page.locator("details.language-version", has_text="Español")
+    other.locator("summary").tap()
+    expect(other.locator(".mail-preview")).to_contain_text("Revisión de primavera, Jürgen Köhler")
