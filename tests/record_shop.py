@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import (ApiToken, Attachment, Branch, BranchRule, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
+from sales.clock import shop_today
                     DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     Team, User, UserSession, WebhookDelivery, WebhookEndpoint)
@@ -56,13 +57,13 @@ def build_shop(app):
         db.session.flush()
         contact = ContactLog(customer_id=customer.id, lead_id=lead.id, user_id=b.id, channel="call",
                              goal="Call about the cargo bike", outcome=f"{PRIVATE} outcome",
-                             next_step="Call back", next_step_due=date.today())
+                             next_step="Call back", next_step_due=shop_today())
         free_quote, revision = quote_rules.new_quote(customer, b.id)
         quote_rules.set_lines(revision, [dict(product_id=product.id, description="E-bike", quantity=Decimal(1),
                                               unit_price=Decimal("1000.00"), discount_percent=Decimal(0),
                                               tax_rate=Decimal("21"))])
         order = Order(number="O-2026-0001", customer_id=customer.id, lead_id=lead.id, seller_id=b.id,
-                      ordered_on=date.today() - timedelta(days=30), total=Decimal("1210.00"))
+                      ordered_on=shop_today() - timedelta(days=30), total=Decimal("1210.00"))
         order.lines.append(OrderLine(position=1, product_id=product.id, description="E-bike", quantity=Decimal(1),
                                      unit_price=Decimal("1000.00"), line_total=Decimal("1000.00"),
                                      warranty_months=24))
@@ -79,12 +80,12 @@ def build_shop(app):
             Concession(lead_id=lead.id, user_id=b.id, description="Free helmet", value=Decimal("50")),
             DealCompetitor(lead_id=lead.id, competitor_id=competitor.id),
             DecisionMaker(lead_id=lead.id, name="Bea's partner"),
-            Promise(order_id=order.id, seller_id=b.id, kind="delivery", description="Deliver", due_on=date.today()),
+            Promise(order_id=order.id, seller_id=b.id, kind="delivery", description="Deliver", due_on=shop_today()),
             Survey(customer_id=customer.id, ticket_id=ticket.id, seller_id=b.id),
             Campaign(name="B's spring mailing", subject="Spring", body=f"Hello {{name}} {PRIVATE}",
                      created_by_id=b.id),
             Segment(name="B's Toledo customers", filters=json.dumps({"city": "Toledo"}), created_by_id=b.id),
-            Goal(seller_id=b.id, period=date.today().strftime("%Y-%m"), metric="revenue", target=Decimal("5000")),
+            Goal(seller_id=b.id, period=shop_today().strftime("%Y-%m"), metric="revenue", target=Decimal("5000")),
             CommissionRule(seller_id=b.id, percent=Decimal("5")),
             OutgoingEmail(customer_id=customer.id, about="quote", about_id=free_quote.id, to_address=customer.email,
                           subject="Your quote", body=f"Accept here: http://localhost/quotes/q/{PRIVATE}-token",
@@ -95,7 +96,7 @@ def build_shop(app):
                       settings=json.dumps({"mapping": {"customer": 0, "email": 1, "title": 2}}), total_rows=1),
             Inquiry(customer_id=customer.id, kind="price", question="How much is the cargo bike?"),
             MaintenancePlan(customer_id=customer.id, order_line_id=order.lines[0].id, every_months=12,
-                            next_due_on=date.today() + timedelta(days=60)),
+                            next_due_on=shop_today() + timedelta(days=60)),
             TicketCharge(ticket_id=ticket.id, kind="part", description="Brake pads", quantity=Decimal(1),
                          unit_price=Decimal("20")),
             Attachment(ticket_id=ticket.id, stored_name="b-photo.png", content_type="image/png", size=1,

@@ -11,6 +11,7 @@ from models import ApiToken, Customer, Lead, WebhookDelivery, WebhookEndpoint
 from sales.api.auth import hash_of
 from tests.api_client import api, token_for  # noqa: F401 (fixtures)
 from tests.conftest import login, stage_id, text_of
+from sales.clock import shop_today
 
 
 def test_a_token_is_made_on_the_profile_page_shown_once_and_kept_hashed(client, seller, app):
@@ -18,7 +19,7 @@ def test_a_token_is_made_on_the_profile_page_shown_once_and_kept_hashed(client, 
     bad = client.post("/account/api-tokens", data={"name": "", "expires_on": "2001-01-01"})
     assert bad.status_code == 422 and "Name the token" in text_of(bad) and "in the past" in text_of(bad)
     response = client.post("/account/api-tokens", data={"name": "Web shop",
-                                                       "expires_on": (date.today() + timedelta(days=30)).isoformat()})
+                                                       "expires_on": (shop_today() + timedelta(days=30)).isoformat()})
     page = response.get_data(as_text=True)
     token = page.split('id="token" type="text" readonly value="')[1].split('"')[0]
     assert token.startswith("mst_") and len(token) > 40
@@ -47,7 +48,7 @@ def test_without_a_valid_token_every_operation_is_a_401_problem(client, owner, t
         assert response.mimetype == "application/problem+json"
         assert response.json["status"] == 401 and response.json["type"].endswith("token-missing")
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    expired = token_for(owner, expires_on=date.today() - timedelta(days=1))
+    expired = token_for(owner, expires_on=shop_today() - timedelta(days=1))
     response = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and response.json["type"].endswith("token-invalid")
     assert client.get("/api/v1/customers", headers={"Authorization": "Bearer mst_guess"}).status_code == 401

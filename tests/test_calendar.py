@@ -12,6 +12,7 @@ from extensions import db
 from models import CalendarFeed, ContactLog, MaintenancePlan, Promise, utcnow
 from tests.conftest import login, text_of
 from tests.test_support import make_sale, make_ticket  # noqa: F401  (fixtures)
+from sales.clock import shop_today
 
 
 def feed_path(client):
@@ -33,7 +34,7 @@ def diary(app, make_customer, make_sale, make_ticket, seller, support, owner):
     ana = make_customer("Ana García", street="Calle Mayor 3", postal_code="28013", city="Madrid", owner_id=seller.id)
     line_id = make_sale(ana, seller=seller)
     ticket_id = make_ticket(ana, title="Brake noise", assignee_id=support.id)
-    today = date.today()
+    today = shop_today()
     with app.app_context():
         from models import OrderLine
 

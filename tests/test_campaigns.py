@@ -11,6 +11,7 @@ from extensions import db
 from models import Campaign, Customer, Order, OutgoingEmail, utcnow
 from sales.messaging import campaigns
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 
 def campaign_form(**changes):
@@ -53,7 +54,7 @@ def test_audience_filter_by_tag_city_source_and_product(app, make_customer, make
     make_lead(luis, seller, source="web_form")
     with app.app_context():
         product = Product(code="H1", name="Helmet", unit_price=Decimal("50"))
-        order = Order(number="O-1", customer_id=ana.id, ordered_on=date.today())
+        order = Order(number="O-1", customer_id=ana.id, ordered_on=shop_today())
         order.lines.append(OrderLine(product=product, description="Helmet", quantity=Decimal(1),
                                      unit_price=Decimal(50), line_total=Decimal(50)))
         db.session.add(order)
@@ -171,8 +172,8 @@ def test_results_count_leads_and_sales_within_the_days(as_seller, audience, app,
     make_lead(audience["nora"], seller, title="Not a recipient")
     with app.app_context():
         db.session.add_all([
-            Order(number="O-1", customer_id=audience["luis"].id, ordered_on=date.today(), total=Decimal("120")),
-            Order(number="O-2", customer_id=audience["ana"].id, ordered_on=date.today() + timedelta(days=11),
+            Order(number="O-1", customer_id=audience["luis"].id, ordered_on=shop_today(), total=Decimal("120")),
+            Order(number="O-2", customer_id=audience["ana"].id, ordered_on=shop_today() + timedelta(days=11),
                   total=Decimal("999")),
         ])
         db.session.commit()
@@ -313,8 +314,8 @@ def test_results_in_two_currencies_are_not_added_up(as_seller, audience, app):
     as_seller.post(f"/mail/campaigns/{campaign_id}/send")
     with app.app_context():
         db.session.add_all([
-            Order(number="O-1", customer_id=audience["luis"].id, ordered_on=date.today(), total=Decimal("120")),
-            Order(number="O-2", customer_id=audience["ana"].id, ordered_on=date.today(), total=Decimal("80"),
+            Order(number="O-1", customer_id=audience["luis"].id, ordered_on=shop_today(), total=Decimal("120")),
+            Order(number="O-2", customer_id=audience["ana"].id, ordered_on=shop_today(), total=Decimal("80"),
                   currency="USD"),
         ])
         db.session.commit()

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from models import ContactLog, Inquiry
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 
 def log(client, customer, **fields):
@@ -13,7 +14,7 @@ def log(client, customer, **fields):
 
 def test_log_a_contact_with_goal_outcome_and_next_step(as_seller, seller, make_customer, app):
     customer = make_customer("Ana García")
-    due = (date.today() + timedelta(days=2)).isoformat()
+    due = (shop_today() + timedelta(days=2)).isoformat()
     response = log(as_seller, customer, outcome="Budget 2.500 €", next_step="Send two offers",
                    next_step_due=due)
     assert response.status_code == 303 and response.location == f"/customers/{customer.id}"
@@ -40,7 +41,7 @@ def test_my_day_shows_overdue_and_due_today_and_logs_the_result(as_seller, selle
                                                                 fetch, app):
     customer = make_customer("Ana García", mobile="612 345 678")
     lead = make_lead(customer, seller, title="Gravel")
-    today = date.today()
+    today = shop_today()
     log(as_seller, customer, lead_id=str(lead.id), next_step="Send the quote",
         next_step_due=(today - timedelta(days=2)).isoformat())
     log(as_seller, customer, next_step="Call about the test ride", next_step_due=today.isoformat())
@@ -66,7 +67,7 @@ def test_my_day_is_personal(client, make_user, make_customer, app):
     a, b = make_user("seller"), make_user("seller")
     customer = make_customer()
     login(client, a)
-    log(client, customer, next_step="A's step", next_step_due=date.today().isoformat())
+    log(client, customer, next_step="A's step", next_step_due=shop_today().isoformat())
     client.post("/logout")
     login(client, b)
     assert "A's step" not in text_of(client.get("/leads/my-day"))
@@ -129,11 +130,11 @@ def test_my_day_shows_promises_not_kept(as_seller, seller, make_customer, app):
     with app.app_context():
         from extensions import db
         order = Order(number="O-2026-0001", customer_id=customer.id, seller_id=seller.id,
-                      ordered_on=date.today() - timedelta(days=10))
+                      ordered_on=shop_today() - timedelta(days=10))
         db.session.add(order)
         db.session.flush()
         db.session.add(Promise(order_id=order.id, seller_id=seller.id, kind="delivery",
-                               description="Deliver the cargo bike", due_on=date.today() - timedelta(days=1)))
+                               description="Deliver the cargo bike", due_on=shop_today() - timedelta(days=1)))
         db.session.commit()
         promise_id = db.session.query(Promise).one().id
     text = text_of(as_seller.get("/leads/my-day"))

@@ -6,6 +6,7 @@ from decimal import Decimal
 from extensions import db
 from models import Lead, Product, Quote, Ticket
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 
 def _changes(response):
@@ -181,7 +182,7 @@ def test_every_record_page_has_its_changes_panel(client, owner, make_customer, m
         db.session.info["acting_user_id"] = owner.id
         shopper = db.session.get(type(customer), customer.id)
         quote, _revision = quote_rules.new_quote(shopper, owner.id)
-        order = Order(number="O-1", customer_id=customer.id, seller_id=owner.id, ordered_on=date.today())
+        order = Order(number="O-1", customer_id=customer.id, seller_id=owner.id, ordered_on=shop_today())
         ticket = support_rules.open_ticket(shopper, title="Pinchazo")
         product = Product(code="P1", name="Cámara", unit_price=Decimal("5"))
         campaign = Campaign(name="Primavera", subject="Hola", body="Texto")

@@ -18,6 +18,7 @@ from sales.management import commissions, loyalty, metrics
 from sales.management.periods import Period, period_of
 from sales.management.product_wins import wins_per_product
 from tests.conftest import text_of
+from sales.clock import shop_today
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "crm-sales-opportunities"
 # What the file calls its stages, and the stage of a new shop's pipeline each should land in.
@@ -137,7 +138,7 @@ def current_month_before(app, make_customer, make_lead, owner):
     make_lead(customer, owner, stage="Lost", value=Decimal("90"))
     make_lead(customer, owner, stage="Contacted")
     with app.app_context():
-        month = period_of("month", date.today())
+        month = period_of("month", shop_today())
         return month, metrics.shop_total(month, metrics.performance(month))
 
 

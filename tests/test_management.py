@@ -19,6 +19,7 @@ import pytest
 from extensions import db
 from models import ContactLog, Customer, Goal, Lead, Survey, User
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 MARCH = "2026-03"
 
@@ -452,7 +453,7 @@ def test_unknown_period_falls_back_to_this_month(client, owner, shop):
 
     login(client, owner)
     page = text_of(client.get("/manage/performance?period=nonsense"))
-    assert f"Seller performance · {date.today():%B %Y}" in page
+    assert f"Seller performance · {shop_today():%B %Y}" in page
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(client, owner, shop, make_customer, make_lead, count_queries):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, Product, Segment
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 TODAY = date(2026, 6, 30)
 
@@ -173,7 +174,7 @@ def test_forms_carry_their_csrf_token(client, owner, customers, app, monkeypatch
     assert response.status_code == 303
     goals_page = client.get("/manage/goals").get_data(as_text=True)
     token = re.search(r'id="goal-form".*?name="csrf_token" type="hidden" value="([^"]+)"', goals_page, re.S).group(1)
-    this_month = f"{date.today():%Y-%m}"
+    this_month = f"{shop_today():%Y-%m}"
     assert client.post("/manage/goals", data={"csrf_token": token, "seller_id": owner.id, "period": this_month,
                                               "revenue": "5"}).status_code == 303
 

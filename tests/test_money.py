@@ -5,6 +5,7 @@ from extensions import db
 from models import Customer, ShopSetting, Ticket
 from sales.support import rules as support_rules
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 
 def _switch_currency(app, currency):
@@ -18,7 +19,7 @@ def test_a_quote_made_in_euros_stays_in_euros_after_the_shop_switches_to_dollars
     login(client, owner)
     response = client.post(f"/quotes/new?customer_id={customer.id}", data={
         "customer_id": str(customer.id), "lead_id": "0",
-        "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+        "valid_until": (shop_today() + timedelta(days=30)).isoformat(),
         "lines-0-description": "Montaje", "lines-0-quantity": "1", "lines-0-unit_price": "4744.90",
         "lines-0-tax_rate": "21"})
     assert response.status_code == 303
@@ -30,7 +31,7 @@ def test_a_quote_made_in_euros_stays_in_euros_after_the_shop_switches_to_dollars
     # New quotes are made in the new currency.
     client.post(f"/quotes/new?customer_id={customer.id}", data={
         "customer_id": str(customer.id), "lead_id": "0",
-        "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+        "valid_until": (shop_today() + timedelta(days=30)).isoformat(),
         "lines-0-description": "Revisión", "lines-0-quantity": "1", "lines-0-unit_price": "100",
         "lines-0-tax_rate": "21"})
     listing = text_of(client.get("/quotes/"))

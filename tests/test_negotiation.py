@@ -7,8 +7,9 @@ import pytest
 from models import ContactLog, Lead, NegotiationNote, Objection, StageChange
 from sales.negotiation import rules
 from tests.conftest import login, stage_id, text_of
+from sales.clock import shop_today
 
-FOLLOW = (date.today() + timedelta(days=5)).isoformat()
+FOLLOW = (shop_today() + timedelta(days=5)).isoformat()
 
 
 @pytest.fixture
@@ -130,9 +131,9 @@ def _closed_deal(app, make_lead, customer, seller, outcome, **kw):
         from extensions import db
         fresh = db.session.get(Lead, lead.id)
         if outcome == "won":
-            rules.close_won(fresh, Decimal(kw.get("amount", "1000")), None, "x", date.today(), seller.id, goal="g")
+            rules.close_won(fresh, Decimal(kw.get("amount", "1000")), None, "x", shop_today(), seller.id, goal="g")
         else:
-            rules.close_lost(fresh, kw.get("reason", "price"), kw.get("competitor_id"), None, "x", date.today(),
+            rules.close_lost(fresh, kw.get("reason", "price"), kw.get("competitor_id"), None, "x", shop_today(),
                              seller.id, goal="g")
         db.session.commit()
     return lead
@@ -171,7 +172,7 @@ def test_reports_against_known_data(app, seller, make_customer, make_lead):
         playbook = rules.playbook()
         assert playbook[0]["kind"] == "price" and playbook[0]["answers"] == [("a", 2)]
         # An empty period: nothing, and no division by zero.
-        future = date.today() + timedelta(days=30)
+        future = shop_today() + timedelta(days=30)
         assert rules.lost_reasons(future, future) == []
         assert rules.average_concession_on_won(future, future) == (None, 0, None)
         assert rules.win_rate_by_competition(future, future)["with"] == (0, 0, None)

@@ -9,6 +9,7 @@ from extensions import db
 from models import CommissionRule, Concession, DealCompetitor, Goal, Lead, Product, QuoteLine, TicketCharge
 from sales.numbers import AmountError, parse_amount
 from tests.conftest import login
+from sales.clock import shop_today
 
 
 @pytest.mark.parametrize("text, locale, expected", [
@@ -55,7 +56,7 @@ def test_parse_amount_is_none_for_blank_text():
 def _quote_line(f):
     customer = f["make_customer"]()
     data = {"customer_id": str(customer.id), "lead_id": "0",
-            "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+            "valid_until": (shop_today() + timedelta(days=30)).isoformat(),
             "lines-0-description": "Montaje", "lines-0-quantity": "1", "lines-0-tax_rate": "21"}
     return (f"/quotes/new?customer_id={customer.id}", data, "lines-0-unit_price",
             lambda: db.session.query(QuoteLine).one().unit_price)
@@ -91,7 +92,7 @@ def _competitor_offer(f):
 
 def _won_amount(f):
     deal = _deal(f)
-    data = {"outcome": "won", "follow_up": "Deliver", "follow_up_on": (date.today() + timedelta(days=5)).isoformat()}
+    data = {"outcome": "won", "follow_up": "Deliver", "follow_up_on": (shop_today() + timedelta(days=5)).isoformat()}
     return (f"/negotiation/lead/{deal.id}/close", data, "won_amount",
             lambda: db.session.get(Lead, deal.id).won_amount)
 

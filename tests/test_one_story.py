@@ -144,7 +144,7 @@ def test_a_new_ticket_starts_with_no_product_chosen(client, app, make_user, make
     seller = make_user("seller")
     customer = make_customer(owner_id=seller.id)
     with app.app_context():
-        order = Order(number="O-7", customer_id=customer.id, seller_id=seller.id, ordered_on=date.today())
+        order = Order(number="O-7", customer_id=customer.id, seller_id=seller.id, ordered_on=shop_today())
         order.lines.append(OrderLine(position=0, description="E-City bike", quantity=1, unit_price=Decimal("1"),
                                      line_total=Decimal("1"), warranty_months=24))
         db.session.add(order)

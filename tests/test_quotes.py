@@ -10,6 +10,7 @@ from extensions import db
 from models import Lead, Order, Product, Quote, QuoteRevision
 from sales.quotes.totals import document_totals, line_amounts
 from tests.conftest import login, stage_id, text_of
+from sales.clock import shop_today
 
 
 # --- Totals, by hand ---------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def catalog(app):
 
 def quote_form(customer_id, lead_id=0, **lines):
     data = {"customer_id": str(customer_id), "lead_id": str(lead_id),
-            "valid_until": (date.today() + timedelta(days=30)).isoformat()}
+            "valid_until": (shop_today() + timedelta(days=30)).isoformat()}
     data.update(lines)
     return data
 
@@ -93,7 +94,7 @@ def test_numbering_is_per_year_without_gaps(as_seller, make_customer, catalog, a
     ids.append(create_quote(as_seller, customer, catalog))
     with app.app_context():
         numbers = [db.session.get(Quote, i).number for i in ids]
-    year = date.today().year
+    year = shop_today().year
     assert numbers == [f"Q-{year}-{n:04d}" for n in (1, 2, 3, 4)]
 
 
@@ -207,7 +208,7 @@ def test_customer_accepts_by_link_order_is_made_and_lead_won(as_seller, seller, 
         assert revision.status == "accepted" and revision.decided_by_name == "Ana García"
         assert revision.decided_from == "127.0.0.1" and revision.decided_at is not None
         order = db.session.query(Order).one()
-        assert order.total == Decimal("2791.25") and order.number == f"O-{date.today().year}-0001"
+        assert order.total == Decimal("2791.25") and order.number == f"O-{shop_today().year}-0001"
         assert [l.warranty_months for l in order.lines] == [24, None]
         assert db.session.get(Lead, lead.id).stage_id == stage_id(app, "Won")
     timeline = text_of(as_seller.get(f"/customers/{customer.id}"))
@@ -228,7 +229,7 @@ def test_superseded_and_expired_links_say_so_and_show_nothing_else(as_seller, ma
     new_link = customer_link(as_seller, quote_id)
     with app.app_context():
         revision = db.session.query(QuoteRevision).filter_by(status="sent").one()
-        revision.valid_until = date.today() - timedelta(days=1)
+        revision.valid_until = shop_today() - timedelta(days=1)
         db.session.commit()
     expired = app.test_client().get(new_link)
     assert "This quotation has expired" in text_of(expired) and "2,791.25" not in text_of(expired)
@@ -260,7 +261,7 @@ def test_inquiry_becomes_a_draft_quote_with_its_product(as_seller, make_customer
     customer = make_customer()
     with app.app_context():
         inquiry = Inquiry(customer_id=customer.id, product_id=catalog["bike"], kind="price",
-                          question="How much is the e-bike?", answer="2199", answered_at=date.today())
+                          question="How much is the e-bike?", answer="2199", answered_at=shop_today())
         db.session.add(inquiry)
         db.session.commit()
         inquiry_id = inquiry.id

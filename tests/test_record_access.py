@@ -11,13 +11,14 @@ from models import Campaign, Customer, Order, OutgoingEmail, Quote, QuoteRevisio
 from sales import records
 from tests.conftest import text_of
 from tests.record_shop import PRIVATE, as_role, build_shop, shop, sign_in  # noqa: F401 (fixtures)
+from sales.clock import shop_today
 
 
 def quote_form(customer_id, lead_id=0, price="1"):
     from datetime import date, timedelta
 
     return {"customer_id": str(customer_id), "lead_id": str(lead_id),
-            "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+            "valid_until": (shop_today() + timedelta(days=30)).isoformat(),
             "lines-0-product_id": "0", "lines-0-description": "E-bike", "lines-0-quantity": "1",
             "lines-0-unit_price": price, "lines-0-tax_rate": "21", "version": "1"}
 

@@ -10,6 +10,7 @@ from extensions import db
 from models import Customer, Inquiry, MaintenancePlan, Order, OrderLine, Ticket
 from tests.conftest import text_of
 from tests.record_shop import as_role, build_shop, shop, sign_in  # noqa: F401 (fixtures)
+from sales.clock import shop_today
 
 QUESTION = "How much is the cargo bike?"   # the inquiry of B's customer in tests/record_shop.py
 
@@ -83,7 +84,7 @@ def _a_sale_to_b_customer(app, shop):
     """Seller A once sold the same customer a helmet: A's sale, B's customer."""
     with app.app_context():
         order = Order(number="O-2026-0002", customer_id=shop["customer"], seller_id=shop["seller_a"],
-                      ordered_on=date.today() - timedelta(days=3), total=Decimal("60.50"))
+                      ordered_on=shop_today() - timedelta(days=3), total=Decimal("60.50"))
         order.lines.append(OrderLine(position=1, description="Helmet A-sold", quantity=Decimal(1),
                                      unit_price=Decimal("50.00"), line_total=Decimal("50.00"), warranty_months=24))
         db.session.add(order)

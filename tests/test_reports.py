@@ -15,7 +15,7 @@ from extensions import db
 from models import Customer, Lead, Order, OrderLine, User
 from tests.conftest import login
 
-TODAY = date.today()
+TODAY = shop_today()
 THIS_MONTH = f"{TODAY.year}-{TODAY.month:02d}"
 REPORT_PAGES = [
     "/",
@@ -227,7 +227,7 @@ def test_the_dashboard_counts_every_follow_up_and_says_what_each_stage_value_is(
         customer = db.session.scalars(db.select(Customer)).first()
         for n in range(130):
             db.session.add(ContactLog(customer_id=customer.id, user_id=owner.id, channel="call",
-                                      happened_at=datetime.now() - timedelta(days=3), next_step=f"Llamar {n}",
+                                      happened_at=datetime.utcnow() - timedelta(days=3), next_step=f"Llamar {n}",
                                       next_step_due=today - timedelta(days=1)))
         db.session.commit()
         # By hand from the tables: open next steps and promises due by today, tickets assigned to the owner that

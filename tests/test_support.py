@@ -13,6 +13,7 @@ from models import (Attachment, MaintenancePlan, Order, OrderLine, Product, Prom
                     TicketCharge, TicketMessage, User, utcnow)
 from sales.support import rules
 from tests.conftest import login, text_of
+from sales.clock import shop_today
 
 # A real 1×1 picture: photos are decoded and saved again, so a broken one would be refused.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -31,8 +32,8 @@ def make_sale(app):
         with app.app_context():
             product = Product(code=f"P{n}", name=product_name, unit_price=Decimal("1000"),
                               warranty_months=warranty_months)
-            order = Order(number=f"O-TEST-{n}", customer_id=customer.id, ordered_on=sold_on or date.today(),
-                          seller_id=seller.id if seller else None, delivered_on=sold_on or date.today())
+            order = Order(number=f"O-TEST-{n}", customer_id=customer.id, ordered_on=sold_on or shop_today(),
+                          seller_id=seller.id if seller else None, delivered_on=sold_on or shop_today())
             order.lines.append(OrderLine(product=product, description=product_name, quantity=Decimal(1),
                                          unit_price=Decimal("1000"), line_total=Decimal("1000"),
                                          warranty_months=warranty_months, serial_number=f"SN{n}"))
@@ -85,8 +86,8 @@ def test_warranty_on_the_sale_day_and_without_warranty_or_sale():
 def test_ticket_warranty_uses_the_sale_and_can_be_overridden_with_a_reason(app, make_customer, make_sale,
                                                                             make_ticket):
     customer = make_customer()
-    old_line = make_sale(customer, sold_on=date.today() - timedelta(days=800), warranty_months=24)
-    new_line = make_sale(customer, sold_on=date.today() - timedelta(days=30), warranty_months=24)
+    old_line = make_sale(customer, sold_on=shop_today() - timedelta(days=800), warranty_months=24)
+    new_line = make_sale(customer, sold_on=shop_today() - timedelta(days=30), warranty_months=24)
     old_id, new_id = make_ticket(customer, old_line), make_ticket(customer, new_line)
     with app.app_context():
         old, new = db.session.get(Ticket, old_id), db.session.get(Ticket, new_id)
@@ -167,7 +168,7 @@ def test_owner_sets_sla_hours_and_others_cannot(client, make_user, app):
 def test_opening_a_ticket_for_a_product_sold(client, app, make_user, make_customer, make_sale):
     seller = make_user("seller")
     customer = make_customer(owner_id=seller.id)
-    line_id = make_sale(customer, sold_on=date.today() - timedelta(days=10))
+    line_id = make_sale(customer, sold_on=shop_today() - timedelta(days=10))
     login(client, seller)
     form = client.get(f"/support/tickets/new?customer_id={customer.id}")
     assert "E-City bike" in text_of(form)
@@ -278,7 +279,7 @@ def test_warranty_override_from_the_page_needs_a_reason(as_owner, app, make_cust
 
 def test_billable_lines_for_a_quotation(as_owner, app, make_customer, make_sale, make_ticket):
     customer = make_customer()
-    ticket_id = make_ticket(customer, make_sale(customer, sold_on=date.today() - timedelta(days=900)))
+    ticket_id = make_ticket(customer, make_sale(customer, sold_on=shop_today() - timedelta(days=900)))
     as_owner.post(f"/support/tickets/{ticket_id}/charges",
                   data={"kind": "part", "description": "Brake pads", "quantity": "2", "unit_price": "14.50"})
     as_owner.post(f"/support/tickets/{ticket_id}/charges",
@@ -485,7 +486,7 @@ def test_unknown_tokens_are_not_found(client, owner):
 def test_maintenance_command_opens_due_tickets_once(runner, app, make_customer, make_sale):
     customer = make_customer()
     line_id = make_sale(customer)
-    today = date.today()
+    today = shop_today()
     with app.app_context():
         db.session.add_all([
             MaintenancePlan(customer_id=customer.id, order_line_id=line_id, every_months=6,
@@ -526,9 +527,9 @@ def test_due_soon_list(as_owner, app, make_customer, make_sale):
     line_id = make_sale(customer, product_name="Cargo bike")
     with app.app_context():
         db.session.add(MaintenancePlan(customer_id=customer.id, order_line_id=line_id, every_months=12,
-                                       next_due_on=date.today() + timedelta(days=12)))
+                                       next_due_on=shop_today() + timedelta(days=12)))
         db.session.add(MaintenancePlan(customer_id=customer.id, order_line_id=line_id, every_months=12,
-                                       next_due_on=date.today() + timedelta(days=90), notes="Far away"))
+                                       next_due_on=shop_today() + timedelta(days=90), notes="Far away"))
         db.session.commit()
     page = text_of(as_owner.get("/support/maintenance"))
     assert "Bruno Díaz" in page and "Cargo bike" in page and "Far away" not in page
@@ -537,7 +538,7 @@ def test_due_soon_list(as_owner, app, make_customer, make_sale):
 def test_planning_maintenance_from_the_customer(as_owner, app, make_customer, make_sale):
     customer = make_customer()
     line_id = make_sale(customer)
-    due = (date.today() + timedelta(days=180)).isoformat()
+    due = (shop_today() + timedelta(days=180)).isoformat()
     response = as_owner.post(f"/support/maintenance/new?customer_id={customer.id}",
                              data={"order_line_id": line_id, "every_months": "6", "next_due_on": due})
     assert response.status_code == 303
@@ -581,7 +582,7 @@ def test_seller_records_and_keeps_a_promise(client, app, make_user, make_custome
         order_id = db.session.scalar(select(Order.id))
     response = client.post(f"/support/promises/new?customer_id={customer.id}", data={
         "order_id": order_id, "kind": "delivery", "description": "Deliver at home",
-        "due_on": (date.today() - timedelta(days=2)).isoformat(), "seller_id": seller.id})
+        "due_on": (shop_today() - timedelta(days=2)).isoformat(), "seller_id": seller.id})
     assert response.status_code == 303
     page = text_of(client.get("/support/promises"))
     assert "Deliver at home" in page and "OVERDUE" in page

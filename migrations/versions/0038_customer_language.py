@@ -22,5 +22,8 @@ def upgrade():
 
 
 def downgrade():
+    # SQLite's batch mode rebuilds the table and cannot carry the expression index over: drop it, make it again.
+    op.drop_index('ix_customers_email_lower', table_name='customers')
     with op.batch_alter_table('customers') as batch_op:
         batch_op.drop_column('language')
+    op.create_index('ix_customers_email_lower', 'customers', [sa.text('lower(email)')], unique=False)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_customers_flow import settled, sign_in
+from sales.clock import shop_today
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,7 @@ def test_negotiate_lose_reopen_win(page, live_server, owner, seller, make_custom
     competitors.get_by_role("button", name="Add competitor").tap()
     expect(page.get_by_text("Decathlon added to the deal.")).to_be_visible()
 
-    follow_up = (date.today() + timedelta(days=3)).isoformat()
+    follow_up = (shop_today() + timedelta(days=3)).isoformat()
     closing = page.locator("#closing")
     closing.get_by_label("Lost", exact=True).tap()
     closing.get_by_label("Why was it lost?").select_option("competitor")

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_customers_flow import settled, sign_in
+from sales.clock import shop_today
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +63,7 @@ def test_the_picker_offers_all_time_and_a_free_range(page, live_server, owner):
     page.get_by_role("link", name="Next period").tap()
     expect(page.locator("h1")).to_contain_text("Feb 15, 2026 – Mar 17, 2026")
     expect(page.locator("header.topbar")).to_have_count(1)
-    this_month = _month_label(date.today())
+    this_month = _month_label(shop_today())
     settled(page)
     page.get_by_label("Period", exact=True).select_option(label=this_month)
     expect(page.locator("h1")).to_contain_text(this_month)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models import Order, OrderLine, Product
 from tests.browser.test_customers_flow import sign_in, sign_out
+from sales.clock import shop_today
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,7 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     with app.app_context():
         product = Product(code="EBK", name="E-City electric bike", unit_price=Decimal("1890"), warranty_months=24)
         order = Order(number="O-2026-0042", customer_id=customer.id, seller_id=seller.id,
-                      ordered_on=date.today() - timedelta(days=200))
+                      ordered_on=shop_today() - timedelta(days=200))
         order.lines.append(OrderLine(product=product, description=product.name, quantity=Decimal(1),
                                      unit_price=Decimal("1890"), line_total=Decimal("1890"), warranty_months=24,
                                      serial_number="WTU123456"))

@@ -15,6 +15,7 @@ import pytest
 
 from tests.faults.conftest import BIN, ROOT, Client
 from tests.mail_servers import SMTPServer
+from sales.clock import shop_today
 
 CLIENTS = 8
 SAVES_EACH = 4           # of each kind: quotes, leads, contacts
@@ -22,7 +23,7 @@ SAVES_EACH = 4           # of each kind: quotes, leads, contacts
 
 def _quote_fields(shop, marker):
     return {"customer_id": shop.customer_id, "lead_id": 0,
-            "valid_until": (date.today() + timedelta(days=30)).isoformat(), "need": marker,
+            "valid_until": (shop_today() + timedelta(days=30)).isoformat(), "need": marker,
             "lines-0-description": "Service " + marker, "lines-0-quantity": "2", "lines-0-unit_price": "49,90",
             "lines-0-tax_rate": "21"}
 
