@@ -11,7 +11,7 @@ from sales import bulk, records
 from sales.bulk import UNDO_WINDOW, Choice, get_own_action_or_404, undoable  # noqa: F401 (used by callers)
 from sales.leads import rules
 from sales.leads.stages import ensure_default_stages, move_to_stage
-from sales.negotiation.rules import close_lost
+from sales.negotiation import rules as negotiation  # a module, not a name: negotiation imports the leads package too
 
 ACTIONS = ("reassign", "move", "lose")
 # What each action changes on a lead, so the undo knows what to put back.
@@ -88,7 +88,7 @@ class LeadKind(bulk.Kind):
         elif choice.action == "move":
             move_to_stage(lead, choice.target, user_id=user.id)
         else:
-            close_lost(lead, extra["lost_reason"], None, None, None, None, user.id,
+            negotiation.close_lost(lead, extra["lost_reason"], None, None, None, None, user.id,
                        goal=_("Deal lost: %(title)s", title=lead.title))
 
     def restore(self, user, lead, before, action):
