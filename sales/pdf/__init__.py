@@ -41,9 +41,10 @@ def _document_class():
 
     class Document(FPDF):
         def get_fallback_font(self, char, style=""):
-            """The face for a character the body font lacks (Hindi). A fallback face is added to the document
-            the first time one of its characters appears in that style, so a PDF without Devanagari carries no
-            empty Devanagari font."""
+            """The face for a character the body font lacks (Hindi); fpdf2 asks for every such character as it
+            splits a text into runs, since shaping is on. A fallback face is added to the document the first
+            time one of its characters appears in that style, so a PDF without Devanagari carries no empty
+            Devanagari font."""
             style = "B" if "B" in style else ""
             found = super().get_fallback_font(char, style)
             if found is not None:
