@@ -19,6 +19,8 @@ FACES = {
     "NotoSansDevanagari": {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"},
 }
 FALLBACKS = tuple(family for family in FACES if family != BODY)
+# What shaping reads (substitutions, positions, glyph classes): fpdf2 leaves these out of the embedded subset.
+LAYOUT_TABLES = ("GDEF", "GSUB", "GPOS")
 
 
 def font_path(family, style="") -> str:
@@ -95,6 +97,11 @@ def _parsed_font(path, style):
     tables = ttLib.TTFont(io.BytesIO(content), recalcTimestamp=False, lazy=True)
     for tag in font.ttfont.tables:      # the tables add_font decoded, no more: the output stays the same
         tables[tag]
+    for tag in LAYOUT_TABLES:
+        # HarfBuzz reads them from the face below; output() drops them from the embedded subset anyway, but
+        # fontTools would first decode them (~12 ms a font, each document).
+        if tag in tables:
+            del tables[tag]
     face = uharfbuzz.Face(uharfbuzz.Blob(content))
     return font, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL), face
 
