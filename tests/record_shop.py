@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from extensions import db
 from models import (ApiToken, Attachment, Branch, BranchRule, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
-from sales.clock import shop_today
                     DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     Team, User, UserSession, WebhookDelivery, WebhookEndpoint)
+from sales.clock import shop_today
 
 PRIVATE = "B-private-words"   # written into B's records: must never reach seller A's screen
 
