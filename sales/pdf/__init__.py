@@ -28,7 +28,7 @@ def font_path(family, style="") -> str:
 
 
 def new_document(**options):
-    """An A4 (or `options`) fpdf2 document in the body font, regular and bold, shaping its text."""
+    """An fpdf2 document (`options` as FPDF takes them) in the body font, regular and bold, shaping its text."""
     pdf = _document_class()(**options)
     for style in FACES[BODY]:
         add_font(pdf, BODY, style, font_path(BODY, style))
