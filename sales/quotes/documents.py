@@ -1,14 +1,10 @@
 """The quotation as a document: the shop's details, its logo, and the PDF download."""
 import base64
-import copy
-import functools
 import io
-import os
-import pickle
 from datetime import timezone
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -16,14 +12,14 @@ from extensions import db
 from models import QuoteRevisionPdf, ShopSetting
 from sales.clock import shop_today
 from sales.htmx import render_page
+from sales.languages import writing_to
+from sales.pdf import BODY, new_document
 from sales.policy import public, require
 from sales.quotes import bp
 from sales.quotes.forms import ShopDocumentForm
 from sales.quotes.views import get_quote_or_404, get_revision_or_404, status_of
 
 LOGO_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
-FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                   "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 
 
 def shop_logo_image():
@@ -84,77 +80,24 @@ def shop_logo():
     return send_file(io.BytesIO(content), mimetype="image/png" if kind == "png" else "image/jpeg", max_age=3600)
 
 
-@functools.cache
-def _parsed_font(path, style):
-    """fpdf2's add_font reads the whole TTF (the widths and glyph ids of its ~6 000 glyphs, and the tables it
-    needs): ~20 ms a style. That never changes, so each process does it once. Returns the font object and its
-    fontTools tables, pickled: output() subsets those in place, so every document unpickles its own (~10 ms)."""
-    from fontTools import ttLib
-    from fpdf import FPDF
-
-    scratch = FPDF()
-    scratch.add_font("Parsed", style, path)
-    font = scratch.fonts["parsed" + style]
-    with open(path, "rb") as file:
-        tables = ttLib.TTFont(io.BytesIO(file.read()), recalcTimestamp=False, lazy=True)
-    for tag in font.ttfont.tables:      # the tables add_font decoded, no more: the output stays the same
-        tables[tag]
-    return font, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def add_font(pdf, family, style, path):
-    """pdf.add_font(family, style, path) from the font parsed once per process. The copy shares what fpdf2
-    only reads (cmap, glyph ids, descriptor) and gets its own per-document state: the fontTools tables that
-    output() subsets, and the map of the glyphs this document used."""
-    from fpdf.fonts import SubsetMap
-
-    parsed, tables = _parsed_font(path, style)
-    font = copy.copy(parsed)
-    font.i = len(pdf.fonts) + 1
-    font.fontkey = family.lower() + style
-    font.cw = copy.copy(parsed.cw)
-    font.missing_glyphs = []
-    font.biggest_size_pt = 0
-    font.ttfont = pickle.loads(tables)
-    font.subset = SubsetMap(font)
-    pdf.fonts[font.fontkey] = font
-
-
-class _Text:
-    """Text for the PDF: a Unicode font when the system has one, else Latin-1 with € spelled out."""
-
-    def __init__(self, pdf):
-        self.font = next((f for f in FONT_CANDIDATES if os.path.exists(f)), None)
-        if self.font:
-            add_font(pdf, "Body", "", self.font)
-            add_font(pdf, "Body", "B", self.font)
-            self.family = "Body"
-        else:
-            self.family = "Helvetica"
-
-    def __call__(self, text):
-        text = "" if text is None else str(text)
-        if self.font:
-            return text
-        return text.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
-
-
 def revision_pdf(quote, revision):
-    """The revision as a PDF. A draft is drawn on each request. A sent revision never changes, so it is drawn
-    once per language and kept in the database, where every app server finds it: the email attachment and
-    every download are the same bytes. The caller commits."""
+    """The revision as a PDF, written in the customer's language (whoever downloads it: the seller sends what
+    the customer reads). A draft is drawn on each request. A sent revision never changes, so it is drawn once
+    per language and kept in the database, where every app server finds it: the email attachment and every
+    download are the same bytes. The caller commits."""
     return _kept_or_drawn(quote, revision)[0]
 
 
 def _kept_or_drawn(quote, revision):
     """(the PDF's bytes, whether they were just added to the session to be kept)."""
-    if revision.status == "draft":
-        return draw_revision_pdf(quote, revision), False
-    language = str(get_locale())
-    kept = db.session.get(QuoteRevisionPdf, (revision.id, language))
-    if kept is not None:
-        return kept.content, False
-    content = draw_revision_pdf(quote, revision)
+    with writing_to(quote.customer):
+        if revision.status == "draft":
+            return draw_revision_pdf(quote, revision), False
+        language = str(get_locale())
+        kept = db.session.get(QuoteRevisionPdf, (revision.id, language))
+        if kept is not None:
+            return kept.content, False
+        content = draw_revision_pdf(quote, revision)
     try:
         with db.session.begin_nested():
             db.session.add(QuoteRevisionPdf(revision_id=revision.id, language=language, content=content))
@@ -173,76 +116,77 @@ def _pdf_download(quote, revision):
 
 
 def draw_revision_pdf(quote, revision):
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
+    """The PDF in the current locale's words and notation (revision_pdf chooses the customer's): amounts and
+    figures through the same filters as the quote's page, so both read alike."""
+    filters = current_app.jinja_env.filters
+    money = lambda value: filters["money"](value, revision.currency)  # noqa: E731
+    number = filters["number"]      # under "Disc. %" and "Tax %": 7,5 and 21
+    pdf = new_document(format="A4")
     if revision.sent_at:
         # The document's date is when it was sent, not when it was drawn: drawn again, it is the same file.
         pdf.set_creation_date(revision.sent_at.replace(tzinfo=timezone.utc))
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
-    t = _Text(pdf)
-    money = lambda value: t(format_currency(value, revision.currency))  # noqa: E731
     logo = shop_logo_image()
     if logo:
         pdf.image(io.BytesIO(logo[1]), x=150, y=12, h=18)
-    pdf.set_font(t.family, "B", 16)
-    pdf.cell(0, 8, t(ShopSetting.get("shop_name", "Mostrador")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(t.family, "", 9)
+    pdf.set_font(BODY, "B", 16)
+    pdf.cell(0, 8, ShopSetting.get("shop_name", "Mostrador"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(BODY, "", 9)
     for line in (ShopSetting.get("shop_address") or "").splitlines():
-        pdf.cell(0, 4.5, t(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
     if ShopSetting.get("shop_tax_id"):
-        pdf.cell(0, 4.5, t(_("Tax ID") + ": " + ShopSetting.get("shop_tax_id")), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4.5, _("Tax ID") + ": " + ShopSetting.get("shop_tax_id"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font(t.family, "B", 13)
-    pdf.cell(0, 7, t(_("Quotation %(number)s — revision %(n)d", number=quote.number, n=revision.number)),
+    pdf.set_font(BODY, "B", 13)
+    pdf.cell(0, 7, _("Quotation %(number)s — revision %(n)d", number=quote.number, n=revision.number),
              new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(t.family, "", 10)
+    pdf.set_font(BODY, "", 10)
     customer = quote.customer
     for line in (customer.name, customer.contact_person, customer.street,
                  " ".join(x for x in (customer.postal_code, customer.city) if x), customer.tax_id):
         if line:
-            pdf.cell(0, 5, t(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 5, t(_("Date: %(date)s · Valid until %(until)s",
-                       date=format_date(revision.sent_at or shop_today()), until=format_date(revision.valid_until))),
+            pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, _("Date: %(date)s · Valid until %(until)s",
+                     date=format_date(revision.sent_at or shop_today()), until=format_date(revision.valid_until)),
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for title, text in ((_("The need we understood"), revision.need), (_("The solution we propose"), revision.solution),
                         (_("What the customer gains"), revision.benefits)):
         if text:
-            pdf.set_font(t.family, "B", 10)
-            pdf.cell(0, 5, t(title), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font(t.family, "", 10)
-            pdf.multi_cell(0, 5, t(text), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(BODY, "B", 10)
+            pdf.cell(0, 5, title, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(BODY, "", 10)
+            pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
     pdf.ln(2)
     widths = (78, 18, 26, 16, 16, 26)
-    pdf.set_font(t.family, "B", 9)
+    pdf.set_font(BODY, "B", 9)
     for width, head in zip(widths, (_("Description"), _("Quantity"), _("Unit price"), _("Disc. %"), _("Tax %"),
                                     _("Amount"))):
-        pdf.cell(width, 7, t(head), border="B", align="L" if width == 78 else "R")
+        pdf.cell(width, 7, head, border="B", align="L" if width == 78 else "R")
     pdf.ln()
-    pdf.set_font(t.family, "", 9)
+    pdf.set_font(BODY, "", 9)
     for line in revision.lines:
-        pdf.cell(widths[0], 6, t(line.description[:60]))
-        pdf.cell(widths[1], 6, t(f"{line.quantity.normalize():f}"), align="R")
+        pdf.cell(widths[0], 6, line.description[:60])
+        pdf.cell(widths[1], 6, number(line.quantity), align="R")
         pdf.cell(widths[2], 6, money(line.unit_price), align="R")
-        pdf.cell(widths[3], 6, t(f"{line.discount_percent.normalize():f}"), align="R")
-        pdf.cell(widths[4], 6, t(f"{line.tax_rate.normalize():f}"), align="R")
+        pdf.cell(widths[3], 6, number(line.discount_percent), align="R")
+        pdf.cell(widths[4], 6, number(line.tax_rate), align="R")
         pdf.cell(widths[5], 6, money(line.net), align="R")
         pdf.ln()
     pdf.ln(2)
     for label, value, bold in ((_("Total before tax"), revision.subtotal, False), (_("Tax"), revision.tax_total, False),
                                (_("Total"), revision.total, True)):
-        pdf.set_font(t.family, "B" if bold else "", 10)
-        pdf.cell(sum(widths[:-1]), 6, t(label), align="R")
+        pdf.set_font(BODY, "B" if bold else "", 10)
+        pdf.cell(sum(widths[:-1]), 6, label, align="R")
         pdf.cell(widths[-1], 6, money(value), align="R", new_x="LMARGIN", new_y="NEXT")
     if revision.terms:
         pdf.ln(4)
-        pdf.set_font(t.family, "B", 9)
-        pdf.cell(0, 5, t(_("Terms")), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(t.family, "", 9)
-        pdf.multi_cell(0, 4.5, t(revision.terms))
+        pdf.set_font(BODY, "B", 9)
+        pdf.cell(0, 5, _("Terms"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(BODY, "", 9)
+        pdf.multi_cell(0, 4.5, revision.terms)
     return bytes(pdf.output())
 
 
