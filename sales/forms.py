@@ -12,7 +12,7 @@ from wtforms import DateTimeLocalField, DecimalField, HiddenField, StringField, 
 from wtforms.widgets import TextInput
 
 from sales.clock import from_shop_time, to_shop_time
-from sales.numbers import AmountError, example, parse_amount
+from sales.numbers import AmountError, example, grouping, parse_amount
 from sales.phones import PhoneError, display, normalise
 
 
@@ -127,7 +127,7 @@ def format_amount_for_input(value, places, locale):
     value = Decimal(str(value))   # defaults may be plain ints
     places = places if isinstance(places, int) else 4
     has_fraction = value != value.to_integral_value()
-    pattern = "#,##0." + ("0" * places if places == 2 and has_fraction else "#" * places)
+    pattern = grouping(locale) + "." + ("0" * places if places == 2 and has_fraction else "#" * places)
     return format_decimal(value, format=pattern, locale=locale)
 
 

@@ -9,6 +9,7 @@ like Spanish "1.5" (15? 1,5?) — is refused with the readings it may have meant
 """
 import re
 
+from babel import Locale
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 from flask import current_app
 
@@ -64,6 +65,12 @@ def shop_file_locale():
 def separators(locale):
     """(decimal mark, thousands separator) of a language: (",", ".") for Spanish, (".", ",") for English."""
     return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+def grouping(locale) -> str:
+    """The integer part of the language's number pattern, for patterns of our own with fixed decimals:
+    "#,##0" — or "#,##,##0" in Hindi, which groups in lakhs (12,34,567) and reads only that back."""
+    return Locale.parse(str(locale)).decimal_formats[None].pattern.split(";")[0].split(".")[0]
 
 
 def example(locale):

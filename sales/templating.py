@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from models import ShopSetting
 from sales import phones
+from sales.numbers import grouping
 from sales.languages import language_name
 from sales.money import Amounts, shop_currency, spelled
 from sales.policy import can
@@ -84,15 +85,16 @@ def register(app):
         if value in (None, ""):
             return ""
         if places:
-            return format_decimal(_half_up(Decimal(str(value)), places), format="#,##0." + "0" * places)
-        return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
+            return format_decimal(_half_up(Decimal(str(value)), places),
+                                  format=grouping(get_locale()) + "." + "0" * places)
+        return format_decimal(Decimal(str(value)).normalize(), format=grouping(get_locale()) + ".###")
 
     @app.template_filter("signed")
     def _signed(value, places=2):
         """A gap or score with its sign, in the reader's notation: +0,75 / −1,00 (a real minus sign)."""
         if value is None:
             return "—"
-        digits = "#,##0" + ("." + "0" * places if places else "")
+        digits = grouping(get_locale()) + ("." + "0" * places if places else "")
         return format_decimal(_half_up(Decimal(str(value)), places), format=f"+{digits};−{digits}")
 
     @app.template_filter("percent")

@@ -148,6 +148,8 @@ def number_form(request, app, client, make_user, make_customer, make_lead):
     ("es", "6,6", "6.60"),
     ("en", "1,200.50", "1200.50"),
     ("en", "6.6", "6.60"),
+    ("de", "1.200", "1200"),
+    ("hi", "12,34,567.50", "1234567.50"),   # Hindi groups in lakhs
 ])
 def test_each_form_stores_the_number_as_typed(client, app, number_form, form_name, language, typed, stored):
     url, data, field, read = number_form(form_name, language)
@@ -187,6 +189,25 @@ def test_a_stored_number_comes_back_in_the_box_in_the_readers_notation(app, clie
         product_id = db.session.query(Product).one().id
     html = client.get(f"/catalog/{product_id}").get_data(as_text=True)
     assert 'value="2.199,50"' in html and 'value="21"' in html
+
+
+@pytest.mark.parametrize("language", ["en", "es", "de", "hi"])
+def test_a_big_price_comes_back_in_the_box_as_the_language_writes_it(app, client, make_user, language):
+    """Data in = data out in every language: what the box shows is what its reader types, and reads back the
+    same (Hindi writes 12,34,567.50; its rules refuse 1,234,567.50)."""
+    from babel.numbers import format_decimal
+    from sales.numbers import grouping, parse_amount
+
+    typed = format_decimal(Decimal("1234567.50"), format=grouping(language) + ".00", locale=language)
+    login(client, make_user("owner", language=language))
+    response = client.post("/catalog/new", data={"code": "EB1", "name": "E-bike", "kind": "product", "unit": "unit",
+                                                 "unit_price": typed, "tax_rate": "21", "active": "1"})
+    assert response.status_code == 303
+    with app.app_context():
+        product = db.session.query(Product).one()
+        assert product.unit_price == Decimal("1234567.50")
+    html = client.get(f"/catalog/{product.id}").get_data(as_text=True)
+    assert f'value="{typed}"' in html and parse_amount(typed, language) == Decimal("1234567.50")
 
 
 def test_more_decimals_than_the_column_keeps_are_refused(client, number_form):
