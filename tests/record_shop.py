@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from extensions import db
 from models import (ApiToken, Attachment, Branch, BranchRule, BulkAction, Campaign, CommissionRule, Competitor, Concession, ContactLog, Customer,
-from sales.clock import shop_today
                     DealCompetitor, DecisionMaker, Document, Goal, ImportJob, Inquiry, Lead, MaintenancePlan, NegotiationNote,
                     Objection, Order, OrderLine, OutgoingEmail, Product, Promise, Segment, Survey, TicketCharge,
                     Team, User, UserSession, WebhookDelivery, WebhookEndpoint)
+from sales.clock import shop_today
 
 PRIVATE = "B-private-words"   # written into B's records: must never reach seller A's screen
 
@@ -44,7 +44,7 @@ def build_shop(app):
         db.session.flush()
         b = people["seller_b"]
         db.session.info["acting_user_id"] = b.id
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         customer = Customer(name="Bea Customer", email="bea@example.com", owner_id=b.id, email_opt_in=True)
         product = Product(code="EB1", name="E-bike", unit_price=Decimal("1000.00"), tax_rate=Decimal("21"),
                           warranty_months=24)

@@ -13,6 +13,7 @@ from babel.numbers import parse_decimal
 
 from extensions import db
 from models import Customer, Lead, Order, OrderLine, User
+from sales.clock import shop_today
 from tests.conftest import login
 
 TODAY = shop_today()
