@@ -9,6 +9,7 @@ import pytest
 
 from extensions import db
 from models import ContactLog, Customer, Lead, Order, OrderLine, Product, Promise, Ticket, User, utcnow
+from sales.clock import shop_today
 from tests.conftest import login, text_of
 
 MARCH = "2026-03"
