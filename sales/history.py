@@ -304,7 +304,7 @@ def _subject_of(row, part, record):
     if row.entity == "quote_revisions":
         return _("Revision %(n)d", n=part.number)
     if row.entity == "pipeline_stages":
-        return _("Stage “%(name)s”", name=part.name)
+        return _("Stage “%(name)s”", name=part.shown_name)
     return None
 
 
@@ -391,6 +391,8 @@ class _Resolver:
         # People, stages and competitors are the shop's own lists; customers and leads follow their rule.
         if model not in (User, PipelineStage, Competitor) and not records.may_view(self.user, record):
             return _("(not yours to open)")
+        if isinstance(record, PipelineStage):
+            return record.shown_name
         return getattr(record, "name", None) or getattr(record, "title", None) or str(record)
 
     def _order_line(self, text):
