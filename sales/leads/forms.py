@@ -143,8 +143,10 @@ class StageForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("open", _l("Open (deal in progress)")), ("won", _l("Won")),
                                             ("lost", _l("Lost"))], default="open")
 
-    # The shop's other languages, optional (a blank one shows the shop's name): [(language, field)], in order.
-    other_names: list = []
+    # Set by stage_form(): the shop's language (`name`'s), and its other offered languages' name fields, optional
+    # (a blank one reads as the shop's name): [(language, field)], in the pickers' order.
+    shop_language = None
+    other_names = ()
 
     def names(self, current=None) -> dict:
         """The stage's {language: name} after this form: `current` with the shop's name and every other
@@ -163,7 +165,7 @@ def stage_form(prefix, stage=None, submitted=True):
     others = [code for code in offered if code != shop]
 
     class Form(StageForm):
-        pass
+        shop_language = shop
 
     for code in others:
         setattr(Form, f"name_{code}", StringField(_l("Stage name (%(language)s)", language=language_name(code)),
@@ -172,7 +174,6 @@ def stage_form(prefix, stage=None, submitted=True):
     shown = {} if stage is None else {"name": names.get(shop) or stage.name, "kind": stage.kind,
                                       **{f"name_{code}": names.get(code, "") for code in others}}
     form = Form(prefix=prefix) if submitted else Form(formdata=None, prefix=prefix, **shown)
-    form.shop_language = shop
     form.other_names = [(code, form[f"name_{code}"]) for code in others]
     if others:
         form.name.label.text = _l("Stage name (%(language)s)", language=language_name(shop))
