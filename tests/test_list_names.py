@@ -2,17 +2,20 @@
 own language, else in the shop's; the defaults come named in every language of the catalogue; the settings page
 has a name per offered language, and renaming one keeps the others."""
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app import create_app
 from extensions import db
 from models import PipelineStage, ShopSetting
 from sales.languages import available_languages, shop_language
 from sales.leads.stages import DEFAULT_STAGES
 from tests.conftest import login, stage_id, text_of
+from tests.test_migrations_round_trip import MIGRATIONS, empty_database  # noqa: F401 (a fixture)
 
 GERMAN = {"New": "Neu hier", "Contacted": "Kontaktiert", "Qualified": "Qualifiziert"}
 
@@ -201,3 +204,23 @@ def test_the_board_runs_as_many_queries_whatever_the_stages_names_and_leads(app,
 def shop_language_of(app):
     with app.app_context():
         return shop_language()
+
+
+def test_the_migration_keeps_every_existing_name_as_the_shops_languages(empty_database):
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": "migrations"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0042")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO shop_settings (key, value) VALUES ('shop_language', 'de')"))
+            for position, name in enumerate(("Neu", "Angebot"), start=1):
+                connection.execute(text(
+                    "INSERT INTO pipeline_stages (name, position, kind, active, created_at, updated_at, version) "
+                    "VALUES (:name, :position, 'open', :yes, :now, :now, 1)"),
+                    {"name": name, "position": position * 10, "yes": True, "now": datetime(2026, 1, 5)})
+        upgrade(directory=MIGRATIONS, revision="0043")
+        stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position)).all()
+        assert [(s.name, s.names) for s in stages] == [("Neu", {"de": "Neu"}), ("Angebot", {"de": "Angebot"})]
+        db.session.remove()
+        db.engine.dispose()
