@@ -515,7 +515,8 @@ class PipelineStage(TrackedMixin, db.Model):
     __table_args__ = (CheckConstraint("kind IN ('open', 'won', 'lost')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(60))      # in the shop's language: the API, exports, webhooks
+    names: Mapped[Optional[dict]] = mapped_column(JSON)   # {language: name}, shown to each reader in theirs
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(8), default="open")
     active: Mapped[bool] = mapped_column(default=True)
@@ -524,8 +525,15 @@ class PipelineStage(TrackedMixin, db.Model):
     def is_closed(self) -> bool:
         return self.kind != "open"
 
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language (sales/list_names.py)."""
+        from sales.list_names import shown_name
+
+        return shown_name(self.names, self.name)
+
     def __str__(self):
-        return self.name
+        return self.shown_name
 
 
 LEAD_SOURCES = ("walk_in", "phone", "web_form", "referral", "campaign", "csv_import", "email", "whatsapp", "other")

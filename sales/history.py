@@ -28,7 +28,7 @@ SETTINGS_ID = 0
 @dataclass(frozen=True)
 class Field:
     label: Any
-    kind: str = "text"      # text, longtext, money, number, percent, date, datetime, bool, choice, ref, custom
+    kind: str = "text"      # text, longtext, money, number, percent, date, datetime, bool, choice, ref, custom, names
     names: Any = None       # choice: {stored value: label}, or a callable giving that mapping
     ref: Any = None         # ref: the model the id points at
 
@@ -163,7 +163,8 @@ def _fields():
             "started_at": Field(_l("Started"), "datetime"), "finished_at": Field(_l("Finished"), "datetime"),
         },
         "pipeline_stages": {
-            "name": Field(_l("Stage name")), "position": Field(_l("Position"), "number"),
+            "name": Field(_l("Stage name")), "names": Field(_l("Stage name"), "names"),
+            "position": Field(_l("Position"), "number"),
             "kind": Field(_l("Kind"), "choice", stage_kinds), "active": Field(_l("In use"), "bool"),
         },
         "shop_settings": {
@@ -304,7 +305,7 @@ def _subject_of(row, part, record):
     if row.entity == "quote_revisions":
         return _("Revision %(n)d", n=part.number)
     if row.entity == "pipeline_stages":
-        return _("Stage “%(name)s”", name=part.name)
+        return _("Stage “%(name)s”", name=part.shown_name)
     return None
 
 
@@ -322,6 +323,9 @@ def _read(row, part, record, resolver):
     if field.kind == "custom":
         return [Change(row.at, who, "update", label, "text", old, new, subject=subject)
                 for label, old, new in _custom_changes(row, record)]
+    if field.kind == "names":
+        return [Change(row.at, who, "update", label, "text", old, new, subject=subject)
+                for label, old, new in _name_changes(row)]
     if field.kind == "image":
         return [Change(row.at, who, "update", field.label, "image", bool(row.old_value), bool(row.new_value),
                        subject=subject)]
@@ -391,6 +395,8 @@ class _Resolver:
         # People, stages and competitors are the shop's own lists; customers and leads follow their rule.
         if model not in (User, PipelineStage, Competitor) and not records.may_view(self.user, record):
             return _("(not yours to open)")
+        if isinstance(record, PipelineStage):
+            return record.shown_name
         return getattr(record, "name", None) or getattr(record, "title", None) or str(record)
 
     def _order_line(self, text):
@@ -404,18 +410,33 @@ class _Resolver:
         return f"{line.description} · {line.order.number}"
 
 
+def _stored_mapping(text):
+    """A JSON column's value as the audit log wrote it (its repr) back to a mapping; {} for anything else."""
+    try:
+        value = ast.literal_eval(text) if text else {}
+    except (ValueError, SyntaxError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _name_changes(row):
+    """A row's names per language (sales/list_names.py): one change per language whose name differs, but the
+    shop's own, which its `name` column's change already says."""
+    from flask_babel import gettext as _
+
+    from sales.languages import available_languages, language_name, shop_language
+
+    old, new = _stored_mapping(row.old_value), _stored_mapping(row.new_value)
+    shop = shop_language()
+    return [(_("Stage name (%(language)s)", language=language_name(code)), old.get(code), new.get(code))
+            for code in available_languages() if code != shop and old.get(code) != new.get(code)]
+
+
 def _custom_changes(row, record):
     """The owner's own fields are stored as one JSON value: one change per field that differs."""
     from models import CustomField
 
-    def parsed(text):
-        try:
-            value = ast.literal_eval(text) if text else {}
-        except (ValueError, SyntaxError):
-            return {}
-        return value if isinstance(value, dict) else {}
-
-    old, new = parsed(row.old_value), parsed(row.new_value)
+    old, new = _stored_mapping(row.old_value), _stored_mapping(row.new_value)
     entity = {"customers": "customer", "leads": "lead"}.get(row.entity)
     labels = {f.key: f.label for f in db.session.scalars(select(CustomField).where(CustomField.entity == entity))}
     return [(labels.get(key, key), old.get(key) or None, new.get(key) or None)

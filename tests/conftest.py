@@ -220,7 +220,7 @@ def make_lead(app):
         from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 
         with app.test_request_context():
-            stages = {s.name: s for s in ensure_default_stages()}
+            stages = {s.shown_name: s for s in ensure_default_stages()}
             lead = Lead(customer_id=customer.id, title=title, source=source, seller_id=seller.id if seller else None,
                         estimated_value=Decimal(str(value)) if value is not None else None, **fields)
             db.session.add(lead)
@@ -243,7 +243,9 @@ def stage_id(app, name):
 
         ensure_default_stages()
         db.session.commit()
-        return db.session.query(PipelineStage).filter_by(name=name).one().id
+        # The name as an English reader sees it (the shop's own, `name`, is in the shop's language).
+        [found] = [s.id for s in db.session.query(PipelineStage) if name in (s.name, s.shown_name)]
+        return found
 
 
 @pytest.fixture

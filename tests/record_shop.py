@@ -44,7 +44,7 @@ def build_shop(app):
         db.session.flush()
         b = people["seller_b"]
         db.session.info["acting_user_id"] = b.id
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         customer = Customer(name="Bea Customer", email="bea@example.com", owner_id=b.id, email_opt_in=True)
         product = Product(code="EB1", name="E-bike", unit_price=Decimal("1000.00"), tax_rate=Decimal("21"),
                           warranty_months=24)

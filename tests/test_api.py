@@ -155,7 +155,9 @@ def test_a_seller_sees_and_works_only_their_own_leads(api, app, owner, seller, m
     assert [lead["title"] for lead in listed] == ["Sam's e-bike"]
     assert as_seller.get(f"/api/v1/leads/{theirs.id}").status_code == 404
     assert as_seller.patch(f"/api/v1/leads/{theirs.id}", json={"title": "Mine now"}).status_code == 404
-    assert as_seller.get(f"/api/v1/leads/{own.id}").json["stage"] == "New"
+    seen = as_seller.get(f"/api/v1/leads/{own.id}").json
+    # The shop's name for the stage (its language's), and every language's it has one in.
+    assert seen["stage_names"]["en"] == "New" and seen["stage"] == seen["stage_names"][shop_language_of(app)]
     # A seller makes leads for themselves only, as on the lead form.
     refused = as_seller.post("/api/v1/leads", json={"customer_id": ana.id, "title": "For a colleague",
                                                     "seller_id": other_seller.id})
@@ -225,3 +227,10 @@ def test_the_spec_and_the_docs_page(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert re.search(r"swagger-ui-5\.35\.0/swagger-ui-bundle\.[0-9a-f]+\.js", page) and "/api/openapi.json" in page
     assert client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
+
+
+def shop_language_of(app):
+    from sales.languages import shop_language
+
+    with app.app_context():
+        return shop_language()

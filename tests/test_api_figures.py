@@ -117,7 +117,7 @@ def _shop_with_a_month_of_deals(app, seller, other):
     with app.test_request_context():
         from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         bike = Product(code="EB1", name="E-bike", unit_price=Decimal("1500"), category="Bikes")
         helmet = Product(code="HL1", name="Helmet", unit_price=Decimal("60"), category="Gear")
         lock = Product(code="LK1", name="Lock", unit_price=Decimal("40"))
@@ -169,9 +169,10 @@ def test_the_api_funnel_is_the_funnel_reports(api, app, client, owner, seller, m
         funnel = answer.json
         assert funnel["period"]["key"] == month.key
         rows = _by_first_column(_csv_rows(client, f"/manage/funnel?period={month.key}{page_query}&csv=funnel"))
-        assert [stage["stage"] for stage in funnel["stages"]] == list(rows)
+        # The page reads in its reader's language (English here), the API gives the names in every language.
+        assert [stage["stage_names"]["en"] for stage in funnel["stages"]] == list(rows)
         for stage in funnel["stages"]:
-            row = rows[stage["stage"]]
+            row = rows[stage["stage_names"]["en"]]
             for field, title in (("reached", "Reached it"), ("left", "Left it"), ("moved_on", "Moved on"),
                                  ("lost", "Lost here"), ("went_back", "Went back")):
                 assert stage[field] == int(row[title]), (stage["stage"], field)
@@ -183,7 +184,7 @@ def test_the_api_funnel_is_the_funnel_reports(api, app, client, owner, seller, m
             assert ("slowest" in row["Note"]) == stage["is_stall"]
     # Not just equal, but last month's deals: six started in New and one went back to it.
     shop = api(owner).get(f"/api/v1/figures/funnel?period={month.key}").json["stages"]
-    assert (shop[0]["stage"], shop[0]["reached"]) == ("New", 7)
+    assert (shop[0]["stage_names"]["en"], shop[0]["reached"]) == ("New", 7)
     assert api(seller).get(f"/api/v1/figures/funnel?period={month.key}&seller_id={other.id}").status_code == 403
 
 

@@ -32,7 +32,7 @@ def test_web_form_creates_a_new_lead_without_login(client, owner, app):
     with app.app_context():
         from extensions import db
         lead = db.session.query(Lead).one()
-        assert lead.source == "web_form" and lead.stage.name == "New" and lead.customer.name == "Eva Pardo"
+        assert lead.source == "web_form" and lead.stage.names["en"] == "New" and lead.customer.name == "Eva Pardo"
 
 
 def test_web_form_asks_for_a_way_to_answer(client, owner):
@@ -265,12 +265,12 @@ def test_owner_renames_reorders_and_adds_stages(as_owner, app, fetch):
     as_owner.get("/leads/settings")
     proposal = stage_id(app, "Proposal")
     response = as_owner.post(f"/leads/settings/stages/{proposal}", data={
-        f"s{proposal}-name": "Presupuesto", f"s{proposal}-kind": "open"})
+        f"s{proposal}-name": "Presupuesto", f"s{proposal}-name_en": "Quote sent", f"s{proposal}-kind": "open"})
     assert response.status_code == 303
-    assert fetch(PipelineStage, proposal).name == "Presupuesto"
+    assert fetch(PipelineStage, proposal).name == "Presupuesto"     # the shop's language's name
     as_owner.post(f"/leads/settings/stages/{proposal}/up")
-    board = text_of(as_owner.get("/leads/board"))
-    assert board.index("Presupuesto") < board.index("Qualified")
+    board = text_of(as_owner.get("/leads/board"))                   # read in English
+    assert board.index("Quote sent") < board.index("Qualified")
     as_owner.post("/leads/settings/stages", data={"new-name": "Test ride", "new-kind": "open"})
     board = text_of(as_owner.get("/leads/board"))
     assert board.index("Test ride") < board.index("Won")

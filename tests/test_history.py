@@ -7,6 +7,7 @@ from extensions import db
 from models import Lead, Product, Quote, Ticket
 from tests.conftest import login, text_of
 from sales.clock import shop_today
+from sales.languages import shop_language
 
 
 def _changes(response):
@@ -189,7 +190,9 @@ def test_every_record_page_has_its_changes_panel(client, owner, make_customer, m
         db.session.add_all([order, product, campaign])
         db.session.flush()
         stage = db.session.scalars(db.select(PipelineStage).order_by(PipelineStage.position)).first()
-        stage.name = "Recién llegado"
+        old_name, stage.name = stage.name, "Recién llegado"
+        # Renamed for the shop and for its English readers (the owner below reads in English).
+        stage.names = {**stage.names, shop_language(): "Recién llegado", "en": "Recién llegado"}
         db.session.commit()
         del db.session.info["acting_user_id"]
         pages = [f"/leads/{lead.id}", f"/quotes/{quote.id}", f"/quotes/orders/{order.id}",
@@ -199,5 +202,5 @@ def test_every_record_page_has_its_changes_panel(client, owner, make_customer, m
     for url in pages:
         panel = _changes(client.get(url))
         assert "· created" in panel, url
-    assert f"{owner.name} · Stage “Recién llegado” Stage name New → Recién llegado" in _changes(client.get("/leads/settings"))
+    assert f"{owner.name} · Stage “Recién llegado” Stage name {old_name} → Recién llegado" in _changes(client.get("/leads/settings"))
     assert "Changes" in _changes(client.get("/quotes/settings"))

@@ -111,7 +111,7 @@ def import_pipeline(client, app):
     values = value_fields(page.get_data(as_text=True))
     with app.app_context():
         catalog = {p.name: str(p.id) for p in db.session.scalars(select(Product))}
-        stage_ids = {s.name: str(s.id) for s in db.session.scalars(select(PipelineStage))}
+        stage_ids = {(s.names or {}).get("en", s.name): str(s.id) for s in db.session.scalars(select(PipelineStage))}
     for name in ("GTX Basic", "MG Special", "MG Advanced", "GTX Plus Basic", "GTX Plus Pro", "GTK 500"):
         assert values[name][1] == catalog[name]            # the same spelling: matched already
     assert values["GTXPro"][1] == ""                        # not the same spelling: the person decides
@@ -178,7 +178,7 @@ def check_deals_keep_their_own_dates_and_products(app):
             assert [p.product.name for p in lead.products] == [product_name(row["product"])]
             moves = db.session.scalars(select(StageChange).where(StageChange.lead_id == lead.id)
                                        .order_by(StageChange.changed_at)).all()
-            assert [(m.to_stage.name, m.changed_at.date(), m.imported) for m in moves] == [
+            assert [(m.to_stage.names["en"], m.changed_at.date(), m.imported) for m in moves] == [
                 ("New", us_date(row["engage_date"]), True), ("Won", us_date(row["close_date"]), True)]
         # Nothing closed "now": every closed deal's date is one of the file's.
         closed_now = db.session.scalar(select(func.count()).select_from(Lead).where(
@@ -217,9 +217,9 @@ def check_wins_per_product(app, period, year):
 def check_deals_per_stage(app):
     _sellers, _products, stages = expected(raw_deals())
     with app.app_context():
-        counts = dict(db.session.execute(select(PipelineStage.name, func.count(Lead.id))
-                                         .join(Lead, Lead.stage_id == PipelineStage.id)
-                                         .where(Lead.external_id.isnot(None)).group_by(PipelineStage.name)).all())
+        counts = {(stage.names or {}).get("en", stage.name): count for stage, count in db.session.execute(
+            select(PipelineStage, func.count(Lead.id)).join(Lead, Lead.stage_id == PipelineStage.id)
+            .where(Lead.external_id.isnot(None)).group_by(PipelineStage.id)).all()}
     assert counts == dict(stages)
 
 

@@ -25,7 +25,7 @@ def two_sellers(make_user, make_customer, make_lead, owner):
 
 def _stage_of(app, lead_id):
     with app.app_context():
-        return db.session.get(Lead, lead_id).stage.name
+        return db.session.get(Lead, lead_id).stage.names["en"]     # as an English reader sees it
 
 
 def _count(app, statement):
@@ -155,7 +155,7 @@ def test_undo_restores_and_reports_leads_changed_since(app, client, two_sellers,
         from models import PipelineStage
 
         lead = db.session.get(Lead, chosen[0])
-        move_to_stage(lead, db.session.scalar(select(PipelineStage).filter_by(name="Negotiation")))
+        move_to_stage(lead, next(s for s in db.session.scalars(select(PipelineStage)) if s.shown_name == "Negotiation"))
         db.session.commit()
     response = client.post(f"/leads/bulk/{action_id}/undo", follow_redirects=True)
     text = text_of(response)
@@ -235,6 +235,6 @@ def test_undoing_a_loss_puts_back_the_stage_and_the_won_deal(app, client, two_se
     client.post(f"/leads/bulk/{action_id}/undo")
     with app.app_context():
         back = db.session.get(Lead, won.id)
-        assert back.stage.name == "Won" and back.won_amount == Decimal("1234.50") and back.lost_reason is None
+        assert back.stage.names["en"] == "Won" and back.won_amount == Decimal("1234.50") and back.lost_reason is None
         again = db.session.get(Lead, open_one.id)
-        assert again.stage.name == "New" and again.lost_reason is None and again.closed_at is None
+        assert again.stage.names["en"] == "New" and again.lost_reason is None and again.closed_at is None

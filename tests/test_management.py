@@ -37,7 +37,7 @@ def shop(app, make_user):
     with app.test_request_context():
         from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         customer = Customer(name="Clienta Uno")
         db.session.add(customer)
         db.session.flush()
@@ -292,7 +292,7 @@ def _flows(app, key, seller=None):
     from sales.management.funnel import funnel
 
     with app.test_request_context():
-        return {f.stage.name: f for f in funnel(period(key), seller.id if seller else None)}
+        return {f.stage.shown_name: f for f in funnel(period(key), seller.id if seller else None)}
 
 
 def test_funnel_counts_conversion_and_median_days_per_stage(app, shop):
@@ -331,7 +331,7 @@ def test_a_move_back_counts_as_going_back(app, shop):
     from sales.leads.stages import ensure_default_stages, move_to_stage
 
     with app.test_request_context():
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         lead = db.session.query(Lead).filter_by(seller_id=shop["ana"].id, closed_at=None).one()   # L5, in New
         move_to_stage(lead, stages["Qualified"], when=at((4, 4)))
         move_to_stage(lead, stages["Contacted"], when=at((4, 7)))
@@ -356,7 +356,7 @@ def test_conversion_by_seller(app, shop):
 
     with app.test_request_context():
         matrix = conversion_by_seller(period(MARCH))
-        names = {s.name: s.id for s in db.session.query(__import__("models").PipelineStage)}
+        names = {s.shown_name: s.id for s in db.session.query(__import__("models").PipelineStage)}
     assert matrix[shop["ana"].id] == {names["New"]: (2, 2), names["Contacted"]: (2, 1), names["Qualified"]: (1, 1)}
     assert matrix[shop["ben"].id] == {names["New"]: (2, 2), names["Contacted"]: (1, 1)}
     assert shop["cero"].id not in matrix

@@ -100,7 +100,7 @@ def test_close_lost_to_a_competitor_reopen_then_win(as_seller, seller, deal, app
     assert saved.won_amount == Decimal("5800.00") and saved.stage_id == stage_id(app, "Won")
     with app.app_context():
         from extensions import db
-        path = [c.to_stage.name for c in db.session.query(StageChange).filter_by(lead_id=deal.id)
+        path = [c.to_stage.names["en"] for c in db.session.query(StageChange).filter_by(lead_id=deal.id)
                 .order_by(StageChange.id)]
         assert path[-3:] == ["Lost", "Negotiation", "Won"]  # reopening is recorded like any move
         note = db.session.query(NegotiationNote).filter_by(lead_id=deal.id).one()

@@ -198,7 +198,7 @@ def test_each_report_sums_per_currency_says_so_and_splits_its_csv(client, app, o
     html, parser, rows = page_and_csv(client, "/", "pipeline")
     assert note_of(html, "pipeline") == note
     with app.app_context():
-        won_stage = db.session.scalar(db.select(PipelineStage.name).where(PipelineStage.kind == "won"))
+        won_stage = db.session.scalar(db.select(PipelineStage).where(PipelineStage.kind == "won")).names[language]
     assert rows[0][2].endswith("(EUR)") and rows[0][3].endswith("(USD)")
     won_row = next(row for row in rows[1:] if row[0] == won_stage)
     assert [Decimal(won_row[2]), Decimal(won_row[3])] == [want["won"]["EUR"], want["won"]["USD"]]

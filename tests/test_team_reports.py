@@ -30,7 +30,7 @@ def sales_force(app):
     from sales.leads.stages import ensure_default_stages, move_to_stage, start_in_stage
 
     with app.test_request_context():
-        stages = {s.name: s for s in ensure_default_stages()}
+        stages = {s.shown_name: s for s in ensure_default_stages()}
         kinds = {s.kind: s for s in stages.values() if s.kind != "open"}
         north, south = Branch(name="North"), Branch(name="South")
         db.session.add_all([north, south])

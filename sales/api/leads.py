@@ -20,7 +20,8 @@ from sales.leads.stages import move_to_stage, start_in_stage
 def lead_out(lead):
     return dump(schemas.Lead.model_validate({
         **{column.key: getattr(lead, column.key) for column in Lead.__table__.columns},
-        "stage": lead.stage.name, "stage_kind": lead.stage.kind,
+        "stage": lead.stage.name, "stage_names": lead.stage.names or {},
+        "stage_kind": lead.stage.kind,
         "custom_fields": custom.values_out("lead", lead.custom)}))
 
 

@@ -78,7 +78,8 @@ def get_funnel(query):
     flows = funnel_rules.funnel(period, seller.id if seller else None)
     return json_response(dump(schemas.FunnelFigures.model_validate({
         "period": _period_out(period), "seller_id": seller.id if seller else None,
-        "stages": [{"stage_id": f.stage.id, "stage": f.stage.name, "reached": f.reached, "left": f.left,
+        "stages": [{"stage_id": f.stage.id, "stage": f.stage.name, "stage_names": f.stage.names or {},
+                    "reached": f.reached, "left": f.left,
                     "moved_on": f.moved_on, "lost": f.lost, "went_back": f.went_back, "conversion": f.conversion,
                     "median_days": f.median_days, "is_fracture": f.is_fracture, "is_stall": f.is_stall}
                    for f in flows]})))

@@ -234,7 +234,8 @@ class Lead(Record):
     expected_close_date: Optional[date]
     seller_id: Optional[int]
     stage_id: int
-    stage: str
+    stage: str = Field(description="The stage's name in the shop's language.")
+    stage_names: dict[str, str] = Field(description="Its name in each language the owner gave one, by code.")
     stage_kind: Literal["open", "won", "lost"]
     priority: int
     qualification: str
@@ -637,7 +638,8 @@ class FunnelStage(Out):
     """How deals passed through one open stage in the period (Reports → Funnel; sales/management/funnel.py)."""
 
     stage_id: int
-    stage: str
+    stage: str = Field(description="The stage's name in the shop's language.")
+    stage_names: dict[str, str] = Field(description="Its name in each language the owner gave one, by code.")
     reached: int = Field(description="Deals that entered the stage in the period.")
     left: int = Field(description="Deals that left it in the period: moved on + lost + went back.")
     moved_on: int

@@ -46,7 +46,7 @@ class LeadKind(bulk.Kind):
         return rules.lead_statement(user, **filters, include_closed=bool(filters["stage_id"]))
 
     def options(self, user, stages=None, sellers=None):
-        stages = [(f"move:{s.id}", s.name) for s in (ensure_default_stages() if stages is None else stages)
+        stages = [(f"move:{s.id}", s.shown_name) for s in (ensure_default_stages() if stages is None else stages)
                   if s.kind != "lost"]
         people = assignees(user, sellers)
         # A seller alone has no one to hand leads to.
@@ -109,7 +109,7 @@ class LeadKind(bulk.Kind):
     def question(self, choice, count):
         if choice.action == "move":
             return ngettext("Move %(num)d lead to %(stage)s?", "Move %(num)d leads to %(stage)s?", count,
-                            stage=choice.target.name)
+                            stage=choice.target.shown_name)
         if choice.action == "reassign":
             return ngettext("Reassign %(num)d lead to %(name)s?", "Reassign %(num)d leads to %(name)s?", count,
                             name=choice.target.name)
@@ -121,7 +121,7 @@ class LeadKind(bulk.Kind):
                             count, name=choice.target.name)
         if choice.action == "move":
             return ngettext("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s.",
-                            count, stage=choice.target.name)
+                            count, stage=choice.target.shown_name)
         return ngettext("%(num)d lead closed as lost.", "%(num)d leads closed as lost.", count)
 
     def left_out_text(self, count):

@@ -6,6 +6,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from flask_wtf import FlaskForm
 
 from sales.clock import shop_today
+from sales.languages import enabled_languages, language_name, shop_language
+from sales.list_names import with_name
 from sales.forms import IntegerField, LocalDecimalField, ShopDateTimeField, SingleLine, VersionedForm, phone_number
 
 SOURCE_CHOICES = [
@@ -137,9 +139,45 @@ class AnswerForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    name = StringField(_l("Stage name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Stage name"), validators=[DataRequired(), Length(max=60)])     # the shop's language
     kind = SelectField(_l("Kind"), choices=[("open", _l("Open (deal in progress)")), ("won", _l("Won")),
                                             ("lost", _l("Lost"))], default="open")
+
+    # Set by stage_form(): the shop's language (`name`'s), and its other offered languages' name fields, optional
+    # (a blank one reads as the shop's name): [(language, field)], in the pickers' order.
+    shop_language = None
+    other_names = ()
+
+    def names(self, current=None) -> dict:
+        """The stage's {language: name} after this form: `current` with the shop's name and every other
+        language's that was sent (one not sent, by a script or an older page, keeps its name)."""
+        names = with_name(current, self.shop_language, self.name.data)
+        for code, field in self.other_names:
+            if field.raw_data:
+                names = with_name(names, code, field.data)
+        return names
+
+
+def stage_form(prefix, stage=None, submitted=True):
+    """The stage form with one name field per language the shop offers, its own first; `submitted` reads the
+    request's form, else it shows `stage` (or nothing, for a new one)."""
+    shop, offered = shop_language(), enabled_languages()
+    others = [code for code in offered if code != shop]
+
+    class Form(StageForm):
+        shop_language = shop
+
+    for code in others:
+        setattr(Form, f"name_{code}", StringField(_l("Stage name (%(language)s)", language=language_name(code)),
+                                                  validators=[Optional(), Length(max=60)]))
+    names = (stage.names or {}) if stage is not None else {}
+    shown = {} if stage is None else {"name": names.get(shop) or stage.name, "kind": stage.kind,
+                                      **{f"name_{code}": names.get(code, "") for code in others}}
+    form = Form(prefix=prefix) if submitted else Form(formdata=None, prefix=prefix, **shown)
+    form.other_names = [(code, form[f"name_{code}"]) for code in others]
+    if others:
+        form.name.label.text = _l("Stage name (%(language)s)", language=language_name(shop))
+    return form
 
 
 class WebLeadForm(FlaskForm):

@@ -271,7 +271,7 @@ def import_values(job_id):
 def _value_options(target):
     """[(key, label)] a value of the file may be matched to, besides “create” and “none” where they apply."""
     if target == "stage":
-        return [(str(s.id), s.name) for s in ensure_default_stages()]
+        return [(str(s.id), s.shown_name) for s in ensure_default_stages()]
     if target == "seller":
         from sales.management.metrics import sellers
         return [(str(u.id), u.name) for u in sellers(active_only=False)]

@@ -27,6 +27,7 @@ from extensions import db
 from models import Customer, ImportJob, Lead, LeadProduct, PipelineStage, Product, StageChange, User, utcnow
 from sales.bulk import insert_returning_ids
 from sales.import_files import FileProblem, read_table
+from sales.languages import shop_language
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.import_orders import sync_orders
 from sales.leads.priority import LeadFacts, priority_of
@@ -185,7 +186,8 @@ def choices_for(target):
     """{key: [names it answers to]} of the shop's list for a value column; keys as stored in the value map."""
     if target == "stage":
         stages = ensure_default_stages()
-        result = {str(s.id): [s.name] for s in stages}
+        # A file may name a stage in any of the languages the shop has named it in.
+        result = {str(s.id): list(dict.fromkeys([s.name, *(s.names or {}).values()])) for s in stages}
         for kind, words in STAGE_WORDS.items():
             stage = next((s for s in stages if s.kind == kind), None)
             if stage:
@@ -570,7 +572,8 @@ def create_new_choices(settings, importer):
         if choice == NEW:
             closing = [s.position for s in stages if s.kind != "open"]
             position = (min(closing) - 1) if closing else (max((s.position for s in stages), default=0) + 10)
-            stage = PipelineStage(name=value[:60], kind="open", position=position)
+            stage = PipelineStage(name=value[:60], names={shop_language(): value[:60]}, kind="open",
+                                  position=position)
             db.session.add(stage)
             db.session.flush()
             maps["stage"][value] = str(stage.id)

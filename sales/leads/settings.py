@@ -10,7 +10,7 @@ from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.leads import bp, rules
 from sales.leads.capture import FRAMING_SITES, framing_sites
-from sales.leads.forms import EmbeddingForm, SettingsForm, StageForm
+from sales.leads.forms import EmbeddingForm, SettingsForm, stage_form
 from sales.leads.stages import ensure_default_stages
 from sales.policy import require
 
@@ -24,12 +24,12 @@ def _page(new_form=None, status=200, edit_forms=None, embedding_form=None):
                                                                PipelineStage.id)).all()
     counts = dict(db.session.execute(select(Lead.stage_id, func.count()).group_by(Lead.stage_id)).all())
     edit_forms = edit_forms or {}
-    forms = {s.id: edit_forms.get(s.id) or StageForm(obj=s, formdata=None, prefix=f"s{s.id}") for s in stages}
+    forms = {s.id: edit_forms.get(s.id) or stage_form(f"s{s.id}", s, submitted=False) for s in stages}
     settings_form = SettingsForm(formdata=None, sellers_see_all=rules.sellers_see_all(),
                                  managers_see_all=records.managers_see_other_teams())
     embedding_form = embedding_form or EmbeddingForm(formdata=None, sites="\n".join(framing_sites()))
     return render_page("leads/settings.html", "leads/_settings.html", stages=stages, counts=counts, forms=forms,
-                       new_form=new_form or StageForm(formdata=None, prefix="new"), settings_form=settings_form,
+                       new_form=new_form or stage_form("new", submitted=False), settings_form=settings_form,
                        embedding_form=embedding_form, action_form=EmptyForm(), status=status)
 
 
@@ -44,7 +44,7 @@ def settings():
 @bp.route("/settings/stages", methods=["POST"])
 @require("pipeline.configure")
 def add_stage():
-    form = StageForm(prefix="new")
+    form = stage_form("new")
     if not form.validate_on_submit():
         return _page(new_form=form, status=422)
     last = db.session.scalar(select(func.max(PipelineStage.position))) or 0
@@ -55,10 +55,11 @@ def add_stage():
         position = (first_closed - 5) if first_closed else last + 10
     else:
         position = last + 10
-    db.session.add(PipelineStage(name=form.name.data.strip(), kind=form.kind.data, position=position))
+    stage = PipelineStage(name=form.name.data.strip(), names=form.names(), kind=form.kind.data, position=position)
+    db.session.add(stage)
     _renumber()
     db.session.commit()
-    flash(_("Stage “%(name)s” added.", name=form.name.data.strip()), "success")
+    flash(_("Stage “%(name)s” added.", name=stage.shown_name), "success")
     return redirect(url_for("leads.settings"), 303)
 
 
@@ -66,16 +67,17 @@ def add_stage():
 @require("pipeline.configure")
 def rename_stage(stage_id):
     stage = get_stage_or_404(stage_id)
-    form = StageForm(prefix=f"s{stage.id}")
+    form = stage_form(f"s{stage.id}")
     if not form.validate_on_submit():
         return _page(edit_forms={stage.id: form}, status=422)
     if stage.kind != form.kind.data and _would_leave_no(stage.kind, stage):
         form.kind.errors.append(_("The pipeline needs at least one active won stage and one lost stage."))
         return _page(edit_forms={stage.id: form}, status=422)
     stage.name = form.name.data.strip()
+    stage.names = form.names(stage.names)
     stage.kind = form.kind.data
     db.session.commit()
-    flash(_("Stage “%(name)s” saved.", name=stage.name), "success")
+    flash(_("Stage “%(name)s” saved.", name=stage.shown_name), "success")
     return redirect(url_for("leads.settings"), 303)
 
 
@@ -107,7 +109,7 @@ def toggle_stage(stage_id):
         if in_use:
             flash(ngettext("“%(name)s” still holds %(num)d lead: move it to another stage first.",
                            "“%(name)s” still holds %(num)d leads: move them to another stage first.",
-                           in_use, name=stage.name), "error")
+                           in_use, name=stage.shown_name), "error")
             return redirect(url_for("leads.settings"), 303)
         if _would_leave_no(stage.kind, stage):
             flash(_("The pipeline needs at least one active won stage and one lost stage."), "error")

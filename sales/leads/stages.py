@@ -1,19 +1,22 @@
 """The pipeline's stages and moving a lead between them. Every move is recorded with who and when."""
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from extensions import db
 from models import PipelineStage, StageChange, utcnow
+from sales.languages import shop_language
+from sales.list_names import in_every_language
 
-# (name, kind) of a new shop's pipeline, in order. Created in the language of whoever first needs them.
+# (name, kind) of a new shop's pipeline, in order. Named in every language the catalogue speaks, whoever first
+# needs them: each member of staff then reads them in their own.
 DEFAULT_STAGES = (
-    (lambda: _("New"), "open"),
-    (lambda: _("Contacted"), "open"),
-    (lambda: _("Qualified"), "open"),
-    (lambda: _("Proposal"), "open"),
-    (lambda: _("Negotiation"), "open"),
-    (lambda: _("Won"), "won"),
-    (lambda: _("Lost"), "lost"),
+    (_l("New"), "open"),
+    (_l("Contacted"), "open"),
+    (_l("Qualified"), "open"),
+    (_l("Proposal"), "open"),
+    (_l("Negotiation"), "open"),
+    (_l("Won"), "won"),
+    (_l("Lost"), "lost"),
 )
 
 
@@ -23,8 +26,10 @@ def ensure_default_stages():
     stages = db.session.scalars(select(PipelineStage).order_by(PipelineStage.position, PipelineStage.id)).all()
     if stages:
         return [stage for stage in stages if stage.active]
+    shop = shop_language()
     for position, (name, kind) in enumerate(DEFAULT_STAGES, start=1):
-        db.session.add(PipelineStage(name=name(), kind=kind, position=position * 10))
+        names = in_every_language(name)
+        db.session.add(PipelineStage(name=names[shop], names=names, kind=kind, position=position * 10))
     db.session.flush()
     db.session.info["stages_created"] = True     # for a GET that must commit what it made
     return active_stages()

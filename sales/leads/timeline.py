@@ -44,7 +44,7 @@ def stage_changes(customer, limit, user):
     return [
         TimelineEntry(at=ch.changed_at, kind="stage",
                       title=(_("New lead: %(title)s", title=ch.lead.title) if ch.from_stage_id is None
-                             else _("%(title)s moved to %(stage)s", title=ch.lead.title, stage=ch.to_stage.name)),
+                             else _("%(title)s moved to %(stage)s", title=ch.lead.title, stage=ch.to_stage.shown_name)),
                       who=ch.changed_by.name if ch.changed_by else None,
                       url=url_for("leads.show", lead_id=ch.lead_id))
         for ch in rows

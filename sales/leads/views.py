@@ -227,7 +227,7 @@ def show(lead_id):
         .order_by(Inquiry.answered_at.is_not(None), Inquiry.created_at.desc()).limit(20)
     ).all()
     move_form = MoveForm(stage_id=lead.stage_id)
-    move_form.stage_id.choices = [(s.id, s.name) for s in stages]
+    move_form.stage_id.choices = [(s.id, s.shown_name) for s in stages]
     qualification_form = QualificationForm(obj=lead, formdata=None)
     qualification_form.version.data = lead.version
     from sales.documents.views import Section
@@ -304,7 +304,7 @@ def move(lead_id):
     if wants_fragment() and target == "board":
         return board()  # the card is seen moving: no message needed
     if change:
-        flash(_("“%(title)s” moved to %(stage)s.", title=lead.title, stage=stage.name), "success")
+        flash(_("“%(title)s” moved to %(stage)s.", title=lead.title, stage=stage.shown_name), "success")
     if target == "board":
         return redirect(url_for("leads.board", seller=request.form.get("seller", type=int)), 303)
     return redirect(url_for("leads.show", lead_id=lead.id), 303)

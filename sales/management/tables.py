@@ -87,7 +87,7 @@ def funnel_table(period, flows, seller=None) -> Table:
         note = ", ".join(text for flag, text in ((f.is_fracture, _("drops most")), (f.is_stall, _("slowest")))
                          if flag)
         css = " ".join(c for flag, c in ((f.is_fracture, "fracture"), (f.is_stall, "stall")) if flag)
-        table.add(f.stage.name, f.reached, f.left, f.moved_on, f.lost, f.went_back, f.conversion, f.median_days,
+        table.add(f.stage.shown_name, f.reached, f.left, f.moved_on, f.lost, f.went_back, f.conversion, f.median_days,
                   note, css=css)
     if not any(f.reached or f.left for f in flows):
         table.rows = []
@@ -98,8 +98,8 @@ def compare_table(period, flows, by_seller) -> Table:
     """Per seller and stage: the share of the deals leaving the stage that moved on (and out of how many)."""
     columns = [Column(_("Seller"))]
     for f in flows:
-        columns += [Column(_("%(stage)s: moved on", stage=f.stage.name), "percent"),
-                    Column(_("%(stage)s: left", stage=f.stage.name), "count")]
+        columns += [Column(_("%(stage)s: moved on", stage=f.stage.shown_name), "percent"),
+                    Column(_("%(stage)s: left", stage=f.stage.shown_name), "count")]
     table = Table("compare", _("By seller: share of deals that move on"), columns, f"funnel-sellers-{period.key}")
     for person, stages in by_seller:
         values = [Link(person.name, url_for("management.funnel", period=period.key, seller=person.id))]
@@ -214,7 +214,7 @@ def pipeline_table(period, rows) -> Table:
     # Short, the table sits in a dashboard card: the sentence above it says which period won and lost cover.
     counted = {"open": _("estimate, open now"), "won": _("amount won"), "lost": _("estimate, lost")}
     for row in rows:
-        table.add(Link(row["stage"].name, url_for("leads.index", stage=row["stage"].id)), row["count"],
+        table.add(Link(row["stage"].shown_name, url_for("leads.index", stage=row["stage"].id)), row["count"],
                   row["value"], counted[row["stage"].kind])
     return table
 

@@ -41,7 +41,7 @@ def _forms(lead, **overrides):
     forms.update(overrides)
     forms["competitor"].competitor_id.choices = competitor_choices
     forms["close"].lost_to_id.choices = competitor_choices
-    forms["reopen"].stage_id.choices = [(s.id, s.name) for s in ensure_default_stages() if s.kind == "open"]
+    forms["reopen"].stage_id.choices = [(s.id, s.shown_name) for s in ensure_default_stages() if s.kind == "open"]
     return forms
 
 
@@ -213,7 +213,7 @@ def close(lead_id):
 def reopen(lead_id):
     lead = get_lead_or_404(lead_id, work=True)
     form = ReopenForm()
-    form.stage_id.choices = [(s.id, s.name) for s in ensure_default_stages() if s.kind == "open"]
+    form.stage_id.choices = [(s.id, s.shown_name) for s in ensure_default_stages() if s.kind == "open"]
     if not form.validate_on_submit():
         return _page(lead, 422, reopen=form)
     stage = next(s for s in ensure_default_stages() if s.id == form.stage_id.data)
@@ -222,7 +222,7 @@ def reopen(lead_id):
 
     refresh_priority(lead)
     db.session.commit()
-    flash(_("“%(title)s” is open again, in %(stage)s.", title=lead.title, stage=stage.name), "success")
+    flash(_("“%(title)s” is open again, in %(stage)s.", title=lead.title, stage=stage.shown_name), "success")
     return _back(lead, "closing")
 
 
