@@ -350,6 +350,27 @@ def test_shop_logo_is_kept_in_the_database_and_shown_on_quotes_and_pdf(as_owner,
     assert as_owner.get(f"/quotes/{quote_id}/r/1.pdf").data.startswith(b"%PDF")
 
 
+def test_a_shop_in_rupees_shows_its_quotes_in_lakhs_to_a_hindi_reader(as_owner, make_user, make_customer, catalog,
+                                                                       app):
+    from babel.numbers import format_currency
+
+    details = {"shop_name": "साइकिल भंडार", "address": "FC Road, Pune", "tax_id": "", "currency": "INR",
+               "quote_validity_days": "30", "quote_terms": ""}
+    assert as_owner.post("/quotes/settings", data=details).status_code == 303
+    with app.app_context():
+        db.session.get(Product, catalog["bike"]).unit_price = Decimal("1234567.50")
+        db.session.commit()
+    quote_id = create_quote(as_owner, make_customer(), catalog)
+    with app.app_context():
+        total = db.session.get(Quote, quote_id).latest.total
+    as_owner.post("/logout")
+    login(as_owner, make_user("owner", language="hi"))
+    page = text_of(as_owner.get(f"/quotes/{quote_id}"))
+    shown = format_currency(total, "INR", locale="hi")
+    assert re.fullmatch(r"₹\d{1,2},\d\d,\d{3}\.\d\d", shown)     # in lakhs: ₹14,93,957.14
+    assert shown in page
+
+
 # --- The PDF: drawn once for a sent revision ----------------------------------------------------------------------
 
 @pytest.fixture

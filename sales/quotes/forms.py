@@ -67,7 +67,8 @@ class ShopDocumentForm(FlaskForm):
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=400)])
     tax_id = StringField(_l("Tax ID"), validators=[Optional(), Length(max=40)])
     currency = SelectField(_l("Currency"), choices=[("EUR", "EUR €"), ("USD", "USD $"), ("GBP", "GBP £"),
-                                                    ("MXN", "MXN $"), ("ARS", "ARS $"), ("CLP", "CLP $")])
+                                                    ("MXN", "MXN $"), ("ARS", "ARS $"), ("CLP", "CLP $"),
+                                                    ("INR", "INR ₹"), ("CHF", "CHF")])
     quote_validity_days = IntegerField(_l("Quotes are valid for (days)"), default=30,
                                        validators=[DataRequired(), NumberRange(min=1, max=365)])
     quote_terms = TextAreaField(_l("Standard terms"), validators=[Optional(), Length(max=3000)])
