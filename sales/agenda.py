@@ -78,27 +78,27 @@ class Agenda:
         return not self.total
 
 
-def agenda(person: User, today: date, counts: Optional[dict] = None) -> Agenda:
+def agenda(person: User, today: date, counts: Optional[dict] = None, lists=KINDS, limit=LIST_LIMIT) -> Agenda:
     """Everything due for `person` by the end of `today`, oldest first, each list with its full count.
-    `counts`: due_counts() of everyone, when the page has them already (the owner's dashboard)."""
+    `counts`: due_counts() of everyone, when the page has them already (the owner's dashboard). `lists`: the
+    kinds whose rows the page lists (the others are only counted), at most `limit` of each."""
     found = Agenda(person, today)
-    new_leads = (select(Lead).options(joinedload(Lead.customer))
-                 .where(Lead.seller_id == person.id, awaiting_first_contact()))
-    found.new_leads = db.session.scalars(new_leads.order_by(Lead.created_at, Lead.id).limit(LIST_LIMIT)).all()
-    steps = (select(ContactLog).options(joinedload(ContactLog.customer), joinedload(ContactLog.lead))
-             .where(ContactLog.user_id == person.id, _steps(today)))
-    found.steps = db.session.scalars(steps.order_by(ContactLog.next_step_due, ContactLog.id).limit(LIST_LIMIT)).all()
-    promises = (select(Promise).options(joinedload(Promise.order).joinedload(Order.customer))
-                .where(Promise.seller_id == person.id, promise_due(today)))
-    found.promises = db.session.scalars(promises.order_by(Promise.due_on, Promise.id).limit(LIST_LIMIT)).all()
-    tickets = (select(Ticket).options(joinedload(Ticket.customer))
-               .where(Ticket.assignee_id == person.id, _tickets_due(today)))
-    found.tickets = db.session.scalars(tickets.order_by(Ticket.due_at, Ticket.id).limit(LIST_LIMIT)).all()
+
+    def rows(kind, statement, *order):
+        if kind in lists:
+            setattr(found, kind, db.session.scalars(statement.order_by(*order).limit(limit)).all())
+
+    rows("new_leads", select(Lead).options(joinedload(Lead.customer))
+         .where(Lead.seller_id == person.id, awaiting_first_contact()), Lead.created_at, Lead.id)
+    rows("steps", select(ContactLog).options(joinedload(ContactLog.customer), joinedload(ContactLog.lead))
+         .where(ContactLog.user_id == person.id, _steps(today)), ContactLog.next_step_due, ContactLog.id)
+    rows("promises", select(Promise).options(joinedload(Promise.order).joinedload(Order.customer))
+         .where(Promise.seller_id == person.id, promise_due(today)), Promise.due_on, Promise.id)
+    rows("tickets", select(Ticket).options(joinedload(Ticket.customer))
+         .where(Ticket.assignee_id == person.id, _tickets_due(today)), Ticket.due_at, Ticket.id)
     if sees_maintenance(person):
-        plans = (select(MaintenancePlan).options(joinedload(MaintenancePlan.customer))
-                 .where(_maintenance_due(today)))
-        found.maintenance = db.session.scalars(plans.order_by(MaintenancePlan.next_due_on, MaintenancePlan.id)
-                                               .limit(LIST_LIMIT)).all()
+        rows("maintenance", select(MaintenancePlan).options(joinedload(MaintenancePlan.customer))
+             .where(_maintenance_due(today)), MaintenancePlan.next_due_on, MaintenancePlan.id)
     counts = due_counts(today, [person]) if counts is None else counts
     found.counts = counts.get(person.id, _nothing_due())
     return found
@@ -146,13 +146,22 @@ def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str
     return result
 
 
-def by_person(today: date, counts: Optional[dict] = None) -> list[tuple[User, int]]:
-    """Everyone with something due by the end of today, and how much: the most first."""
-    counts = due_counts(today) if counts is None else counts
-    if not counts:
+def due_totals(counts: dict) -> dict[int, int]:
+    """{person id: how much is due} of due_counts(), for those with something due."""
+    return {person_id: sum(kinds.values()) for person_id, kinds in counts.items() if sum(kinds.values())}
+
+
+def by_person(today: date, counts: Optional[dict] = None, people=()) -> list[tuple[User, int]]:
+    """Everyone with something due by the end of today, and how much: the most first. `people`: users the page
+    has loaded already (only the others are read)."""
+    totals = due_totals(due_counts(today) if counts is None else counts)
+    if not totals:
         return []
-    people = db.session.scalars(select(User).where(User.id.in_(list(counts)))).all()
-    rows = [(person, sum(counts[person.id].values())) for person in people]
+    known = {person.id: person for person in people if person.id in totals}
+    missing = [person_id for person_id in totals if person_id not in known]
+    if missing:
+        known.update((person.id, person) for person in db.session.scalars(select(User).where(User.id.in_(missing))))
+    rows = [(person, totals[person.id]) for person in known.values()]
     return sorted([row for row in rows if row[1]], key=lambda row: (-row[1], row[0].name, row[0].id))
 
 

@@ -15,20 +15,16 @@ from tests.record_shop import sign_in
 
 TARGET = 10
 # Pages not brought to TARGET yet: their measured count (issue 20), a ceiling that may only go down — the target
-# for every one of them is still TARGET. The dashboard runs one statement per figure it shows (agenda lists, due
-# counts, performance, goals, pipeline, satisfaction, tickets, jobs); the customer page one per kind of record on
-# its timeline.
+# for every one of them is still TARGET. The dashboard runs one statement per kind of figure it shows (due counts,
+# activity, closed deals, goals, pipeline, satisfaction, tickets, jobs); the customer page one per kind of record
+# on its timeline; the lead page one per panel.
 CEILINGS = {
-    ("owner", "customer timeline"): 21,
-    ("owner", "dashboard"): 24,
-    ("owner", "goals"): 13,
-    ("owner", "lead detail"): 12,
-    ("owner", "my day"): 12,
-    ("owner", "ticket detail"): 11,
-    ("seller", "customer timeline"): 23,
-    ("seller", "dashboard"): 20,
-    ("seller", "lead detail"): 12,
-    ("seller", "my day"): 11,
+    ("owner", "customer timeline"): 20,
+    ("owner", "dashboard"): 15,
+    ("owner", "lead detail"): 11,
+    ("seller", "customer timeline"): 22,
+    ("seller", "dashboard"): 14,
+    ("seller", "lead detail"): 11,
 }
 
 

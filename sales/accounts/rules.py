@@ -18,12 +18,12 @@ def load_user(session_id):
     user_id, _sep, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    from sales.accounts.sessions import session_is_open, user_and_session
+
+    user, row = user_and_session(int(user_id))
     if user is None or not user.active or user.session_token != token:
         return None
-    from sales.accounts.sessions import current_session_is_open
-
-    return user if current_session_is_open(user) else None
+    return user if session_is_open(row) else None
 
 
 def unauthorized():

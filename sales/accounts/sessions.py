@@ -66,10 +66,20 @@ def sign_out():
     session.clear()
 
 
-def current_session_is_open(user):
-    """Called for every request by the user loader: is the cookie's session still open for `user`?"""
-    row = _row_of_cookie()
-    if row is None or row.user_id != user.id or row.ended_at is not None:
+def user_and_session(user_id):
+    """The user and the cookie's session row, in one statement (the user loader runs on every request):
+    (None, None) when the cookie carries no session of that user."""
+    key = session.get(COOKIE_KEY)
+    if not key or not isinstance(key, str):
+        return None, None
+    found = db.session.execute(select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+                               .where(User.id == user_id, UserSession.key_hash == _hash(key))).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
+def session_is_open(row):
+    """Called for every request by the user loader: is the cookie's session `row` still open?"""
+    if row is None or row.ended_at is not None:
         return False
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])

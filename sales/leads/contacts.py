@@ -131,7 +131,7 @@ def upcoming_steps(user_id, today, days=7):
 @require("contacts.log")
 def my_day():
     """Everything due today or late for the person (sales.agenda); the owner may open anyone's day."""
-    from sales.agenda import agenda, by_person, due_counts, people_with_a_day
+    from sales.agenda import agenda, due_counts, due_totals, people_with_a_day
 
     today = shop_today()
     person = _day_person(request.args.get("person"))
@@ -139,7 +139,7 @@ def my_day():
     if current_user.is_owner:
         people = people_with_a_day()
         everyone = due_counts(today)     # once, for the people list and the day shown
-        counts = {p.id: n for p, n in by_person(today, everyone)}
+        counts = due_totals(everyone)
     return render_page("leads/my_day.html", "leads/_my_day.html", today=today, now=utcnow(), person=person,
                        day=agenda(person, today, counts=everyone), upcoming=upcoming_steps(person.id, today), people=people,
                        counts=counts, done_form=EmptyForm())

@@ -3,14 +3,14 @@ tickets and the latest satisfaction. The owner sees the shop; a seller sees thei
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
 from sales import figures
 from sales.agenda import agenda, by_person, due_counts
-from sales.leads.rules import stage_totals, visible_to
+from sales.leads.rules import not_disqualified, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
 from sales.management.periods import period_of
@@ -22,14 +22,15 @@ from sales.support.rules import gap_totals, overdue_condition, visible_tickets
 SATISFACTION_DAYS = 90
 
 
-def follow_ups(user, today: date) -> dict:
+def follow_ups(user, today: date, people=()) -> dict:
     """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
-    owner how much each person has due, each a link to that person's My day."""
-    # The owner's counts and everyone's come from one count of everyone's.
+    owner how much each person has due, each a link to that person's My day. `people`: users the page has read
+    already (the ones named are not read again)."""
+    # The owner's counts and everyone's come from one count of everyone's; only the steps are listed here.
     everyone = due_counts(today) if user.is_owner else None
-    day = agenda(db.session.get(User, user.id), today, counts=everyone)
-    return {"day": day, "mine": day.steps[:8], "mine_count": day.total,
-            "by_person": by_person(today, everyone) if user.is_owner else []}
+    day = agenda(db.session.get(User, user.id), today, counts=everyone, lists=("steps",), limit=8)
+    return {"day": day, "mine": day.steps, "mine_count": day.total,
+            "by_person": by_person(today, everyone, people) if user.is_owner else []}
 
 
 def pipeline(user, period) -> list[dict]:
@@ -41,31 +42,29 @@ def pipeline(user, period) -> list[dict]:
     """
     # A team's manager sees the team's pipeline: the leads records.py lets them see (visible_to) are the team's.
     seller_id = None if user.is_owner or user.is_manager else user.id
-    totals = stage_totals(user, seller_id)
-    conditions = [visible_to(user), Lead.closed_at >= period.starts_at, Lead.closed_at < period.ends_at]
+    conditions = [visible_to(user)]
     if seller_id:
         conditions.append(Lead.seller_id == seller_id)
+    is_open = PipelineStage.kind == "open"
     won = PipelineStage.kind == "won"
-    currency = figures.deal_currency().label("currency")
-    closed: dict = {}
+    # Open deals have no order yet: their estimates are in the shop's currency (no order looked up for them).
+    currency = case((is_open, literal(None)), else_=figures.deal_currency()).label("currency")
+    found: dict = {}
+    # Open and closed stages in one GROUP BY: the open deals now, the closed ones closed in the period.
     for stage_id, deal_currency, count, value in db.session.execute(
             select(Lead.stage_id, currency, func.count(),
                    func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)),
                                  else_=Lead.estimated_value)))
             .join(PipelineStage, PipelineStage.id == Lead.stage_id)
-            .where(PipelineStage.kind != "open", *conditions).group_by(Lead.stage_id, currency)):
-        before = closed.get(stage_id, (0, Amounts()))
-        closed[stage_id] = (before[0] + count, before[1] + Amounts.of(_cents(value), deal_currency))
-    rows = []
-    for stage in ensure_default_stages():
-        if stage.kind == "open":
-            # Open deals have no order yet: their estimates are in the shop's currency.
-            count, value = totals.get(stage.id, (0, 0))
-            value = Amounts.of(_cents(value))
-        else:
-            count, value = closed.get(stage.id, (0, Amounts.of(0)))
-        rows.append({"stage": stage, "count": count, "value": value})
-    return rows
+            .where(*conditions, or_(and_(is_open, not_disqualified()),
+                                    and_(~is_open, Lead.closed_at >= period.starts_at,
+                                         Lead.closed_at < period.ends_at)))
+            .group_by(Lead.stage_id, currency)):
+        before = found.get(stage_id, (0, Amounts()))
+        amount = Amounts.of(_cents(value), deal_currency) if deal_currency else Amounts.of(_cents(value))
+        found[stage_id] = (before[0] + count, before[1] + amount)
+    return [{"stage": stage, "count": found.get(stage.id, (0, Amounts.of(0)))[0],
+             "value": found.get(stage.id, (0, Amounts.of(0)))[1]} for stage in ensure_default_stages()]
 
 
 def _cents(value) -> Decimal:
@@ -80,32 +79,42 @@ def overdue_tickets(user, now, limit=5) -> dict:
     return {"count": rows[0][1] if rows else 0, "tickets": [row[0] for row in rows]}
 
 
-def satisfaction(user, now, limit=3) -> dict:
-    since = now - timedelta(days=SATISFACTION_DAYS)
+def satisfaction(user, now, limit=3, totals=None) -> dict:
+    """`totals`: the last days' gap_totals() when the page counted them with other figures already."""
+    since = satisfaction_since(now)
     seller_id = user.id if user.role == "seller" else None
     comments = select(Survey).options(joinedload(Survey.customer)).where(
         Survey.answered_at.is_not(None), Survey.answered_at >= since)
     if seller_id is not None:
         comments = comments.where(Survey.seller_id == seller_id)
-    return {"totals": gap_totals(since, seller_id=seller_id), "days": SATISFACTION_DAYS,
+    return {"totals": totals or gap_totals(since, seller_id=seller_id), "days": SATISFACTION_DAYS,
             "latest": db.session.scalars(comments.order_by(Survey.answered_at.desc(), Survey.id.desc())
                                          .limit(limit)).all()}
+
+
+def satisfaction_since(now):
+    return now - timedelta(days=SATISFACTION_DAYS)
 
 
 def dashboard(user, today: date) -> dict:
     now = utcnow()
     from sales.onboarding.rules import needs_writing, still_to_do
 
-    context = {"today": today, "follow_ups": follow_ups(user, today), "tickets": overdue_tickets(user, now),
-               "satisfaction": satisfaction(user, now),
+    sells = user.role in ("owner", "seller")
+    people = metrics.sellers(readable_by=user) if sells else []
+    context = {"today": today, "follow_ups": follow_ups(user, today, people), "tickets": overdue_tickets(user, now),
                # A new seller is pointed to their first days until they have gone through them; a new shop's
                # owner, to writing that checklist.
                "onboarding": still_to_do(user), "checklist_missing": needs_writing(user)}
-    if user.role in ("owner", "seller"):
+    gap_totals_shown = None
+    if sells:
         period = period_of("month", today)
-        people = metrics.sellers(readable_by=user)
-        # The owner's board and the shop's total come from one count of the whole shop.
-        everyone = metrics.performance(period) if user.is_owner else None
+        # The owner's board and the shop's total come from one count of the whole shop; the satisfaction of
+        # the last days is counted with it.
+        window = (satisfaction_since(now), None, user.id if user.role == "seller" else None)
+        everyone = (metrics.performance(period, gap_windows=[window]) if user.is_owner
+                    else metrics.performance(period, [person.id for person in people], gap_windows=[window]))
+        gap_totals_shown = everyone.gap_windows[0]
         board = metrics.goal_progress(period, people, everyone)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
@@ -118,4 +127,5 @@ def dashboard(user, today: date) -> dict:
             context["stalled_jobs"] = jobs_needing_attention(now)
         context.update(period=period, pipeline=stages, pipeline_table=pipeline_table(period, stages), goals=board, shop_goals=shop_goals,
                        expected_share=period.elapsed_share(today))
+    context["satisfaction"] = satisfaction(user, now, totals=gap_totals_shown)
     return context

@@ -21,7 +21,7 @@ from sales import figures, records
 from sales.management.periods import Period
 from sales.management.sql import days_between
 from sales.money import Amounts
-from sales.support.rules import gap_report, gap_totals
+from sales.support.rules import gap_report_with_totals, gap_totals
 
 ZERO = Decimal("0")
 
@@ -70,13 +70,22 @@ def _in(column, period: Period):
     return (column >= period.starts_at) & (column < period.ends_at)
 
 
-def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performance]:
-    """{seller id: Performance} for the period; four GROUP BY queries whatever the number of leads.
+class PerformanceRows(dict):
+    """{seller id: Performance}; `shop_gap`: the satisfaction totals of the whole shop in the period (when the
+    whole shop was counted), `gap_windows`: gap_totals() of each window asked for, read with the rows."""
+
+    shop_gap: Optional[dict] = None
+    gap_windows: list = []
+
+
+def performance(period: Period, seller_ids=None, gap_windows=()) -> PerformanceRows:
+    """{seller id: Performance} for the period; three GROUP BY queries whatever the number of leads.
 
     `seller_ids` limits the answer to those sellers (and always includes them, with zeros when idle); None among
-    them stands for what is credited to nobody.
+    them stands for what is credited to nobody. `gap_windows`: (since, until, seller id) of satisfaction totals
+    the page shows too, counted in the same statement as the sellers' gaps.
     """
-    result: dict[Optional[int], Performance] = {}
+    result = PerformanceRows()
 
     def row(seller_id):
         return result.setdefault(seller_id, Performance(seller_id))
@@ -118,7 +127,14 @@ def performance(period: Period, seller_ids=None) -> dict[Optional[int], Performa
             entry.won_in[deal_currency] = entry.won_in.get(deal_currency, 0) + int(won_count)
             entry.revenue += Amounts.of(Decimal(str(revenue or 0)).quantize(Decimal("0.01")), deal_currency)
         entry.cycle_days_total += float(cycle_days or 0)
-    for gap in gap_report("seller", period.starts_at, period.ends_at):
+    windows = list(gap_windows)
+    if seller_ids is None:
+        windows.insert(0, (period.starts_at, period.ends_at, None))
+    gaps, totals = gap_report_with_totals("seller", period.starts_at, period.ends_at, windows)
+    if seller_ids is None:
+        result.shop_gap, totals = totals[0], totals[1:]
+    result.gap_windows = totals
+    for gap in gaps:
         if seller_ids is None or gap["key"] in seller_ids:
             entry = row(gap["key"])
             entry.gap, entry.gap_answers = gap["gap"], gap["answers"]
@@ -143,7 +159,7 @@ def added_up(rows) -> Performance:
 def shop_total(period: Period, rows: dict) -> Performance:
     """The whole shop: the sellers' rows added up, and the satisfaction gap over every answered survey."""
     total = added_up(rows.values())
-    totals = gap_totals(period.starts_at, period.ends_at)
+    totals = getattr(rows, "shop_gap", None) or gap_totals(period.starts_at, period.ends_at)
     total.gap, total.gap_answers = totals["gap"], totals["answers"]
     return total
 
@@ -205,10 +221,11 @@ def goals_for(period: Period, seller_ids=None) -> dict[int, dict[str, Goal]]:
     return result
 
 
-def goal_progress(period: Period, people, everyone=None) -> list[SellerGoals]:
+def goal_progress(period: Period, people, everyone=None, goals=None) -> list[SellerGoals]:
     """Each person's goals for the period with the actual figure next to each: three or four queries in all.
     `everyone`: performance(period) of the whole shop when the page has it already (each seller's row is the
-    same whether or not the others are counted with it)."""
+    same whether or not the others are counted with it). `goals`: (ids, goals_for(period, ids)) when the page
+    has read them already for everyone in `people`."""
     from models import GOAL_METRICS
 
     ids = [person.id for person in people]
@@ -216,7 +233,10 @@ def goal_progress(period: Period, people, everyone=None) -> list[SellerGoals]:
         numbers = performance(period, ids)
     else:
         numbers = {i: everyone.get(i) or Performance(i) for i in ids}
-    goals = goals_for(period, ids)
+    if goals is not None and set(ids) <= set(goals[0]):
+        goals = goals[1]
+    else:
+        goals = goals_for(period, ids)
     board = []
     for person in people:
         mine = goals.get(person.id, {})

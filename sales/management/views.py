@@ -113,7 +113,8 @@ def _goals_page(form, status=200):
     # The whole shop's figures are counted once, for its people's rows and its total alike.
     everyone = metrics.performance(period) if seller is None and scope.is_shop else None
     people = _people(seller, scope, getattr(form, "readable_people", None))
-    board = metrics.without_idle_owner(metrics.goal_progress(period, people, everyone),
+    board = metrics.without_idle_owner(metrics.goal_progress(period, people, everyone,
+                                                             getattr(form, "readable_goals", None)),
                                        lambda entry: entry.seller, lambda entry: bool(entry.goals))
     shop_goals = []
     if seller is None:
@@ -136,13 +137,18 @@ def _goal_form():
         choices.append(period)
     target = seller or (people[0] if people else None)
     data = {"seller_id": target.id if target else None, "period": period.key}
+    # Everyone's goals of the period at once: the board below shows them too.
+    ids = [person.id for person in readable]
+    saved = metrics.goals_for(period, ids)
+    form_readable_goals = (ids, saved)
     if target is not None and request.method == "GET":
-        existing = metrics.goals_for(period, [target.id]).get(target.id, {})
+        existing = (saved if target.id in ids else metrics.goals_for(period, [target.id])).get(target.id, {})
         data.update({metric: goal.target for metric, goal in existing.items()})
     form = GoalForm(data=data) if request.method == "GET" else GoalForm()
     form.seller_id.choices = [(p.id, p.name) for p in people]
     form.period.choices = [(p.key, p.label) for p in choices]
     form.readable_people = readable     # the goal board below lists them too: read once
+    form.readable_goals = form_readable_goals
     return form
 
 

@@ -55,8 +55,7 @@ def reports():
         group = "product"
     period = periods.from_request(request.args, shop_today(), default_kind="year")
     since, until = period.starts_at, period.ends_at
-    totals = rules.gap_totals(since, until)
-    rows = rules.gap_report(group, since, until)
+    rows, (totals,) = rules.gap_report_with_totals(group, since, until, [(since, until, None)])
     comments = db.session.scalars(
         select(Survey).where(Survey.answered_at.is_not(None), Survey.comment.is_not(None),
                              Survey.answered_at >= since, Survey.answered_at < until)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from extensions import db
@@ -479,6 +479,13 @@ def gap_report(group: str, since: Optional[datetime] = None, until: Optional[dat
     """Answered surveys grouped by product, seller, the seller's team or branch (the sales force's structure), or
     ticket type; worst gap first. One SQL query. Surveys of no seller, team or branch make a row of their own, so
     the rows always hold every answer."""
+    return gap_report_with_totals(group, since, until)[0]
+
+
+def gap_report_with_totals(group: str, since: Optional[datetime] = None, until: Optional[datetime] = None,
+                           windows=()) -> tuple[list[dict], list[dict]]:
+    """gap_report(), and gap_totals(*window) for each (since, until, seller_id) of `windows`, in one statement
+    (the report's GROUP BY and one row per window, joined by UNION ALL)."""
     if group == "product":
         key, label = Survey.product_id, Product.name
         statement = select(key, label, *_aggregates()).outerjoin(Product, Product.id == Survey.product_id)
@@ -494,17 +501,32 @@ def gap_report(group: str, since: Optional[datetime] = None, until: Optional[dat
     else:
         key = label = Survey.ticket_kind
         statement = select(key, label, *_aggregates())
-    statement = _answered_between(statement, since, until)
-    rows = db.session.execute(statement.group_by(key, label).order_by("gap", label)).all()
-    return [_report_row(row._mapping, key=row[0], label=row[1]) for row in rows]
+    statement = _answered_between(statement, since, until).group_by(key, label)
+    if not windows:
+        rows = db.session.execute(statement.order_by("gap", label)).all()
+        return [_report_row(row._mapping, key=row[0], label=row[1]) for row in rows], []
+    parts = [statement.add_columns(literal(0).label("part"))]
+    for n, window in enumerate(windows, start=1):
+        parts.append(_totals_statement(*window, columns=(null(), null())).add_columns(literal(n)))
+    report, totals = [], [None] * len(windows)
+    compound = union_all(*parts).subquery()
+    columns = list(compound.c)
+    for row in db.session.execute(select(compound).order_by(compound.c.part, compound.c.gap, columns[1])):
+        if row.part:
+            totals[row.part - 1] = _report_row(row._mapping)
+        else:
+            report.append(_report_row(row._mapping, key=row[0], label=row[1]))
+    return report, totals
+
+
+def _totals_statement(since=None, until=None, seller_id=None, columns=()):
+    statement = _answered_between(select(*columns, *_aggregates()), since, until)
+    return statement.where(Survey.seller_id == seller_id) if seller_id is not None else statement
 
 
 def gap_totals(since: Optional[datetime] = None, until: Optional[datetime] = None,
                seller_id: Optional[int] = None) -> dict:
-    statement = _answered_between(select(*_aggregates()), since, until)
-    if seller_id is not None:
-        statement = statement.where(Survey.seller_id == seller_id)
-    return _report_row(db.session.execute(statement).one()._mapping)
+    return _report_row(db.session.execute(_totals_statement(since, until, seller_id)).one()._mapping)
 
 
 def _report_row(values, key=None, label=None) -> dict:
