@@ -99,7 +99,9 @@ def reopen(lead, stage, reason, user_id):
     lead.lost_reason = None
     lead.lost_to_id = None
     lead.close_reason = None
-    db.session.add(NegotiationNote(lead_id=lead.id, user_id=user_id, body=stored(N_("Reopened: %(reason)s"), reason=reason)))
+    # The note is shown in each reader's language (sales/texts.py); the reason stays as the person typed it.
+    db.session.add(NegotiationNote(lead_id=lead.id, user_id=user_id,
+                                   body=stored(N_("Reopened: %(reason)s"), reason=reason)))
     return change
 
 
