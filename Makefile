@@ -38,7 +38,7 @@ translations: install
 
 # After adding UI text: collect every marked string and merge it into each language's .po file.
 strings: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k Nn_:1,2 -o translations/messages.pot --no-location --sort-output \
 		--ignore-dirs=".* _* tests migrations bench docs" .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 

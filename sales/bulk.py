@@ -35,6 +35,7 @@ from extensions import db
 from models import BulkAction
 from sales import records
 from sales.clock import utcnow
+from sales.texts import shown
 
 UNDO_WINDOW = timedelta(minutes=10)
 # More than this many records are listed on the confirmation as "…and N more".
@@ -542,7 +543,7 @@ def delete(kind, user, record):
 
 def flash_undo(bulk):
     """The result message with its Undo button, on whichever page comes next (base.html draws it)."""
-    flash(bulk.summary, f"undo:{bulk.id}")
+    flash(shown(bulk.summary), f"undo:{bulk.id}")
 
 
 def restore_deleted(user, bulk):

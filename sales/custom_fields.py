@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import CustomField
-from sales import numbers
+from sales import numbers, texts
 from sales.matching import match_key
+from sales.texts import N_
 
 KIND_CHOICES = [("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("choice", _l("Choice")),
                 ("yes_no", _l("Yes / no"))]
@@ -59,11 +60,15 @@ def define(entity, label, kind="text", choices=None):
     return field
 
 
-def parse(field, text, notation=None):
+def parse(field, text, notation=None, keep_problem=False):
     """(stored value or None when blank, problem or None): a person's or a file's text in the field's form.
+    `keep_problem`: the problem as a stored text (sales/texts.py), for an import's report read later.
 
     A typed number is read by the rules of the person's language; a file's in the file's `notation`
     (sales/numbers.py), which its import says."""
+    def problem(msgid, **params):
+        return texts.stored(msgid, **params) if keep_problem else _(msgid, **params)
+
     text = (text or "").strip()
     if not text:
         return None, None
@@ -75,15 +80,15 @@ def parse(field, text, notation=None):
             if notation is None:        # typed: say what it may have meant, in the person's notation
                 from sales.forms import amount_error_message
                 return None, amount_error_message(error, get_locale())
-            return None, _("“%(value)s” is not a number.", value=text)
+            return None, problem(N_("“%(value)s” is not a number."), value=text)
         if abs(value) >= LARGEST:
-            return None, _("“%(value)s” is not a number.", value=text)
+            return None, problem(N_("“%(value)s” is not a number."), value=text)
         return format(value.normalize(), "f"), None
     if field.kind == "date":
         from sales.leads.imports import SANE_YEARS, parse_date
         day = parse_date(text, "dmy")
         if day is None or not SANE_YEARS[0] <= day.year <= SANE_YEARS[1]:
-            return None, _("“%(value)s” is not a date (e.g. 2017-03-01 or 1/3/2017).", value=text)
+            return None, problem(N_("“%(value)s” is not a date (e.g. 2017-03-01 or 1/3/2017)."), value=text)
         return day.isoformat(), None
     if field.kind == "yes_no":
         key = match_key(text)
@@ -91,12 +96,13 @@ def parse(field, text, notation=None):
             return "yes", None
         if key in NO:
             return "no", None
-        return None, _("“%(value)s” is not yes or no.", value=text)
+        return None, problem(N_("“%(value)s” is not yes or no."), value=text)
     if field.kind == "choice":
         for choice in field.choice_list:
             if match_key(choice) == match_key(text):
                 return choice, None
-        return None, _("“%(value)s” is not one of: %(choices)s.", value=text, choices=", ".join(field.choice_list))
+        return None, problem(N_("“%(value)s” is not one of: %(choices)s."), value=text,
+                             choices=", ".join(field.choice_list))
     return text[:500], None
 
 

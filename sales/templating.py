@@ -15,6 +15,7 @@ from sales.numbers import grouping
 from sales.languages import language_name
 from sales.money import Amounts, shop_currency, spelled
 from sales.policy import can
+from sales.texts import shown
 
 # (endpoint, label): the parts of the sales cycle, in the order a sale runs.
 NAVIGATION = (
@@ -50,6 +51,9 @@ def register(app):
             "shop_setting": ShopSetting.get,
             "has_shop_logo": _has_logo,
         }
+
+    # A text the code stored as msgid and parameters, in the reader's language (sales/texts.py).
+    app.add_template_filter(shown, "shown")
 
     @app.template_filter("datetime")
     def _datetime(value, format="medium"):

@@ -15,6 +15,7 @@ from models import Customer, ImportJob, Lead, Product, User
 from sales.import_files import FileProblem, read_table, read_upload, sniff_delimiter
 from sales.leads import imports
 from sales.matching import auto_match, match_key
+from sales.texts import shown
 from tests.conftest import text_of
 
 
@@ -170,7 +171,7 @@ def test_dates_outside_a_sane_range_are_problems():
     settings = imports.Settings(mapping={"customer": 0, "created_on": 1}, date_format="ymd")
     problems = []
     assert imports.check_row(2, ["Ana", "1850-01-01"], settings, {}, problems) is None
-    assert "outside the years 1900–2100" in problems[0][2]
+    assert "outside the years 1900–2100" in shown(problems[0][2])
     assert imports.check_row(3, ["Ana", "2017-02-30"], settings, {}, problems) is None
     assert imports.parse_date("14/3/17", "dmy").isoformat() == "2017-03-14"
 

@@ -1,6 +1,5 @@
 """/api/v1/leads: the funnel, with the list page's filters, the lead form's checks and the board's stage moves."""
 from flask import url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -121,7 +120,7 @@ def _move(lead, stage, body):
     if stage.kind == "open" and lead.stage.is_closed:
         if reason is None:
             raise invalid("/body/reason", "Say why the deal is reopened.")
-        return deal_rules.reopen(lead, stage, reason, current_user.id, note_text=_("Reopened:"))
+        return deal_rules.reopen(lead, stage, reason, current_user.id)
     return move_to_stage(lead, stage, user_id=current_user.id)
 
 

@@ -11,6 +11,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Em
 from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCES, PROMISE_KINDS, TICKET_KINDS,
                     TICKET_PRIORITIES, TICKET_STATUSES)
 from sales.clock import from_shop_time
+from sales.texts import shown
 
 
 def text(max_length, min_length=0):
@@ -316,7 +317,7 @@ class Contact(Record):
     user_id: Optional[int] = Field(description="Who had the contact.")
     channel: str
     happened_at: Utc
-    goal: Optional[str]
+    goal: Annotated[Optional[str], BeforeValidator(shown)]      # a goal the app wrote, in the reader's language
     outcome: Optional[str]
     next_step: Optional[str]
     next_step_due: Optional[date]

@@ -21,6 +21,7 @@ from extensions import db
 from models import (OPEN_TICKET_STATUSES, ContactLog, MaintenancePlan, Order, Promise, Ticket, utcnow)
 from sales import records
 from sales.policy import can
+from sales.texts import shown
 
 # A feed reaches this far back (overdue work still shows) and ahead.
 PAST_DAYS = 60
@@ -59,12 +60,12 @@ def _address(customer):
 
 def next_step_item(log):
     return CalendarItem(uid=_uid("step", log.id), summary=f"{log.next_step} · {log.customer.name}",
-                        start=log.next_step_due, description=log.goal, url=_customer_url(log.customer_id))
+                        start=log.next_step_due, description=shown(log.goal), url=_customer_url(log.customer_id))
 
 
 def visit_item(log):
     return CalendarItem(uid=_uid("visit", log.id), summary=_("Visit: %(name)s", name=log.customer.name),
-                        start=log.happened_at, minutes=60, description=log.goal,
+                        start=log.happened_at, minutes=60, description=shown(log.goal),
                         url=_customer_url(log.customer_id), location=_address(log.customer))
 
 

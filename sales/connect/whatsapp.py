@@ -11,11 +11,13 @@ import re
 from datetime import datetime, timezone
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select
 
 from extensions import db
 from models import ContactLog, Customer, Lead, WhatsAppMessage, utcnow
+from sales.languages import shop_language
+from sales.texts import N_, stored
 
 
 def international_digits(number, country_code=None):
@@ -138,7 +140,10 @@ def take_in(message, profile_name=None) -> str:
         customer = Customer(name=(profile_name or f"+{number}")[:160], mobile=f"+{number}")
         customer.refresh_phone_digits()
         db.session.add(customer)
-        lead = Lead(customer=customer, title=_("WhatsApp message")[:200], source="whatsapp",
+        # The title is the staff's to edit, like one typed: written in the shop's language, not stored as a msgid.
+        with force_locale(shop_language()):
+            title = _("WhatsApp message")[:200]
+        lead = Lead(customer=customer, title=title, source="whatsapp",
                     description=text or None)
         start_in_stage(lead, stage, when=received_at)
         db.session.add(lead)
@@ -149,7 +154,7 @@ def take_in(message, profile_name=None) -> str:
                                         .limit(2)).all()
         lead = open_leads[0] if len(open_leads) == 1 else None
     log = ContactLog(customer=customer, lead=lead, user_id=None, channel="whatsapp",
-                     happened_at=received_at, goal=_("They wrote on WhatsApp"), outcome=text)
+                     happened_at=received_at, goal=stored(N_("They wrote on WhatsApp")), outcome=text)
     db.session.add(log)
     db.session.flush()
     if outcome == "lead":

@@ -11,6 +11,7 @@ from sales.bulk import Choice
 from sales.customers import rules
 from sales.customers.forms import split_tags
 from sales.policy import can
+from sales.texts import Nn_, stored
 
 TAG_LENGTH = 40   # Tag.name
 
@@ -150,17 +151,19 @@ class CustomerKind(bulk.Kind):
                         name=choice.target.name)
 
     def summary(self, choice, count):
+        # Stored on the BulkAction and shown in the reader's language (sales/texts.py).
         if choice.action == "tag":
-            return ngettext("%(num)d customer tagged.", "%(num)d customers tagged.", count)
+            return stored(Nn_("%(num)d customer tagged.", "%(num)d customers tagged."), num=count)
         if choice.action == "untag":
-            return ngettext("Tag “%(tag)s” removed from %(num)d customer.",
-                            "Tag “%(tag)s” removed from %(num)d customers.", count, tag=choice.target)
+            return stored(Nn_("Tag “%(tag)s” removed from %(num)d customer.",
+                              "Tag “%(tag)s” removed from %(num)d customers."), num=count, tag=choice.target,
+                          limit=300)
         if choice.action == "archive":
-            return ngettext("%(num)d customer archived.", "%(num)d customers archived.", count)
+            return stored(Nn_("%(num)d customer archived.", "%(num)d customers archived."), num=count)
         if choice.action == "restore":
-            return ngettext("%(num)d customer restored.", "%(num)d customers restored.", count)
-        return ngettext("%(num)d customer handed to %(name)s.", "%(num)d customers handed to %(name)s.", count,
-                        name=choice.target.name)
+            return stored(Nn_("%(num)d customer restored.", "%(num)d customers restored."), num=count)
+        return stored(Nn_("%(num)d customer handed to %(name)s.", "%(num)d customers handed to %(name)s."),
+                      num=count, name=choice.target.name, limit=300)
 
     def left_out_text(self, count):
         return ngettext("%(num)d selected customer is left out: you may not change it.",

@@ -17,6 +17,7 @@ from sales.htmx import render_page, wants_fragment
 from sales.import_files import (MAX_BYTES, FileProblem, notation_from_form, number_choice_problem, read_table,
                                 read_upload)
 from sales.policy import require
+from sales.texts import shown_problems
 
 
 # --- Custom fields -----------------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def import_step(job_id):
 def import_problems(job_id):
     job = get_import_or_404(job_id)
     return csv_response(f"customer-import-{job.id}-problems.csv", [_("Line"), _("Field"), _("Problem")],
-                        json.loads(job.problems or "[]"))
+                        shown_problems(json.loads(job.problems or "[]")))
 
 
 # --- Export ------------------------------------------------------------------------------------------------------

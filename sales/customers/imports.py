@@ -24,6 +24,7 @@ from sales import custom_fields, phones
 from sales.import_files import read_table
 from sales.matching import match_key
 from sales.numbers import number_reading, shop_file_notation
+from sales.texts import N_, stored as stored_text
 
 # Customer fields and the header words that suggest them (English and Spanish, other CRMs' names).
 TARGETS = (
@@ -194,7 +195,7 @@ def run_rows(rows, start, end, header, settings, fields, counts, importer=None):
             continue
         values, custom, found = _read_row(line, row, settings, fields, header)
         if not values.get("name"):
-            found.append((line, _("name"), _("No customer name.")))
+            found.append((line, stored_text(N_("name")), stored_text(N_("No customer name."))))
         if found:
             problems += found
             continue
@@ -271,7 +272,8 @@ def _read_row(line, row, settings, fields, header):
             field_ = fields.get(target[3:] if target != NEW_FIELD else f"new-{index}")
             if field_ is None:
                 continue
-            stored, problem = custom_fields.parse(field_, cell, settings.number_notation or shop_file_notation())
+            stored, problem = custom_fields.parse(field_, cell, settings.number_notation or shop_file_notation(),
+                                                  keep_problem=True)
             if problem:
                 problems.append((line, header[column], problem))
             else:
@@ -281,7 +283,8 @@ def _read_row(line, row, settings, fields, header):
         elif target == "email":
             email = cell.lower()
             if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-                problems.append((line, header[column], _("“%(value)s” is not an email address.", value=cell)))
+                problems.append((line, header[column], stored_text(N_("“%(value)s” is not an email address."),
+                                                                 value=cell)))
             values["email"] = email
         elif target in ("phone", "mobile"):
             # As the customer form stores it (E.164 when valid), so a number on file compares equal.

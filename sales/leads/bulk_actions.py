@@ -11,6 +11,7 @@ from sales import bulk, records
 from sales.bulk import UNDO_WINDOW, Choice, get_own_action_or_404, undoable  # noqa: F401 (used by callers)
 from sales.leads import rules
 from sales.leads.stages import ensure_default_stages, move_to_stage
+from sales.texts import N_, Nn_, stored
 from sales.negotiation import rules as negotiation  # a module, not a name: negotiation imports the leads package too
 
 ACTIONS = ("reassign", "move", "lose")
@@ -89,7 +90,7 @@ class LeadKind(bulk.Kind):
             move_to_stage(lead, choice.target, user_id=user.id)
         else:
             negotiation.close_lost(lead, extra["lost_reason"], None, None, None, None, user.id,
-                       goal=_("Deal lost: %(title)s", title=lead.title))
+                       goal=stored(N_("Deal lost: %(title)s"), title=lead.title, limit=300))
 
     def restore(self, user, lead, before, action):
         for field, value in before.items():
@@ -116,13 +117,15 @@ class LeadKind(bulk.Kind):
         return ngettext("Close %(num)d lead as lost?", "Close %(num)d leads as lost?", count)
 
     def summary(self, choice, count):
+        # Stored on the BulkAction and shown in the reader's language (sales/texts.py); a stage's name is the
+        # shop's own word, kept as it is.
         if choice.action == "reassign":
-            return ngettext("%(num)d lead reassigned to %(name)s.", "%(num)d leads reassigned to %(name)s.",
-                            count, name=choice.target.name)
+            return stored(Nn_("%(num)d lead reassigned to %(name)s.", "%(num)d leads reassigned to %(name)s."),
+                          num=count, name=choice.target.name, limit=300)
         if choice.action == "move":
-            return ngettext("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s.",
-                            count, stage=choice.target.shown_name)
-        return ngettext("%(num)d lead closed as lost.", "%(num)d leads closed as lost.", count)
+            return stored(Nn_("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s."),
+                          num=count, stage=choice.target.name, limit=300)
+        return stored(Nn_("%(num)d lead closed as lost.", "%(num)d leads closed as lost."), num=count)
 
     def left_out_text(self, count):
         return ngettext("%(num)d selected lead is left out: you may not change it.",

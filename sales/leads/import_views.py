@@ -18,6 +18,7 @@ from sales.leads import imports
 from sales.leads.stages import ensure_default_stages
 from sales import import_jobs, records
 from sales.policy import require
+from sales.texts import shown_problems
 
 
 def target_labels():
@@ -327,4 +328,5 @@ def import_step(job_id):
 def import_problems(job_id):
     job = get_job_or_404(job_id)
     problems = json.loads(job.problems or "[]")
-    return csv_response(f"import-{job.id}-problems.csv", [_("Line"), _("Field"), _("Problem")], problems)
+    return csv_response(f"import-{job.id}-problems.csv", [_("Line"), _("Field"), _("Problem")],
+                        shown_problems(problems))

@@ -36,6 +36,7 @@ from sales.matching import auto_match, match_key, value_counts
 from sales import phones
 from sales import numbers
 from sales.custom_fields import parse as parse_custom
+from sales.texts import N_, stored as stored_text
 
 CHUNK = 2000
 # Older names kept for the catalog import, which reads its files the same way.
@@ -415,27 +416,30 @@ def _amount(text, settings, line, label, problems):
             raise ValueError
         return amount
     except (InvalidOperation, ValueError):
-        problems.append((line, label, _("“%(value)s” is not an amount written like %(example)s.", value=text,
-                                        example=numbers.notation_example(settings.number_notation))))
+        problems.append((line, label, stored_text(
+            N_("“%(value)s” is not an amount written like %(example)s."), value=text,
+            example=numbers.notation_example(settings.number_notation))))
         return None
 
 
 def _date(text, settings, line, label, problems):
     day = parse_date(text, settings.date_format)
     if day is None:
-        problems.append((line, label, _("“%(value)s” is not a date in the chosen format.", value=text)))
+        problems.append((line, label, stored_text(N_("“%(value)s” is not a date in the chosen format."), value=text)))
     elif not SANE_YEARS[0] <= day.year <= SANE_YEARS[1]:
-        problems.append((line, label, _("“%(value)s” is outside the years %(first)d–%(last)d.", value=text,
-                                        first=SANE_YEARS[0], last=SANE_YEARS[1])))
+        problems.append((line, label, stored_text(
+            N_("“%(value)s” is outside the years %(first)d–%(last)d."), value=text,
+            first=SANE_YEARS[0], last=SANE_YEARS[1])))
         return None
     return day
 
 
 def field_labels():
     """The fields' names as problems report them (looked up once per chunk, not once per row)."""
-    return {"customer": _("customer"), "email": _("email"), "phone": _("phone"), "value": _("value"),
-            "won_amount": _("won amount"), "quantity": _("quantity"), "created_on": _("created on"),
-            "close_date": _("close date"), "stage": _("stage"), "product": _("product"), "seller": _("seller")}
+    names = {"customer": N_("customer"), "email": N_("email"), "phone": N_("phone"), "value": N_("value"),
+             "won_amount": N_("won amount"), "quantity": N_("quantity"), "created_on": N_("created on"),
+             "close_date": N_("close date"), "stage": N_("stage"), "product": N_("product"), "seller": N_("seller")}
+    return {key: stored_text(msgid) for key, msgid in names.items()}
 
 
 def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=None):
@@ -453,15 +457,16 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=No
         return None
     customer = cell("customer")
     if not customer and settings.without_customer == "skip":
-        problems.append((line, labels["customer"], _("No customer name.")))
+        problems.append((line, labels["customer"], stored_text(N_("No customer name."))))
     email = cell("email").lower() or None
     if email and not looks_like_email(email):
-        problems.append((line, labels["email"], _("“%(value)s” is not an email address.", value=email)))
+        problems.append((line, labels["email"], stored_text(N_("“%(value)s” is not an email address."), value=email)))
     # Stored in E.164 (sales/phones.py) so a customer whose number the file writes another way is matched, not
     # copied; a number that cannot be dialled is the row's problem, as on the customer form.
     phone = phones.match_key(cell("phone"))
     if cell("phone") and phone is None:
-        problems.append((line, labels["phone"], _("“%(value)s” is not a phone number.", value=cell("phone"))))
+        problems.append((line, labels["phone"], stored_text(
+            N_("“%(value)s” is not a phone number."), value=cell("phone"))))
     value = _amount(cell("value"), settings, line, labels["value"], problems) if cell("value") else None
     won_amount = (_amount(cell("won_amount"), settings, line, labels["won_amount"], problems)
                   if cell("won_amount") else None)
@@ -474,23 +479,27 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=No
     if cell("stage"):
         stage = settings.choice("stage", cell("stage")) or None
         if not stage:
-            problems.append((line, labels["stage"], _("“%(value)s” is not matched to a stage.", value=cell("stage"))))
+            problems.append((line, labels["stage"], stored_text(
+                N_("“%(value)s” is not matched to a stage."), value=cell("stage"))))
     kind = stage_kinds.get(stage, "open")
     if kind != "open" and close_date is None and "close_date" in settings.mapping and not cell("close_date"):
-        problems.append((line, labels["close_date"], _("A won or lost deal needs the date it closed.")))
+        problems.append((line, labels["close_date"], stored_text(N_("A won or lost deal needs the date it closed."))))
     if created_on and close_date and kind != "open" and close_date < created_on:
-        problems.append((line, labels["close_date"], _("Closed on %(closed)s, before it was created (%(created)s).",
-                                                  closed=cell("close_date"), created=cell("created_on"))))
+        problems.append((line, labels["close_date"], stored_text(
+            N_("Closed on %(closed)s, before it was created (%(created)s)."), closed=cell("close_date"),
+            created=cell("created_on"))))
     products = []
     for name in split_products(cell("product")):
         choice = settings.choice("product", name)
         if not choice:
-            problems.append((line, labels["product"], _("“%(value)s” is not matched to a product.", value=name)))
+            problems.append((line, labels["product"], stored_text(
+                N_("“%(value)s” is not matched to a product."), value=name)))
         elif choice != NONE:
             products.append((choice, name))
     seller = settings.choice("seller", cell("seller")) if cell("seller") else None
     if cell("seller") and not seller:
-        problems.append((line, labels["seller"], _("“%(value)s” is not matched to a seller.", value=cell("seller"))))
+        problems.append((line, labels["seller"], stored_text(
+            N_("“%(value)s” is not matched to a seller."), value=cell("seller"))))
     source = (settings.choice("source", cell("source")) or "other") if cell("source") else "csv_import"
     lost_reason = lost_words = None
     if kind == "lost" and cell("lost_reason"):
@@ -502,7 +511,8 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=No
         field_ = (fields or {}).get(target[3:] if target.startswith("cf:") else f"new-{index}") if target else None
         if not text or field_ is None:
             continue
-        stored, problem = parse_custom(field_, text, settings.number_notation or numbers.shop_file_notation())
+        stored, problem = parse_custom(field_, text, settings.number_notation or numbers.shop_file_notation(),
+                                       keep_problem=True)
         if problem:
             problems.append((line, field_.label, problem))
         else:

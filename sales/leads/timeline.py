@@ -8,6 +8,7 @@ from extensions import db
 from models import ContactLog, Inquiry, Lead, StageChange
 from sales.leads.forms import CHANNEL_NAMES, INQUIRY_KIND_NAMES
 from sales.records import visible
+from sales.texts import shown
 from sales.timeline import TimelineEntry, provider, visible_rows
 
 
@@ -22,7 +23,7 @@ def contacts(customer, limit, user):
     entries = []
     for c in rows:
         detail = "\n".join(part for part in (
-            _("Goal: %(goal)s", goal=c.goal) if c.goal else None,
+            _("Goal: %(goal)s", goal=shown(c.goal)) if c.goal else None,
             _("Outcome: %(outcome)s", outcome=c.outcome) if c.outcome else None,
             _("Next step: %(step)s (%(due)s)", step=c.next_step, due=format_date(c.next_step_due))
             if c.next_step else None,

@@ -5,9 +5,12 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from sales.forms import IntegerField, SingleLine
+from sales.texts import N_
 
-QUICK_CHANNELS = {"call": _l("Call from the customer"), "chat": _l("Chat message from the customer"),
-                  "whatsapp": _l("They wrote on WhatsApp")}
+# The msgids are also the goal stored on the contact log (sales/texts.py), shown in each reader's language.
+QUICK_CHANNEL_GOALS = {"call": N_("Call from the customer"), "chat": N_("Chat message from the customer"),
+                       "whatsapp": N_("They wrote on WhatsApp")}
+QUICK_CHANNELS = {channel: _l(msgid) for channel, msgid in QUICK_CHANNEL_GOALS.items()}
 
 
 class QuickLogForm(FlaskForm):

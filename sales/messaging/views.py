@@ -11,11 +11,12 @@ from models import ContactLog, OutgoingEmail, QuoteRevision, Survey, User, utcno
 from sales.forms import EmptyForm
 from sales.htmx import render_page
 from sales.messaging import bp, emails
-from sales.messaging.forms import QUICK_CHANNELS, ConsentForm, QuickLogForm
+from sales.messaging.forms import QUICK_CHANNEL_GOALS, QUICK_CHANNELS, ConsentForm, QuickLogForm
 from sales.messaging.outbox import deliver
 from sales.pagination import page_number, paginate
 from sales import records
 from sales.policy import require
+from sales.texts import stored
 
 OUTBOX_VIEWS = ("queued", "failed", "sent")
 
@@ -247,7 +248,7 @@ def quick_log(customer_id, channel):
     form = QuickLogForm()
     if form.validate_on_submit():
         db.session.add(ContactLog(customer=customer, user_id=current_user.id, channel=channel,
-                                  happened_at=utcnow(), goal=str(QUICK_CHANNELS[channel]),
+                                  happened_at=utcnow(), goal=stored(QUICK_CHANNEL_GOALS[channel]),
                                   outcome=form.note.data.strip()))
         db.session.commit()
         flash(_("Logged on %(name)s's timeline.", name=customer.name), "success")

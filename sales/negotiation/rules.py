@@ -12,6 +12,7 @@ from models import (Competitor, Concession, ContactLog, DealCompetitor, Decision
                     Objection, PipelineStage)
 from sales.clock import start_of_day
 from sales.leads.stages import move_to_stage, stage_of_kind
+from sales.texts import N_, stored
 
 # Other blueprints may know a better amount for a won deal (an accepted quote): f(lead) -> Decimal | None.
 WON_AMOUNT_SOURCES = []
@@ -91,14 +92,16 @@ def close_lost(lead, reason, competitor_id, note, follow_up, follow_up_on, user_
     return change
 
 
-def reopen(lead, stage, reason, user_id, note_text):
+def reopen(lead, stage, reason, user_id):
     """Back to an open stage; the stage change and a note record it. The old outcome is cleared."""
     change = move_to_stage(lead, stage, user_id=user_id)
     lead.won_amount = None
     lead.lost_reason = None
     lead.lost_to_id = None
     lead.close_reason = None
-    db.session.add(NegotiationNote(lead_id=lead.id, user_id=user_id, body=f"{note_text} {reason}"))
+    # The note is shown in each reader's language (sales/texts.py); the reason stays as the person typed it.
+    db.session.add(NegotiationNote(lead_id=lead.id, user_id=user_id,
+                                   body=stored(N_("Reopened: %(reason)s"), reason=reason)))
     return change
 
 

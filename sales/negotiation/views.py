@@ -17,6 +17,7 @@ from sales.negotiation.forms import (AnswerObjectionForm, CloseForm, CompetitorF
                                      DealCompetitorForm, DecisionMakerForm, NoteForm, ObjectionForm, ReopenForm)
 from sales import records
 from sales.policy import require
+from sales.texts import N_, stored
 
 
 def _forms(lead, **overrides):
@@ -193,12 +194,12 @@ def close(lead_id):
     note = (form.note.data or "").strip() or None
     if form.outcome.data == "won":
         rules.close_won(lead, form.won_amount.data, note, form.follow_up.data.strip(), form.follow_up_on.data,
-                        current_user.id, goal=_("Deal won: %(title)s", title=lead.title))
+                        current_user.id, goal=stored(N_("Deal won: %(title)s"), title=lead.title, limit=300))
         message = _("Won! “%(title)s” is closed; the follow-up is in your My day.", title=lead.title)
     else:
         rules.close_lost(lead, form.lost_reason.data, form.lost_to_id.data or None, note,
                          form.follow_up.data.strip(), form.follow_up_on.data, current_user.id,
-                         goal=_("Deal lost: %(title)s", title=lead.title))
+                         goal=stored(N_("Deal lost: %(title)s"), title=lead.title, limit=300))
         message = _("“%(title)s” is closed as lost; the follow-up is in your My day.", title=lead.title)
     from sales.leads.rules import refresh_priority
 
@@ -217,7 +218,7 @@ def reopen(lead_id):
     if not form.validate_on_submit():
         return _page(lead, 422, reopen=form)
     stage = next(s for s in ensure_default_stages() if s.id == form.stage_id.data)
-    rules.reopen(lead, stage, form.reason.data.strip(), current_user.id, note_text=_("Reopened:"))
+    rules.reopen(lead, stage, form.reason.data.strip(), current_user.id)
     from sales.leads.rules import refresh_priority
 
     refresh_priority(lead)

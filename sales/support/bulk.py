@@ -9,6 +9,7 @@ from sales import bulk
 from sales.bulk import Choice
 from sales.support import rules
 from sales.support.forms import PRIORITY_CHOICES, PRIORITY_NAMES, STATUS_CHOICES, STATUS_NAMES
+from sales.texts import Nn_, stored, stored_label
 
 # What each action changes on a ticket, so the undo puts it all back (the SLA clock too).
 FIELDS = {
@@ -91,18 +92,19 @@ class TicketKind(bulk.Kind):
                         name=choice.target.name)
 
     def summary(self, choice, count):
+        # Stored on the BulkAction and shown in the reader's language (sales/texts.py).
         if choice.action == "status":
-            return ngettext("%(num)d ticket set to “%(status)s”.", "%(num)d tickets set to “%(status)s”.", count,
-                            status=STATUS_NAMES[choice.target])
+            return stored(Nn_("%(num)d ticket set to “%(status)s”.", "%(num)d tickets set to “%(status)s”."),
+                          num=count, status=stored_label(STATUS_NAMES[choice.target]))
         if choice.action == "priority":
-            return ngettext("%(num)d ticket now has the priority “%(priority)s”.",
-                            "%(num)d tickets now have the priority “%(priority)s”.", count,
-                            priority=PRIORITY_NAMES[choice.target])
+            return stored(Nn_("%(num)d ticket now has the priority “%(priority)s”.",
+                              "%(num)d tickets now have the priority “%(priority)s”."), num=count,
+                          priority=stored_label(PRIORITY_NAMES[choice.target]))
         if choice.target is None:
-            return ngettext("%(num)d ticket has nobody assigned now.", "%(num)d tickets have nobody assigned now.",
-                            count)
-        return ngettext("%(num)d ticket assigned to %(name)s.", "%(num)d tickets assigned to %(name)s.", count,
-                        name=choice.target.name)
+            return stored(Nn_("%(num)d ticket has nobody assigned now.", "%(num)d tickets have nobody assigned now."),
+                          num=count)
+        return stored(Nn_("%(num)d ticket assigned to %(name)s.", "%(num)d tickets assigned to %(name)s."),
+                      num=count, name=choice.target.name, limit=300)
 
     def left_out_text(self, count):
         return ngettext("%(num)d selected ticket is left out: you may not change it.",

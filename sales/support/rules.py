@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Optional
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,7 @@ from sales import records, storage
 from sales.claims import claim
 from sales.search import contains
 from sales.clock import shop_date
+from sales.languages import shop_language
 from sales.money import totals_by_currency
 from sales.search_index import matching
 from models import (OPEN_TICKET_STATUSES, TICKET_PRIORITIES, Attachment, Branch, Customer, MaintenancePlan, Order,
@@ -354,8 +355,12 @@ def create_due_maintenance_tickets(today: date, now: Optional[datetime] = None) 
                                                            Ticket.maintenance_due_on == plan.next_due_on))
         if exists is None:
             line = plan.order_line
-            what = line.description if line else str(_l("maintenance"))
-            ticket = open_ticket(plan.customer, title=str(_l("Scheduled maintenance: %(what)s", what=what)),
+            # The title is the staff's to edit afterwards, like one typed: so it is plain text, written in the
+            # shop's language (not the language of whoever ran the job), rather than a msgid shown per reader.
+            with force_locale(shop_language()):
+                what = line.description if line else _("maintenance")
+                title = _("Scheduled maintenance: %(what)s", what=what)[:200]
+            ticket = open_ticket(plan.customer, title=title,
                                  kind="maintenance", priority="normal", order_line=line,
                                  description=plan.notes, now=now)
             ticket.maintenance_plan_id = plan.id

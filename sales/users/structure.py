@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from extensions import db
 from models import Branch, BranchRule, BulkAction, Customer, Lead, Team, User
 from sales.clock import utcnow
+from sales.texts import N_, stored
 
 ENTITIES = {"branches": Branch, "teams": Team, "branch_rules": BranchRule}
 # What points at each kind, and so is set to "none" when it goes: {kind: [(model, column name)]}.
@@ -81,10 +82,11 @@ def remove(user, record) -> BulkAction:
     if kind == "branches":
         kept["rules"] = [{"field": rule.field, "value": rule.value} for rule in record.rules]
     name = getattr(record, "name", None) or f"{record.field} {record.value}"
-    summary = {"branches": _("Branch “%(name)s” removed.", name=name),
-               "teams": _("Team “%(name)s” removed.", name=name),
-               "branch_rules": _("Routing rule removed.")}[kind]
-    bulk = BulkAction(user_id=user.id, entity=kind, action="delete", summary=summary[:300],
+    # Shown in the reader's language (sales/texts.py).
+    summary = {"branches": stored(N_("Branch “%(name)s” removed."), name=name, limit=300),
+               "teams": stored(N_("Team “%(name)s” removed."), name=name, limit=300),
+               "branch_rules": stored(N_("Routing rule removed."))}[kind]
+    bulk = BulkAction(user_id=user.id, entity=kind, action="delete", summary=summary,
                       records={str(record.id): kept})
     db.session.delete(record)
     db.session.add(bulk)
