@@ -12,7 +12,8 @@ Mark the msgids with `N_()` (or `Nn_()` for a plural) where they are written, so
 and in templates show them with the `shown` filter: `{{ log.goal|shown }}`.
 
 What is data a person may edit afterwards (a ticket title made by the maintenance job, a default stage's name)
-is not stored like this but as plain text in the shop's language (sales/languages.py), and what went out of
+is not stored like this but as plain text in the shop's language (sales/languages.py); a name the shop gives
+per language (a stage) is a parameter as `names_param(row)`, every language's name with it. What went out of
 the shop (an email already sent) stays as it was sent.
 """
 import json
@@ -77,10 +78,23 @@ def shown(value) -> Optional[str]:
     if found is None:
         return value
     msgid, plural = found["msgid"], found.get("plural")       # names, not literals: nothing here to extract
-    params = {key: shown(item) for key, item in found.get("params", {}).items()}
+    params = {key: _shown_param(item) for key, item in found.get("params", {}).items()}
     if plural is not None:
         return ngettext(msgid, plural, found.get("num") or 0, **params)
     return gettext(msgid, **params)
+
+
+def names_param(row) -> dict:
+    """A parameter naming a row the shop names per language (a stage): shown in the reader's language."""
+    return {"names": dict(row.names or {}), "name": row.name}
+
+
+def _shown_param(item):
+    if isinstance(item, dict) and "names" in item:
+        from sales.list_names import shown_name
+
+        return shown_name(item.get("names"), item.get("name"))
+    return shown(item)
 
 
 def shown_problems(problems):

@@ -11,7 +11,7 @@ from sales import bulk, records
 from sales.bulk import UNDO_WINDOW, Choice, get_own_action_or_404, undoable  # noqa: F401 (used by callers)
 from sales.leads import rules
 from sales.leads.stages import ensure_default_stages, move_to_stage
-from sales.texts import N_, Nn_, stored
+from sales.texts import N_, Nn_, names_param, stored
 from sales.negotiation import rules as negotiation  # a module, not a name: negotiation imports the leads package too
 
 ACTIONS = ("reassign", "move", "lose")
@@ -117,14 +117,13 @@ class LeadKind(bulk.Kind):
         return ngettext("Close %(num)d lead as lost?", "Close %(num)d leads as lost?", count)
 
     def summary(self, choice, count):
-        # Stored on the BulkAction and shown in the reader's language (sales/texts.py); a stage's name is the
-        # shop's own word, kept as it is.
+        # Stored on the BulkAction and shown in the reader's language (sales/texts.py), the stage's name too.
         if choice.action == "reassign":
             return stored(Nn_("%(num)d lead reassigned to %(name)s.", "%(num)d leads reassigned to %(name)s."),
                           num=count, name=choice.target.name, limit=300)
         if choice.action == "move":
             return stored(Nn_("%(num)d lead moved to %(stage)s.", "%(num)d leads moved to %(stage)s."),
-                          num=count, stage=choice.target.name, limit=300)
+                          num=count, stage=names_param(choice.target), limit=300)
         return stored(Nn_("%(num)d lead closed as lost.", "%(num)d leads closed as lost."), num=count)
 
     def left_out_text(self, count):
