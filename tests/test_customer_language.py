@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Customer, ShopSetting, User
+from sales.exports import CUSTOMER_COLUMNS
 from sales.languages import NAMES, available_languages, enabled_languages, shop_language
 from tests.api_client import api, token_for  # noqa: F401 (fixtures)
 from tests.conftest import login, text_of
@@ -227,7 +228,7 @@ def csv_table(content):
     return rows[0], rows[1:]
 
 
-@pytest.mark.parametrize("reader", ["en", "de"])
+@pytest.mark.parametrize("reader", list(NAMES))
 def test_export_then_import_into_a_fresh_shop_keeps_each_customer_s_language(client, app, make_user,
                                                                              make_customer, reader):
     from tests.test_round_trip import empty_the_shop
@@ -245,6 +246,8 @@ def test_export_then_import_into_a_fresh_shop_keeps_each_customer_s_language(cli
     empty_the_shop(app)
     login(client, make_user("owner", name="New Owner", email="new-owner@shop.example"))
     location, form = upload(client, exported.decode("utf-8-sig"))
+    # Every column of the export, in whatever language it was read, is taken for the field it came from.
+    assert [form[f"column-{index}"] for index in range(len(header))] == [attr for attr, _l in CUSTOMER_COLUMNS]
     done = finish(client, check(client, location, form)[0])
     assert f"{len(people)} new customers" in done
     with app.app_context():
@@ -372,3 +375,10 @@ def test_export_and_import_of_a_vcard_keep_the_language(as_owner, app, make_cust
     upload_vcards(as_owner, exported)
     with app.app_context():
         assert [(c.name, c.language) for c in db.session.scalars(select(Customer))] == [("Jana Weber", "de")]
+
+
+def test_the_language_settings_answer_htmx_with_the_fragment(as_owner):
+    response = as_owner.get("/quotes/settings", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "Languages the shop offers" in text_of(response) and checked(html, "languages")
