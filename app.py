@@ -90,8 +90,9 @@ def select_locale():
     chosen = reader_language()          # a public page speaking its customer's language, or the visitor's pick
     if chosen in offered:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.language in offered:
-        return current_user.language
+    if current_user and current_user.is_authenticated and current_user.language:
+        # A language the shop no longer offers gives way to the shop's own, not to the browser's.
+        return current_user.language if current_user.language in offered else shop_language()
     return request.accept_languages.best_match(offered) or offered[0]
 
 

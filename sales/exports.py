@@ -6,6 +6,7 @@ Dates are ISO (2017-03-01), so they never read two ways; amounts are plain decim
 sources and lost reasons are named as the value mapping matches them.
 """
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -62,16 +63,28 @@ def product_rows():
                      p.stock_on_hand, "1" if p.active else "0", p.description) for p in products]
 
 
+# The customer columns, named in the reader's language; the customer import knows each name in every language.
+CUSTOMER_COLUMNS = (("external_id", _l("Customer ID")), ("name", _l("Name")), ("kind", _l("Kind")),
+                    ("contact_person", _l("Contact person")), ("tax_id", _l("Tax ID")), ("email", _l("Email")),
+                    ("phone", _l("Phone")), ("mobile", _l("Mobile")), ("street", _l("Street")),
+                    ("postal_code", _l("Postal code")), ("city", _l("City")), ("region", _l("Region")),
+                    ("country", _l("Country")), ("language", _l("Language")), ("notes", _l("Notes")))
+
+
 def customer_rows():
     """(header, rows) of the customers with their contact details and the owner's custom fields (one column
-    each, named by its label, values as the import reads them)."""
+    each, named by its label, values as the import reads them). The language is its code ("de"); empty: the
+    shop's."""
     from sales.custom_fields import all_fields
 
     customers = db.session.scalars(select(Customer).order_by(Customer.id)).all()
     fields = all_fields("customer")
-    header = [_("Customer ID"), _("Name"), _("Kind"), _("Contact person"), _("Tax ID"), _("Email"), _("Phone"),
-              _("Mobile"), _("Street"), _("Postal code"), _("City"), _("Region"), _("Country"), _("Notes")]
-    header += [f.label for f in fields]
-    return header, [(c.external_id or f"mostrador-{c.id}", c.name, c.kind, c.contact_person, c.tax_id, c.email,
-                     c.phone, c.mobile, c.street, c.postal_code, c.city, c.region, c.country, c.notes,
+    header = [str(label) for _attr, label in CUSTOMER_COLUMNS] + [f.label for f in fields]
+
+    def value(customer, attr):
+        if attr == "external_id":
+            return customer.external_id or f"mostrador-{customer.id}"
+        return getattr(customer, attr)
+
+    return header, [(*[value(c, attr) for attr, _label in CUSTOMER_COLUMNS],
                      *[(c.custom or {}).get(f.key, "") for f in fields]) for c in customers]

@@ -170,3 +170,8 @@ class PhoneField(StringField):
         return display(self.data) if self.data else ""
 
 
+
+
+class CheckboxesField(wtforms.SelectMultipleField):
+    """Several choices as a group of checkboxes (templates/macros/forms.html draws it; `languages=true` there
+    when the choices are languages, each named in itself)."""

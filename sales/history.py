@@ -28,7 +28,8 @@ SETTINGS_ID = 0
 @dataclass(frozen=True)
 class Field:
     label: Any
-    kind: str = "text"      # text, longtext, money, number, percent, date, datetime, bool, choice, ref, custom, names
+    kind: str = "text"      # text, longtext, money, number, percent, date, datetime, bool, choice, ref, custom, names,
+                            # languages (a comma list of codes)
     names: Any = None       # choice: {stored value: label}, or a callable giving that mapping
     ref: Any = None         # ref: the model the id points at
 
@@ -70,6 +71,7 @@ def _fields():
             "email_opt_in": Field(_l("Agrees to receive our mailings by email"), "bool"),
             "unsubscribed_at": Field(_l("Unsubscribed from mailings"), "datetime"),
             "external_id": Field(_l("ID in the imported file")), "tags": Field(_l("Tags")),
+            "language": Field(_l("Language"), "choice", _choices("sales.languages", "NAMES")),
             "custom": Field(None, "custom"),
         },
         "leads": {
@@ -147,7 +149,7 @@ def _fields():
             "name": Field(_l("Name")), "email": Field(_l("Email")),
             "role": Field(_l("Role"), "choice", _choices("sales.users.forms", "ROLE_CHOICES")),
             "active": Field(_l("Active (can sign in)"), "bool"),
-            "language": Field(_l("Language"), "choice", _choices("sales.users.forms", "LANGUAGE_CHOICES")),
+            "language": Field(_l("Language"), "choice", _choices("sales.accounts.forms", "LANGUAGE_CHOICES")),
         },
         "campaigns": {
             "name": Field(_l("Name")), "channel": Field(_l("Channel"), "choice",
@@ -179,6 +181,8 @@ def _fields():
                                               "flag"),
             "web_form_sites": Field(_l("Sites that may show the web form")),
             "public_base_url": Field(_l("The shop's web address")),
+            "languages": Field(_l("Languages the shop offers"), "languages"),
+            "shop_language": Field(_l("The shop's language"), "choice", _choices("sales.languages", "NAMES")),
             **{f"support.sla_hours.{p}": Field(_l("Hours to resolve, %(priority)s", priority=name), "number")
                for p, name in (("urgent", _l("Urgent")), ("high", _l("High")), ("normal", _l("Normal")),
                                ("low", _l("Low")))},
@@ -331,7 +335,7 @@ def _read(row, part, record, resolver):
                        subject=subject)]
     old, new = (resolver.value(field, text) for text in (row.old_value, row.new_value))
     # Names of people, stages and choices are already words: shown as text.
-    kind = "text" if field.kind in ("ref", "choice", "order_line", "flag") else field.kind
+    kind = "text" if field.kind in ("ref", "choice", "order_line", "flag", "languages") else field.kind
     return [Change(row.at, who, "update", field.label, kind, old, new, currency, subject)]
 
 
@@ -364,6 +368,10 @@ class _Resolver:
             return names.get(text, text)
         if kind == "ref":
             return self._name(field.ref, text)
+        if kind == "languages":
+            from sales.languages import language_name
+
+            return ", ".join(language_name(code) for code in text.split(","))
         if kind == "order_line":
             return self._order_line(text)
         return text

@@ -51,6 +51,37 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in enabled_languages()]
 
 
+def offer_languages(codes, shop) -> None:
+    """The owner's choice (Shop details): the languages the shop offers, and its own among them."""
+    from models import ShopSetting
+
+    available = available_languages()
+    offered = [code for code in available if code in set(codes) | {shop}]
+    ShopSetting.put("languages", ",".join(offered), default=",".join(enabled_languages()))
+    ShopSetting.put("shop_language", shop, default=shop_language())
+
+
+def language_from_text(text):
+    """The language a file or a contact card names — its code ("de", "de-AT"), its own name ("Deutsch") or its
+    name in any language Mostrador speaks ("German", "Alemán", "जर्मन"), any case — or None."""
+    from babel import Locale
+
+    from sales.matching import match_key
+
+    wanted = match_key(text)
+    if not wanted:
+        return None
+    available = available_languages()
+    tag = wanted.replace("_", "-").split("-")[0]
+    if tag in available:
+        return tag
+    for code in available:
+        names = {NAMES.get(code, code)} | {Locale.parse(reader).languages.get(code, "") for reader in available}
+        if wanted in {match_key(name) for name in names if name}:
+            return code
+    return None
+
+
 def customer_language(customer, offered=None, shop=None) -> str:
     """The language to write to this customer in: theirs when the shop still offers it, else the shop's.
     A loop over many customers passes `offered` and `shop` (enabled_languages(), shop_language()) read once."""

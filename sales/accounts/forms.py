@@ -4,17 +4,26 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from sales.forms import SingleLine
+from sales.languages import NAMES, enabled_languages, language_choices
 
 MIN_PASSWORD = 10
 
-LANGUAGE_CHOICES = [("", _l("Same as the browser")), ("en", "English"), ("es", "Español")]
+BROWSER_LANGUAGE = ("", _l("Same as the browser"))
+# Every language a person may have chosen (the history names them); the form offers the shop's (StaffLanguageField).
+LANGUAGE_CHOICES = [BROWSER_LANGUAGE, *NAMES.items()]
 
 
 def language_code(value):
-    # Anything but a known language means "same as the browser", which is stored as None.
-    from sales.languages import available_languages
+    # Anything but a language the shop offers means "same as the browser", which is stored as None.
+    return value if value in enabled_languages() else ""
 
-    return value if value in available_languages() else ""
+
+class StaffLanguageField(SelectField):
+    """The language a person reads Mostrador in: one the shop offers, or the browser's."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, default="", coerce=language_code, validate_choice=False, **kwargs)
+        self.choices = [BROWSER_LANGUAGE, *language_choices()]
 
 
 class LoginForm(FlaskForm):
@@ -38,8 +47,7 @@ class SetupForm(NewPasswordMixin, FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[SingleLine(), Optional(), Length(max=120)])
     name = StringField(_l("Your name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
     email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
-                           validate_choice=False)
+    language = StaffLanguageField(_l("Language"))
     demo = BooleanField(_l("Fill the shop with demo data (a small bicycle shop) to try things out"))
 
 
@@ -49,8 +57,7 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=120)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
-                           validate_choice=False)
+    language = StaffLanguageField(_l("Language"))
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):

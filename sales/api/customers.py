@@ -13,9 +13,10 @@ from sales.api.pages import keyset_page, page_headers, same_filter
 from sales.api.problems import invalid
 from sales.customers import rules
 from sales.customers.views import get_customer_or_404
+from sales.languages import available_languages
 
 FIELDS = ("kind", "name", "contact_person", "tax_id", "email", "phone", "mobile", "street", "postal_code", "city",
-          "region", "country", "notes", "owner_id")
+          "region", "country", "notes", "owner_id", "language")
 
 
 def customer_out(customer):
@@ -34,6 +35,8 @@ def _apply(customer, values):
 
         if values["owner_id"] not in {user.id for user in sellers()}:
             raise invalid("/body/owner_id", "No active owner or seller has this id.")
+    if values.get("language") is not None and values["language"] not in available_languages():
+        raise invalid("/body/language", "Mostrador does not speak this language here.")
     for field in FIELDS:
         if field in values:
             value = values[field]

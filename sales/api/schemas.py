@@ -12,6 +12,7 @@ from models import (CONTACT_CHANNELS, CUSTOMER_KINDS, INQUIRY_KINDS, LEAD_SOURCE
                     TICKET_PRIORITIES, TICKET_STATUSES)
 from sales.clock import from_shop_time
 from sales.texts import shown
+from sales.languages import NAMES
 
 
 def text(max_length, min_length=0):
@@ -114,6 +115,10 @@ class ListQuery(Strict):
 
 # --- Customers ---------------------------------------------------------------------------------------------------
 
+LANGUAGE = ("The language the shop writes to the customer in, one of the languages Mostrador speaks; null: the "
+            "shop's own. A language the shop has stopped offering is kept, and they are written to in the shop's.")
+CustomerLanguage = Annotated[Optional[Literal[tuple(NAMES)]], Field(description=LANGUAGE)]
+
 class CustomerQuery(ListQuery):
     q: Optional[text(100)] = Field(default=None, description="Name, email, phone or tag contains this.")
     tag: Optional[text(40)] = None
@@ -134,6 +139,7 @@ class CustomerFields(Strict):
     country: Optional[text(100)] = None
     notes: Optional[text(5000)] = None
     owner_id: Optional[Id] = Field(default=None, description="The user who looks after the customer.")
+    language: CustomerLanguage = None
     tags: list[text(40, 1)] = Field(default_factory=list, max_length=30)
     custom_fields: CustomFieldsIn = None
 
@@ -159,6 +165,7 @@ class CustomerUpdate(Strict):
     country: Optional[text(100)] = None
     notes: Optional[text(5000)] = None
     owner_id: Optional[Id] = None
+    language: CustomerLanguage = None
     tags: Optional[list[text(40, 1)]] = Field(default=None, max_length=30)
     custom_fields: CustomFieldsIn = None
 
@@ -178,6 +185,7 @@ class Customer(Record):
     country: Optional[str]
     notes: Optional[str]
     owner_id: Optional[int]
+    language: Annotated[Optional[str], Field(description=LANGUAGE)]
     tags: list[str]
     archived_at: Optional[Utc]
     email_opt_in: bool

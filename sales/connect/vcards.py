@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from extensions import db
 from models import Customer, normalise_email
 from sales.customers.rules import tags_by_name
+from sales.languages import language_from_text
 from sales.leads import imports
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -52,6 +53,9 @@ def _card(customer):
         card.add("categories").value = customer.tag_names
     if customer.notes:
         card.add("note").value = customer.notes
+    if customer.language:
+        # RFC 6350's LANG (a language tag); a phone that does not know it keeps the card as it is.
+        card.add("lang").value = customer.language
     card.add("rev").value = customer.updated_at.strftime("%Y%m%dT%H%M%SZ")
     return card
 
@@ -80,12 +84,20 @@ class Contact:
     region: Optional[str] = None
     country: Optional[str] = None
     notes: Optional[str] = None
+    language: Optional[str] = None
     tags: list = field(default_factory=list)
 
 
 def _types(prop):
     values = prop.params.get("TYPE", [])
     return {part.strip().strip('"').lower() for value in values for part in value.split(",")}
+
+
+def _preference(prop):
+    try:
+        return int(prop.params.get("PREF", ["100"])[0])
+    except ValueError:
+        return 100
 
 
 def _text(value):
@@ -128,6 +140,11 @@ def _contact(number, card):
             contact.postal_code, contact.country = _text(address.code), _text(address.country)
     if "note" in contents:
         contact.notes = str(card.note.value).strip()[:5000] or None
+    # LANG may come several times, the preferred one with the lowest PREF: the first Mostrador speaks is theirs.
+    for prop in sorted(contents.get("lang", []), key=_preference):
+        contact.language = language_from_text(_text(prop.value) or "")
+        if contact.language:
+            break
     for prop in contents.get("categories", []):
         values = prop.value if isinstance(prop.value, list) else str(prop.value).split(",")
         contact.tags += [v.strip()[:40] for v in values if v and v.strip()]
@@ -201,7 +218,7 @@ def import_contacts(contacts, duplicates, importer):
     return counts
 
 
-FIELDS = ("email", "mobile", "phone", "street", "postal_code", "city", "region", "country", "notes")
+FIELDS = ("email", "mobile", "phone", "street", "postal_code", "city", "region", "country", "notes", "language")
 
 
 def _fill_blanks(customer, contact):

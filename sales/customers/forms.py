@@ -3,6 +3,7 @@ from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from sales.forms import PhoneField, SingleLine, VersionedForm, phone_number
+from sales.languages import available_languages, language_choices, language_name, shop_language
 
 KIND_CHOICES = [("person", _l("Person")), ("company", _l("Company"))]
 
@@ -11,6 +12,16 @@ def tag_list(form, field):
     for tag in split_tags(field.data):
         if len(tag) > 40:
             raise ValidationError(_l("Each tag can have at most 40 characters: “%(tag)s” is longer.", tag=tag))
+
+
+def customer_language_choices(current=None):
+    """The customer form's languages: the shop's (stored as None), then those it offers; a language the customer
+    has that the shop no longer offers stays listed, so saving another field keeps it."""
+    offered = language_choices()
+    choices = [("", _l("The shop's (%(language)s)", language=language_name(shop_language()))), *offered]
+    if current and current not in dict(offered) and current in available_languages():
+        choices.append((current, _l("%(language)s (no longer offered)", language=language_name(current))))
+    return choices
 
 
 def split_tags(text):
@@ -43,4 +54,6 @@ class CustomerForm(VersionedForm):
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=400), tag_list],
                        description=_l("Separate with commas, e.g. mountain, vip."))
     owner_id = SelectField(_l("Looked after by"), coerce=int, validate_choice=True)
+    language = SelectField(_l("Language"), default="", validate_choice=True,
+                           description=_l("What we write to them in: emails, quotes, their portal."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from extensions import db
 from models import Customer, CustomField
 from sales import custom_fields, phones
 from sales.import_files import read_table
+from sales.languages import available_languages, language_from_text, language_name
 from sales.matching import match_key
 from sales.numbers import number_reading, shop_file_notation
 from sales.texts import N_, stored as stored_text
@@ -41,6 +43,7 @@ TARGETS = (
     ("city", ("city", "ciudad", "localidad", "town")),
     ("region", ("region", "provincia", "state")),
     ("country", ("country", "país", "pais")),
+    ("language", ("language", "idioma", "lang", "locale")),
     ("notes", ("notes", "notas", "comments")),
 )
 LENGTHS = {"external_id": 80, "name": 160, "contact_person": 160, "tax_id": 40, "email": 254, "phone": 40,
@@ -49,12 +52,27 @@ NEW_FIELD = "new"
 SKIP = ""
 
 
+def _header_words(target, words):
+    """The names a column of `target` goes by: the words above, and the customer export's own name for it in every
+    language Mostrador speaks (a German shop's export says "Sprache"), so an export always imports back."""
+    from sales.exports import CUSTOMER_COLUMNS
+
+    names = set(words)
+    label = dict(CUSTOMER_COLUMNS).get(target)
+    if label is not None:
+        for code in available_languages():
+            with force_locale(code):
+                names.add(str(label))
+    return {match_key(name) for name in names}
+
+
 def guess_mapping(header):
     """{column index: target}: customer fields by their names, custom fields by label, the rest new fields."""
     mapping, used = {}, set()
     for target, words in TARGETS:
+        names = _header_words(target, words)
         for index, name in enumerate(header):
-            if index not in mapping and target not in used and match_key(name) in {match_key(w) for w in words}:
+            if index not in mapping and target not in used and match_key(name) in names:
                 mapping[index] = target
                 used.add(target)
                 break
@@ -286,6 +304,12 @@ def _read_row(line, row, settings, fields, header):
                 problems.append((line, header[column], stored_text(N_("“%(value)s” is not an email address."),
                                                                  value=cell)))
             values["email"] = email
+        elif target == "language":
+            values["language"] = language_from_text(cell)
+            if values["language"] is None:
+                problems.append((line, header[column], _(
+                    "“%(value)s” is not a language Mostrador speaks: write one of %(languages)s.", value=cell,
+                    languages=", ".join(language_name(code) for code in available_languages()))))
         elif target in ("phone", "mobile"):
             # As the customer form stores it (E.164 when valid), so a number on file compares equal.
             values[target] = phones.stored_form(cell)[:LENGTHS[target]]
@@ -326,7 +350,7 @@ def target_choices():
               "contact_person": _("Contact person"), "tax_id": _("Tax ID"), "email": _("Email"),
               "phone": _("Phone"), "mobile": _("Mobile"), "street": _("Street and number"),
               "postal_code": _("Postal code"), "city": _("City"), "region": _("Region"), "country": _("Country"),
-              "notes": _("Notes")}
+              "language": _("Language"), "notes": _("Notes")}
     choices = [(target, labels[target]) for target, _words in TARGETS]
     choices += [(f"cf:{f.key}", _("Custom field: %(label)s", label=f.label))
                 for f in custom_fields.all_fields("customer")]

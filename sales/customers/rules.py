@@ -11,7 +11,7 @@ from sales.customers.forms import split_tags
 from sales.search_index import matching
 
 EDITABLE_FIELDS = ("kind", "name", "contact_person", "email", "phone", "mobile", "tax_id", "street",
-                   "postal_code", "city", "region", "country", "owner_id", "notes")
+                   "postal_code", "city", "region", "country", "owner_id", "language", "notes")
 SHOW_CHOICES = ("active", "archived", "all")
 
 

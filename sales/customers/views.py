@@ -10,9 +10,10 @@ from sales import bulk
 from sales.customers import bp, rules
 from sales.customers import bulk as bulk_kind
 from sales import custom_fields
-from sales.customers.forms import CustomerForm
+from sales.customers.forms import CustomerForm, customer_language_choices
 from sales.forms import EmptyForm
 from sales.htmx import render_page
+from sales.languages import customer_language
 from sales.pagination import page_number, paginate
 from sales.policy import can, require
 from sales.timeline import timeline_for
@@ -64,11 +65,13 @@ def _customer_form(customer=None):
     # tags are a list there, not the text the box holds).
     form = CustomerForm(obj=customer) if customer and request.method == "GET" else CustomerForm()
     form.owner_id.choices = rules.staff_choices(current_user, customer)
+    form.language.choices = customer_language_choices(customer.language if customer else None)
     if request.method == "GET":
         if customer:
             form.version.data = customer.version
             form.tags.data = ", ".join(customer.tag_names)
             form.owner_id.data = customer.owner_id or 0
+            form.language.data = customer.language or ""
         else:
             form.owner_id.data = current_user.id if current_user.role in ("owner", "seller") else 0
     return form
@@ -102,7 +105,8 @@ def show(customer_id):
     return render_page("customers/show.html", "customers/_detail.html", customer=customer,
                        docs=Section(customer, empty=_("No signed orders, plans or other files on this customer.")),
                        timeline=timeline_for(customer, current_user),
-                       custom_fields=custom_fields.active_fields("customer"), action_form=EmptyForm())
+                       custom_fields=custom_fields.active_fields("customer"), action_form=EmptyForm(),
+                       writes_in=customer_language(customer))
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -12,11 +12,11 @@ from extensions import db
 from models import QuoteRevisionPdf, ShopSetting
 from sales.clock import shop_today
 from sales.htmx import render_page
-from sales.languages import writing_to
+from sales.languages import enabled_languages, offer_languages, shop_language, writing_to
 from sales.pdf import BODY, new_document
 from sales.policy import public, require
 from sales.quotes import bp
-from sales.quotes.forms import ShopDocumentForm
+from sales.quotes.forms import ShopDocumentForm, ShopLanguagesForm
 from sales.quotes.views import get_quote_or_404, get_revision_or_404, status_of
 
 LOGO_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
@@ -38,8 +38,11 @@ def save_shop_logo(kind, content):
 @bp.route("/settings", methods=["GET", "POST"])
 @require("shop.settings")
 def settings():
-    form = ShopDocumentForm()
-    if request.method == "GET":
+    # Two forms, each with its own Save: the one sent reads the request; the other shows what is saved.
+    which = (request.form.get("which") or "details") if request.method == "POST" else None
+    form = ShopDocumentForm() if which == "details" else ShopDocumentForm(formdata=None)
+    languages_form = ShopLanguagesForm() if which == "languages" else ShopLanguagesForm(formdata=None)
+    if which != "details":
         form.shop_name.data = ShopSetting.get("shop_name", current_app.config["SHOP_NAME"])
         form.address.data = ShopSetting.get("shop_address")
         form.tax_id.data = ShopSetting.get("shop_tax_id")
@@ -47,15 +50,28 @@ def settings():
         form.quote_validity_days.data = int(ShopSetting.get("quote_validity_days", "30"))
         form.quote_terms.data = ShopSetting.get("quote_terms")
         form.quote_datasheets.data = ShopSetting.get("quote_datasheets", "link")
-    if form.validate_on_submit():
+    if which != "languages":
+        languages_form.languages.data = list(enabled_languages())
+        languages_form.shop_language.data = shop_language()
+
+    def page(status=200):
+        return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
+                           languages_form=languages_form, has_logo=ShopSetting.get("shop_logo_type") is not None,
+                           status=status)
+
+    if which == "languages" and languages_form.validate_on_submit():
+        offer_languages(languages_form.languages.data, languages_form.shop_language.data)
+        db.session.commit()
+        flash(_("Languages saved."), "success")
+        return redirect(url_for("quotes.settings"), 303)
+    if which == "details" and form.validate_on_submit():
         upload = form.logo.data
         if upload and getattr(upload, "filename", ""):
             content = upload.read(1024 * 1024 + 1)
             kind = next((ext for magic, ext in LOGO_TYPES.items() if content.startswith(magic)), None)
             if len(content) > 1024 * 1024 or kind is None:
                 form.logo.errors.append(_("The logo must be a PNG or JPEG of at most 1 MB."))
-                return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
-                                   has_logo=ShopSetting.get("shop_logo_type") is not None, status=422)
+                return page(422)
             save_shop_logo(kind, content)
         for key, value in (("shop_name", form.shop_name.data), ("shop_address", form.address.data),
                            ("shop_tax_id", form.tax_id.data), ("currency", form.currency.data),
@@ -65,8 +81,7 @@ def settings():
         db.session.commit()
         flash(_("Shop details saved. They appear on every new document."), "success")
         return redirect(url_for("quotes.settings"), 303)
-    return render_page(None, "quotes/_settings.html", title=_("Shop details"), form=form,
-                       has_logo=ShopSetting.get("shop_logo_type") is not None, status=422 if form.errors else 200)
+    return page(422 if form.errors or languages_form.errors else 200)
 
 
 @bp.route("/shop-logo")

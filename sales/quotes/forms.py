@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (DateField, FieldList, Form, FormField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from sales.forms import IntegerField, LocalDecimalField, SingleLine, VersionedForm
+from sales.forms import CheckboxesField, IntegerField, LocalDecimalField, SingleLine, VersionedForm
 
 MAX_QUANTITY = Decimal("100000")
 
@@ -77,6 +77,27 @@ class ShopDocumentForm(FlaskForm):
                                             ("attach", _l("Attached to the email, beside the quote's PDF"))],
                                    description=_l("Written pages are always linked."))
     logo = FileField(_l("Logo (PNG or JPEG, up to 1 MB)"), validators=[FileAllowed(["png", "jpg", "jpeg"])])
+
+
+class ShopLanguagesForm(FlaskForm):
+    """The languages the shop offers (each named in itself) and its own; the choices are set by the view."""
+
+    languages = CheckboxesField(_l("Languages the shop offers"), choices=[],
+                                description=_l("Staff read Mostrador in one of them, and customers are written to "
+                                               "in one of them."))
+    shop_language = SelectField(_l("The shop's language"), choices=[],
+                                description=_l("Customers without a language of their own are written to in it."))
+
+    def __init__(self, *args, **kwargs):
+        from sales.languages import available_languages, language_name
+
+        super().__init__(*args, **kwargs)
+        self.languages.choices = self.shop_language.choices = [(code, language_name(code))
+                                                               for code in available_languages()]
+
+    def validate_shop_language(self, field):
+        if field.data not in (self.languages.data or []):
+            raise ValidationError(_l("The shop's language must be one of the languages it offers."))
 
 
 class CatalogImportForm(FlaskForm):

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from sales.accounts.forms import LANGUAGE_CHOICES, language_code
+from sales.accounts.forms import StaffLanguageField
 from sales.forms import SingleLine, VersionedForm
 
 ROLE_CHOICES = [("seller", _l("Seller")), ("support", _l("Support")), ("owner", _l("Owner"))]
@@ -17,8 +17,7 @@ class UserForm(VersionedForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="seller",
                        description=_l("Sellers work leads and quotes; support handles tickets; "
                                       "owners see everything and manage users."))
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="", coerce=language_code,
-                           validate_choice=False)
+    language = StaffLanguageField(_l("Language"))
     active = BooleanField(_l("Active (can sign in)"), default=True)
     team_id = SelectField(_l("Team"), coerce=int, default=0)
     manages_team = BooleanField(_l("Manages this team (sees and works its people's work)"))
