@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, redirect, request
 from flask_babel import force_locale, get_locale, refresh
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 
 # Each language named in itself: a visitor looking for theirs recognises it whatever the page's language.
 NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "hi": "हिन्दी"}
@@ -87,11 +87,18 @@ def _visitor_signer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reader-language")
 
 
+def _this_page(lang=None) -> str:
+    """This page's address with its other arguments, and `lang` if given (a switcher link) or without it."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args += [("lang", lang)] if lang else []
+    return request.script_root + request.path + ("?" + urlencode(args) if args else "")
+
+
 def visitor_language():
     """The language this visitor picked with a public page's switcher (a signed cookie), if the shop offers it."""
     try:
         code = _visitor_signer().loads(request.cookies.get(VISITOR_COOKIE, ""))
-    except BadSignature:
+    except BadData:
         return None
     return code if code in enabled_languages() else None
 
@@ -118,8 +125,7 @@ def switch_visitor_language():
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, "is_public", False):
         return None
-    rest = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    response = redirect(request.script_root + request.path + ("?" + urlencode(rest) if rest else ""), 303)
+    response = redirect(_this_page(), 303)
     response.headers["Cache-Control"] = "no-store"
     code = request.args.get("lang")
     if code in enabled_languages():
@@ -138,7 +144,5 @@ def switcher_links() -> list[dict]:
     if len(offered) < 2:
         return []
     current = str(get_locale())
-    rest = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    base = request.script_root + request.path
-    return [{"code": code, "name": language_name(code), "current": code == current,
-             "url": base + "?" + urlencode(rest + [("lang", code)])} for code in offered]
+    return [{"code": code, "name": language_name(code), "current": code == current, "url": _this_page(code)}
+            for code in offered]
