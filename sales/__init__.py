@@ -1,7 +1,7 @@
 """Mostrador's blueprints, one per part of the sales cycle, plus accounts and the shop's own pages."""
 def register_blueprints(app):
     # Imported here, not at the top: models.py imports sales.clock, and these modules import the models.
-    from sales import policy, search_index, security
+    from sales import languages, policy, search_index, security
     from sales.accounts import bp as accounts_bp
     from sales.api import bp as api_bp
     from sales.backup import bp as backup_bp
@@ -39,4 +39,6 @@ def register_blueprints(app):
     csrf.exempt(api_bp)
     # Every route needs a signed-in user unless its view is marked @public.
     app.before_request(policy.require_login_unless_public)
+    # A public page's language switcher (?lang=de): the visitor's pick kept, then the same page again.
+    app.before_request(languages.switch_visitor_language)
     app.after_request(security.add_security_headers)

@@ -5,9 +5,11 @@ everything a customer reads (emails, PDFs, public pages, campaigns) is written i
 else the shop's. These functions are the one place that decides it.
 """
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
-from flask import current_app, g, has_request_context
-from flask_babel import force_locale
+from flask import current_app, g, has_request_context, redirect, request
+from flask_babel import force_locale, get_locale, refresh
+from itsdangerous import BadData, URLSafeSerializer
 
 # Each language named in itself: a visitor looking for theirs recognises it whatever the page's language.
 NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "hi": "हिन्दी"}
@@ -104,3 +106,74 @@ def reader_language():
     if has_request_context():
         return g.get("reader_language")
     return None
+
+
+# --- Public pages: the customer's language, or the one the visitor picks --------------------------------------
+
+VISITOR_COOKIE = "reader_language"
+VISITOR_COOKIE_DAYS = 365
+
+
+def _visitor_signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reader-language")
+
+
+def _this_page(lang=None) -> str:
+    """This page's address with its other arguments, and `lang` if given (a switcher link) or without it."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args += [("lang", lang)] if lang else []
+    return request.script_root + request.path + ("?" + urlencode(args) if args else "")
+
+
+def visitor_language():
+    """The language this visitor picked with a public page's switcher (a signed cookie), if the shop offers it."""
+    try:
+        code = _visitor_signer().loads(request.cookies.get(VISITOR_COOKIE, ""))
+    except BadData:
+        return None
+    return code if code in enabled_languages() else None
+
+
+def read_as(customer=None):
+    """Called first by a public page: it reads in the visitor's own pick, else in the customer's language; a page
+    tied to no customer (the web form), in the browser's among those offered, else the shop's. Templates, flash
+    messages, dates and amounts follow, and the page shows the language switcher."""
+    offered = enabled_languages()
+    if customer is not None:
+        chosen = customer_language(customer, offered)
+    else:
+        chosen = request.accept_languages.best_match(offered) or shop_language()
+    g.reader_language = visitor_language() or chosen
+    refresh()   # a locale already looked up in this request (a before_request hook) is looked up again
+
+
+def switch_visitor_language():
+    """Before a public page: `?lang=de` (a switcher link) keeps the visitor's pick in a cookie and comes back to
+    the same page without the parameter, so the pick holds for their next pages and a reload. Works without
+    JavaScript; it changes nothing stored about the customer, and staff pages never read it."""
+    if "lang" not in request.args or request.method not in ("GET", "HEAD"):
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "is_public", False):
+        return None
+    response = redirect(_this_page(), 303)
+    response.headers["Cache-Control"] = "no-store"
+    code = request.args.get("lang")
+    if code in enabled_languages():
+        response.set_cookie(VISITOR_COOKIE, _visitor_signer().dumps(code), max_age=VISITOR_COOKIE_DAYS * 86400,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True,
+                            samesite="Lax")
+    return response
+
+
+def switcher_links() -> list[dict]:
+    """The public page's language switcher: each offered language in its own name, with the link that picks it;
+    empty on pages that did not call read_as() (staff pages, the offline page) or when the shop offers one."""
+    if not has_request_context() or g.get("reader_language") is None:
+        return []
+    offered = enabled_languages()
+    if len(offered) < 2:
+        return []
+    current = str(get_locale())
+    return [{"code": code, "name": language_name(code), "current": code == current, "url": _this_page(code)}
+            for code in offered]

@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from models import ShopSetting
 from sales import phones
+from sales.languages import language_name, switcher_links
 from sales.numbers import grouping
-from sales.languages import language_name
 from sales.money import Amounts, shop_currency, spelled
 from sales.policy import can
 from sales.texts import shown
@@ -48,6 +48,7 @@ def register(app):
             "navigation": NAVIGATION,
             "current_locale": lambda: str(get_locale()),
             "language_name": language_name,
+            "language_switcher": switcher_links,
             "shop_setting": ShopSetting.get,
             "has_shop_logo": _has_logo,
         }

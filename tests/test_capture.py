@@ -15,6 +15,12 @@ SAMPLE = Path(__file__).resolve().parent / "data" / "crm-sales-opportunities"
 
 # --- Public web form -----------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def english_browser(client):
+    """The web form is tied to no customer: it speaks the browser's language (test_public_languages.py)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def post_web_form(client, **data):
     """Open the form (as a visitor's browser does, with no cookie of ours) and send it with its form token."""
     page = client.get("/leads/web-form").get_data(as_text=True)

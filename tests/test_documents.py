@@ -280,7 +280,7 @@ def sent_quote(app, seller, catalog_with_documents):
     from sales.quotes import rules as quote_rules
 
     with app.test_request_context():
-        customer = Customer(name="Bea Ruiz", email="bea@example.com", owner_id=seller.id)
+        customer = Customer(name="Bea Ruiz", email="bea@example.com", owner_id=seller.id, language="en")
         db.session.add(customer)
         db.session.flush()
         quote, revision = quote_rules.new_quote(customer, seller.id)

@@ -68,7 +68,7 @@ def test_local_backend_is_the_default_without_a_mail_host(app):
 
 def test_quote_is_emailed_with_its_pdf_and_link_and_lands_on_the_timeline(as_seller, seller, make_customer,
                                                                           sent_quote, app):
-    ana = make_customer("Ana García", email="ana@example.com")
+    ana = make_customer("Ana García", email="ana@example.com", language="en")
     quote_id = sent_quote(ana, seller)
     page = as_seller.get(f"/quotes/{quote_id}")
     assert "Email it to the customer (PDF and link)" in text_of(page)
@@ -149,7 +149,7 @@ def test_only_the_owner_emails_set_password_links(as_seller, seller):
 # --- The real SMTP wire -------------------------------------------------------------------------------------
 
 def test_a_quote_goes_over_real_smtp_with_login(as_seller, seller, make_customer, sent_quote, smtp_settings, app):
-    ana = make_customer("Ana García", email="ana@example.com")
+    ana = make_customer("Ana García", email="ana@example.com", language="en")
     quote_id = sent_quote(ana, seller)
     with SMTPServer(user="shop", password="smtp secret") as server:
         smtp_settings(server.port, "shop", "smtp secret")

@@ -25,7 +25,7 @@ def portal_path(client, customer_id):
 
 def test_portal_shows_quotes_orders_tickets_and_surveys_without_signing_in(as_seller, seller, make_customer,
                                                                             sent_quote, open_ticket, app):
-    ana = make_customer("Ana García", email="ana@example.com")
+    ana = make_customer("Ana García", email="ana@example.com", language="en")
     sent_quote(ana, seller)
     ticket_id = open_ticket(ana, title="Squeaky brake")
     with app.app_context():
@@ -100,7 +100,7 @@ def email_from(sender, subject, body):
 def test_reply_to_a_ticket_email_joins_the_ticket_thread(client, support, make_customer, open_ticket, app, mailbox,
                                                          runner):
     login(client, support)
-    luis = make_customer("Luis Pérez", email="luis@example.com")
+    luis = make_customer("Luis Pérez", email="luis@example.com", language="en")
     ticket_id = open_ticket(luis)
     client.post(f"/mail/ticket/{ticket_id}")
     with app.app_context():

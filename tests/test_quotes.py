@@ -192,7 +192,7 @@ def test_sent_quote_is_never_edited_a_change_makes_a_revision(as_seller, make_cu
 
 def test_customer_accepts_by_link_order_is_made_and_lead_won(as_seller, seller, make_customer, make_lead,
                                                              catalog, app, client):
-    customer = make_customer("Ana García")
+    customer = make_customer("Ana García", language="en")
     lead = make_lead(customer, seller, title="Commuter e-bike", stage="Qualified")
     quote_id = create_quote(as_seller, customer, catalog, lead_id=lead.id)
     as_seller.post(f"/quotes/{quote_id}/send")
@@ -219,7 +219,7 @@ def test_customer_accepts_by_link_order_is_made_and_lead_won(as_seller, seller, 
 
 
 def test_superseded_and_expired_links_say_so_and_show_nothing_else(as_seller, make_customer, catalog, app):
-    customer = make_customer()
+    customer = make_customer(language="en")
     quote_id = create_quote(as_seller, customer, catalog)
     as_seller.post(f"/quotes/{quote_id}/send")
     old_link = customer_link(as_seller, quote_id)

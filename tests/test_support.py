@@ -436,7 +436,7 @@ def test_photo_type_by_magic_bytes(head, expected):
 
 def test_customer_link_shows_public_replies_but_never_internal_notes(client, app, make_customer, make_ticket,
                                                                     make_user, csrf_on):
-    ticket_id = make_ticket(make_customer())
+    ticket_id = make_ticket(make_customer(language="en"))
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         rules.add_message(ticket, "We ordered the part, ready on Thursday.", public=True)
@@ -607,7 +607,7 @@ def answered_surveys(app, make_user, make_customer, make_sale, make_ticket):
                 kids bike gap +2, NPS +100.  Overall: 3 answers, gap 0, CSAT 4, NPS (2-1)/3 = +33.33.
     """
     lucia, marcos = make_user("seller", name="Lucía"), make_user("seller", name="Marcos")
-    ana, bruno = make_customer("Ana"), make_customer("Bruno")
+    ana, bruno = make_customer("Ana", language="en"), make_customer("Bruno", language="en")
     ebike_line = make_sale(ana, seller=lucia, product_name="E-City bike")
     kids_line = make_sale(bruno, seller=marcos, product_name="Kids bike")
     first, second = make_ticket(ana, ebike_line), make_ticket(bruno, kids_line)

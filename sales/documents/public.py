@@ -8,12 +8,14 @@ from extensions import db
 from models import Document, Ticket
 from sales import storage
 from sales.documents import bp, rules
+from sales.languages import read_as
 from sales.messaging.portal import customer_by_portal_token
 from sales.policy import public
 from sales.quotes.rules import revision_by_token
 
 
-def _open(document_id, entries):
+def _open(document_id, entries, customer):
+    read_as(customer)
     document = db.session.get(Document, document_id)
     if document is None or not rules.opened_by(document, entries):
         abort(404)
@@ -34,7 +36,7 @@ def for_quote(token, document_id):
     revision = revision_by_token(token) if len(token) < 64 else None
     if revision is None or revision.status == "superseded":
         abort(404)
-    return _open(document_id, rules.for_quote(revision))
+    return _open(document_id, rules.for_quote(revision), revision.quote.customer)
 
 
 @bp.route("/p/<token>/<int:document_id>")
@@ -43,7 +45,7 @@ def for_portal(token, document_id):
     customer = customer_by_portal_token(token)
     if customer is None:
         abort(404)
-    return _open(document_id, rules.for_customer(customer))
+    return _open(document_id, rules.for_customer(customer), customer)
 
 
 @bp.route("/t/<token>/<int:document_id>")
@@ -52,4 +54,4 @@ def for_ticket(token, document_id):
     ticket = db.session.scalar(select(Ticket).where(Ticket.public_token == token)) if len(token) < 64 else None
     if ticket is None:
         abort(404)
-    return _open(document_id, rules.for_ticket(ticket))
+    return _open(document_id, rules.for_ticket(ticket), ticket.customer)

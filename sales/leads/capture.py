@@ -18,6 +18,7 @@ from sales.csv_export import csv_response
 from sales.branches import route
 from sales.leads import bp, rules
 from sales.leads.forms import WebLeadForm
+from sales.languages import read_as
 from sales.leads.stages import start_in_stage
 from sales.leads.views import _filters
 from sales.policy import public, require
@@ -102,6 +103,7 @@ def create_web_lead(form):
 @csrf.exempt   # no session inside another site's frame: the signed form token checks the post instead
 def web_form():
     """The stable public URL a shop links to from its website (or embeds in an iframe)."""
+    read_as(None)     # nobody known yet: the visitor's browser, else the shop's language
     form = WebLeadForm()
     shop = ShopSetting.get("shop_name", "Mostrador")
     problem = form_token_problem(form.form_token.data) if request.method == "POST" else None
@@ -128,6 +130,7 @@ def web_form():
 @bp.route("/web-form/thanks")
 @public
 def web_form_thanks():
+    read_as(None)
     return render_template("leads/web_form_thanks.html", shop=ShopSetting.get("shop_name", "Mostrador"))
 
 

@@ -137,11 +137,12 @@ def _campaign_page(campaign, status=200):
 
 
 def _preview(campaign, customer, language=None):
-    language, subject, body = campaigns.version_for(campaign, language or customer_language(customer))
+    reads = language or customer_language(customer)
+    language, subject, body = campaigns.version_for(campaign, reads)
     return {"language": language, "language_name": language_name(language),
             "subject": campaigns.fill_placeholders(subject, customer),
             "body": campaigns.fill_placeholders(body, customer),
-            "footer": campaigns.unsubscribe_footer("…", language).strip("\n-")}
+            "footer": campaigns.unsubscribe_footer("…", reads).strip("\n-")}   # always the reader's language
 
 
 @bp.route("/campaigns/<int:campaign_id>")

@@ -212,8 +212,11 @@ def queue_batch(campaign: Campaign, unsubscribe_url, size: int = BATCH_SIZE) -> 
         if campaign.channel != "email" or customer.unsubscribed_at or not customer.email_opt_in:
             continue
         link = unsubscribe_url(customer)
-        language, subject, body = version_for(campaign, customer_language(customer, offered, shop))
-        body = fill_placeholders(body, customer) + unsubscribe_footer(link, language)
+        reads = customer_language(customer, offered, shop)
+        _version, subject, body = version_for(campaign, reads)
+        # The footer is the shop's own words, so it is always in the reader's language: whoever gets another
+        # language's version still understands how to stop the mailings.
+        body = fill_placeholders(body, customer) + unsubscribe_footer(link, reads)
         email = enqueue(customer.email, fill_placeholders(subject, customer), body,
                         customer_id=customer.id, about="campaign", about_id=campaign.id, campaign_id=campaign.id,
                         headers={"List-Unsubscribe": f"<{link}>",

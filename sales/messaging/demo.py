@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from extensions import db
@@ -44,13 +43,12 @@ def _fill(owner, rng):
         customer.portal_token = secrets.token_urlsafe(32)
 
     # Quotations that were sent went out by email, as the send button makes them: the PDF attached, the link in
-    # the body, the shop's name in the sender and the subject; in the staff's language.
+    # the body, the shop's name in the sender and the subject; in the customer's language (else the shop's).
     revisions = db.session.scalars(select(QuoteRevision).join(Quote).where(QuoteRevision.sent_at.is_not(None))
                                    .order_by(QuoteRevision.id)).all()
     for revision in revisions:
         if revision.quote.customer.email and revision.token:
-            with force_locale("es"):
-                email = quote_email(revision, revision.quote.seller_id)
+            email = quote_email(revision, revision.quote.seller_id)
             email.status, email.attempts = "sent", 1
             email.created_at = email.sent_at = revision.sent_at
     for ticket in db.session.scalars(select(Ticket).order_by(Ticket.id).limit(6)).all():

@@ -2,16 +2,20 @@
 
 Each builder queues one message in the outbox and returns it; the caller decides when to try sending.
 Links are absolute, built for the address the staff member is using now (the shop's own address).
+Each is written in its reader's language (`written_to`): the customer's, else the shop's, whatever the language of
+the staff member who sends it.
 """
 import hashlib
 import hmac
 import re
+from functools import wraps
 
 from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from models import ShopSetting
+from sales.languages import writing_to
 from sales.messaging.outbox import enqueue
 
 
@@ -27,6 +31,18 @@ def _address(customer):
     if not customer.email:
         raise NoAddress(customer)
     return customer.email
+
+
+def written_to(reader_of):
+    """Build the email in its reader's language (sales/languages.py): its words, dates and amounts.
+    `reader_of` takes the builder's first argument (a revision, a ticket…) and gives whom it is for."""
+    def decorate(builder):
+        @wraps(builder)
+        def build(record, *args, **kwargs):
+            with writing_to(reader_of(record)):
+                return builder(record, *args, **kwargs)
+        return build
+    return decorate
 
 
 def _greeting(customer):
@@ -52,6 +68,7 @@ def _document_lines(entries, endpoint, token):
     return "\n".join(lines)
 
 
+@written_to(lambda revision: revision.quote.customer)
 def quote_email(revision, user_id=None):
     """The sent revision, with its PDF attached and the link to accept or decline it."""
     from sales.documents.rules import for_quote
@@ -123,6 +140,7 @@ def ticket_from_subject(subject):
     return ticket_id if hmac.compare_digest(_ticket_signature(ticket_id), match.group(2)) else None
 
 
+@written_to(lambda ticket: ticket.customer)
 def ticket_email(ticket, message=None, user_id=None):
     """The latest reply to the customer (or just the news that the ticket is open), with its link."""
     customer = ticket.customer
@@ -141,6 +159,7 @@ def ticket_email(ticket, message=None, user_id=None):
                    about="ticket", about_id=ticket.id, created_by_id=user_id)
 
 
+@written_to(lambda ticket: ticket.customer)
 def maintenance_email(ticket, user_id=None):
     """The customer's reminder that a scheduled service is due, with the product's care instructions: a written
     page in full, a file as a link their ticket's link opens (sales/documents/public.py)."""
@@ -164,6 +183,7 @@ def maintenance_email(ticket, user_id=None):
                    about="ticket", about_id=ticket.id, created_by_id=user_id)
 
 
+@written_to(lambda survey: survey.customer)
 def survey_email(survey, user_id=None):
     customer = survey.customer
     link = url_for("support.survey", token=survey.token, _external=True)
@@ -175,6 +195,7 @@ def survey_email(survey, user_id=None):
                    customer_id=customer.id, about="survey", about_id=survey.id, created_by_id=user_id)
 
 
+@written_to(lambda user: user)      # a new colleague: their profile's language, else the shop's
 def password_email(user, link, by_user_id=None):
     hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
     body = "\n\n".join((
@@ -186,6 +207,7 @@ def password_email(user, link, by_user_id=None):
                    about_id=user.id, created_by_id=by_user_id)
 
 
+@written_to(lambda customer: customer)
 def portal_email(customer, link, user_id=None):
     body = "\n\n".join((
         _greeting(customer),

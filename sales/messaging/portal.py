@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from extensions import csrf, db
 from models import Customer, Order, Quote, QuoteRevision, Survey, Ticket, utcnow
 from sales.clock import shop_today
+from sales.languages import read_as
 from sales.messaging import portal_bp
 from sales.policy import public
 
@@ -58,6 +59,7 @@ def home(token):
     customer = customer_by_portal_token(token)
     if customer is None:
         abort(404)
+    read_as(customer)
     return _private(make_response(render_template("messaging/portal.html", customer=customer,
                                                   **portal_contents(customer))))
 
@@ -91,6 +93,7 @@ def unsubscribe_page(token):
     except BadSignature:
         abort(404)
     customer = db.session.get(Customer, customer_id) or abort(404)
+    read_as(customer)
     if request.method == "POST":
         unsubscribe(customer)
         db.session.commit()

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from extensions import db
 from models import ShopSetting
 from sales.clock import shop_today
+from sales.languages import read_as
 from sales.policy import public
 from sales.quotes import bp, rules
 from sales.quotes.forms import DecisionForm
@@ -37,6 +38,7 @@ def public_quote(token):
     revision = rules.revision_by_token(token)
     if revision is None:
         abort(404)
+    read_as(revision.quote.customer)
     state = _state(revision)
     form = DecisionForm()
     if request.method == "POST":

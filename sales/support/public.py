@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Survey, Ticket
+from sales.languages import read_as
 from sales.policy import public
 from sales.support import bp, rules
 from sales.support.forms import CustomerReplyForm, SurveyForm
@@ -27,6 +28,7 @@ def _survey_by_token(token):
 @public
 def customer_ticket(token):
     ticket = _ticket_by_token(token)
+    read_as(ticket.customer)
     form = CustomerReplyForm()
     can_reply = ticket.status != "closed"
     if can_reply and form.validate_on_submit():
@@ -46,6 +48,7 @@ def customer_ticket(token):
 @public
 def survey(token):
     survey = _survey_by_token(token)
+    read_as(survey.customer)
     form = SurveyForm()
     if survey.answered_at is None and form.validate_on_submit():
         rules.answer_survey(survey, expectation=form.expectation.data, experience=form.experience.data,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_customer_accepts_a_quote_and_replies_to_a_ticket_from_the_portal(browser, page, live_server, app, owner,
                                                                           seller, make_customer, sent_quote,
                                                                           open_ticket):
-    ana = make_customer("Ana García", email="ana@example.com", owner_id=seller.id)
+    ana = make_customer("Ana García", email="ana@example.com", owner_id=seller.id, language="en")
     sent_quote(ana, seller)
     ticket_id = open_ticket(ana, title="Squeaky rear brake")
 

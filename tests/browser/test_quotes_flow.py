@@ -20,7 +20,7 @@ def test_quote_from_lead_to_order(browser, page, live_server, app, owner, seller
                                     tax_rate=Decimal("21"), warranty_months=24),
                             Product(code="H1", name="Helmet", unit_price=Decimal("59.90"), tax_rate=Decimal("21"))])
         db.session.commit()
-    lead = make_lead(make_customer("Ana García"), seller, title="Commuter e-bike", stage="Qualified")
+    lead = make_lead(make_customer("Ana García", language="en"), seller, title="Commuter e-bike", stage="Qualified")
     sign_in(page, live_server, seller)
     page.goto(f"{live_server}/leads/{lead.id}")
     page.get_by_role("link", name="+ Quote").tap()

@@ -32,7 +32,7 @@ def test_repair_under_warranty_from_sale_to_satisfaction(page, browser, live_ser
     owner = make_user("owner", name="Carmen Owner")
     support = make_user("support", name="Sofía Support")
     seller = make_user("seller", name="Lucía Seller")
-    customer = make_customer("Elena Moreno", owner_id=seller.id)
+    customer = make_customer("Elena Moreno", owner_id=seller.id, language="en")
     with app.app_context():
         product = Product(code="EBK", name="E-City electric bike", unit_price=Decimal("1890"), warranty_months=24)
         order = Order(number="O-2026-0042", customer_id=customer.id, seller_id=seller.id,
