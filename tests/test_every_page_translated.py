@@ -102,7 +102,8 @@ def test_every_page_is_in_the_readers_language(app, marking, language):
     problems, seen = [], 0
     for rule in _pages(app):
         url = url_for_shop(rule.endpoint, rule.rule, shop)
-        response = owner.get(url)
+        # The owner's browser speaks their language too: the public web form follows the browser, not the account.
+        response = owner.get(url, headers={"Accept-Language": language})
         html = response.get_data(as_text=True)
         response.close()
         assert response.status_code < 500, f"{url}: {response.status_code}"
