@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from extensions import db
-from models import (ContactLog, Customer, Goal, JobRun, Lead, OnboardingCheck, OnboardingItem, Order, OrderLine, Product,
-                    Ticket, User)
+from models import (ContactLog, Customer, Goal, JobRun, Lead, OnboardingCheck, OnboardingItem, Order, OrderLine,
+                    Product, Ticket, User)
 from sales.clock import shop_today, utcnow
 from tests.conftest import text_of
 from tests.record_shop import sign_in

@@ -141,8 +141,8 @@ def job_states(runs_each: int = 10, now=None) -> list[JobState]:
 def last_success_part():
     """Which jobs ever ran, how often, and the end of each one's newest success, in one GROUP BY (job, None,
     runs, last success): a part of the dashboard's counts (sales.tally)."""
-    return (select(JobRun.job, null(), func.count(), func.max(case((JobRun.status == "succeeded", JobRun.finished_at))))
-            .group_by(JobRun.job))
+    last_success = func.max(case((JobRun.status == "succeeded", JobRun.finished_at)))
+    return select(JobRun.job, null(), func.count(), last_success).group_by(JobRun.job)
 
 
 def jobs_needing_attention(now=None, counted=None) -> list[JobState]:
