@@ -608,6 +608,9 @@ class Lead(TrackedMixin, db.Model):
     lost_to: Mapped[Optional["Competitor"]] = relationship(foreign_keys=[lost_to_id])
     products: Mapped[list["LeadProduct"]] = relationship(back_populates="lead", cascade="all, delete-orphan",
                                                          order_by="LeadProduct.id")
+    # The lead page's stage history, newest first: read-only (a move adds a StageChange of its own).
+    stage_changes: Mapped[list["StageChange"]] = relationship(
+        viewonly=True, order_by="(StageChange.changed_at.desc(), StageChange.id.desc())")
 
     @property
     def is_closed(self) -> bool:

@@ -11,13 +11,14 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import func, literal, null, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Lead, MaintenancePlan, Order, Promise, Ticket, User
 from sales.figures import awaiting_first_contact, promise_due, step_due
 from sales.support.rules import overdue_condition
+from sales.tally import read_together
 
 LIST_LIMIT = 200   # a list this long is a backlog to clear, not a day: the count still says how many there are
 KINDS = ("new_leads", "steps", "promises", "tickets", "maintenance")
@@ -106,43 +107,46 @@ def agenda(person: User, today: date, counts: Optional[dict] = None, lists=KINDS
 
 def due_counts(today: date, people: Optional[list] = None) -> dict[int, dict[str, int]]:
     """{person id: {"new_leads": n, "steps": n, "promises": n, "tickets": n, "maintenance": n}} for everyone with
-    something due (or for `people`): the same conditions as agenda(), counted in five GROUP BYs."""
+    something due (or for `people`): the same conditions as agenda(), counted in five GROUP BYs joined by UNION
+    ALL — one statement, or part of a page's (due_count_parts, read with sales.tally)."""
+    return due_counts_of(read_together({"due": due_count_parts(today, people)})["due"], people)
+
+
+def due_count_parts(today: date, people: Optional[list] = None) -> list:
+    """due_counts()'s GROUP BYs, one per kind, each (kind, person id, count)."""
     ids = [person.id for person in people] if people is not None else None
-    result: dict[int, dict[str, int]] = {}
-
-    def add(kind, rows):
-        for person_id, count in rows:
-            if person_id is not None:
-                result.setdefault(person_id, _nothing_due())[kind] = count
-
-    def only(column, statement):
-        return statement.where(column.in_(ids)) if ids is not None else statement
 
     def grouped(kind, column, condition):
-        return only(column, select(literal(kind).label("kind"), column.label("person_id"),
-                                   func.count().label("n")).where(condition).group_by(column))
+        statement = select(literal(kind).label("kind"), column.label("person_id"),
+                           func.count().label("n")).where(condition).group_by(column)
+        return statement.where(column.in_(ids)) if ids is not None else statement
 
-    # The five counts in one statement: one GROUP BY per kind, joined by UNION ALL.
-    parts = [grouped("new_leads", Lead.seller_id, awaiting_first_contact()),
-             grouped("steps", ContactLog.user_id, _steps(today)),
-             grouped("promises", Promise.seller_id, promise_due(today)),
-             grouped("tickets", Ticket.assignee_id, _tickets_due(today)),
-             select(literal("maintenance"), null(), func.count()).select_from(MaintenancePlan)
-             .where(_maintenance_due(today))]
+    return [grouped("new_leads", Lead.seller_id, awaiting_first_contact()),
+            grouped("steps", ContactLog.user_id, _steps(today)),
+            grouped("promises", Promise.seller_id, promise_due(today)),
+            grouped("tickets", Ticket.assignee_id, _tickets_due(today)),
+            select(literal("maintenance"), null(), func.count()).select_from(MaintenancePlan)
+            .where(_maintenance_due(today))]
+
+
+def due_counts_of(rows, people: Optional[list] = None) -> dict[int, dict[str, int]]:
+    """due_counts() from the rows its parts gave."""
+    ids = [person.id for person in people] if people is not None else None
+    result: dict[int, dict[str, int]] = {}
     plans = 0
-    for kind, person_id, count in db.session.execute(union_all(*parts)):
+    for kind, person_id, count, *_ in rows:
         if kind == "maintenance":
             plans = count
         elif person_id is not None:
             result.setdefault(person_id, _nothing_due())[kind] = count
     if plans:
-        watchers = db.session.scalars(only(User.id, select(User.id).where(
-            User.active, User.role.in_(("owner", "support"))))).all()
-        for person_id in watchers:
+        watchers = select(User.id).where(User.active, User.role.in_(("owner", "support")))
+        if ids is not None:
+            watchers = watchers.where(User.id.in_(ids))
+        for person_id in db.session.scalars(watchers).all():
             result.setdefault(person_id, _nothing_due())["maintenance"] = plans
-    if ids is not None:
-        for person_id in ids:
-            result.setdefault(person_id, _nothing_due())
+    for person_id in ids or ():
+        result.setdefault(person_id, _nothing_due())
     return result
 
 

@@ -9,28 +9,24 @@ from decimal import Decimal
 import pytest
 
 from extensions import db
-from models import ContactLog, Customer, Goal, Lead, Order, OrderLine, Product, Ticket, User
-from sales.clock import shop_today
+from models import (ContactLog, Customer, Goal, JobRun, Lead, OnboardingCheck, OnboardingItem, Order, OrderLine,
+                    Product, Ticket, User)
+from sales.clock import shop_today, utcnow
+from tests.conftest import text_of
 from tests.record_shop import sign_in
 
 TARGET = 10
 # Pages not brought to TARGET yet: their measured count (issue 20), a ceiling that may only go down — the target
-# for every one of them is still TARGET. The dashboard runs one statement per kind of figure it shows (due counts,
-# activity, closed deals, goals, pipeline, satisfaction, tickets, jobs); the customer page one per kind of record
-# on its timeline; the lead page one per panel.
+# for every one of them is still TARGET. The customer page runs one statement per kind of record on its timeline.
 CEILINGS = {
     ("owner", "customer timeline"): 20,
-    ("owner", "dashboard"): 15,
-    ("owner", "lead detail"): 11,
     ("seller", "customer timeline"): 22,
-    ("seller", "dashboard"): 14,
-    ("seller", "lead detail"): 11,
 }
 
 
 def _add_records(app, sellers, rounds, tag):
     """`rounds` customers per seller, each with a lead (contacts with next steps by both sellers), a sent quote,
-    an order and a ticket."""
+    an order and a ticket; a first days' checklist the sellers are going through and runs of a scheduled job."""
     from sales.leads.stages import ensure_default_stages, start_in_stage
     from sales.quotes import rules as quote_rules
     from sales.support import rules as support_rules
@@ -77,6 +73,12 @@ def _add_records(app, sellers, rounds, tag):
                 db.session.flush()
                 support_rules.add_message(ticket, "Bring it in", public=True, author_id=seller)
                 support_rules.add_message(ticket, "Pads ordered", public=False, author_id=other)
+        item = OnboardingItem(text=f"Read the returns policy {tag}", position=rounds)
+        db.session.add_all([item, JobRun(job="send-mail", host="app-1", status="succeeded", finished_at=utcnow()),
+                            JobRun(job="read-mail", host="app-1", status="failed", finished_at=utcnow())])
+        db.session.flush()
+        if tag == "a":      # the first item ticked, the next one not: the seller's dashboard shows their progress
+            db.session.add(OnboardingCheck(user_id=sellers[0], item_id=item.id))
         period = today.strftime("%Y-%m")
         for seller in sellers:
             if not db.session.query(Goal).filter_by(seller_id=seller, period=period).first():
@@ -136,6 +138,10 @@ def test_every_page_runs_a_bounded_number_of_queries_whatever_the_data_size(app,
     small = _measure(app, people, count_queries)
     _add_records(app, sellers, 6, "b")
     large = _measure(app, people, count_queries)
+    # What the dashboards count together is on them: the seller's first days, the owner's job that never succeeded.
+    assert "1 of 2 done" in text_of(sign_in(app.test_client(), people["seller"]).get("/"))
+    assert "Read the shop's mailbox ( flask read-mail ) — never succeeded" in text_of(
+        sign_in(app.test_client(), people["owner"]).get("/"))
     report = {key: (small[key][0], large[key][0]) for key in small}
     print("\n".join(f"{role:6} {page:18} {a:3} {b:3}" for (role, page), (a, b) in sorted(report.items())))
     if os.environ.get("DUMP_PAGE_QUERIES"):     # a developer's aid: every statement of every page, to a file

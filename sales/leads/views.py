@@ -210,12 +210,11 @@ def _apply(form, lead):
 @bp.route("/<int:lead_id>")
 @require("leads.view")
 def show(lead_id):
-    lead = get_lead_or_404(lead_id, options=[joinedload(Lead.customer), joinedload(Lead.seller)])
+    # The stage history (and who moved it) comes with the lead: a move or two per deal, not a statement of its own.
+    lead = get_lead_or_404(lead_id, options=[joinedload(Lead.customer), joinedload(Lead.seller),
+                                             joinedload(Lead.stage_changes).joinedload(StageChange.changed_by)])
     stages = ensure_default_stages()
-    history = db.session.scalars(
-        select(StageChange).where(StageChange.lead_id == lead.id).options(joinedload(StageChange.changed_by))
-        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
-    ).all()
+    history = lead.stage_changes
     # The people the page names come with the rows that name them: no query per person.
     contacts = db.session.scalars(
         select(ContactLog).where(ContactLog.lead_id == lead.id).options(joinedload(ContactLog.user))

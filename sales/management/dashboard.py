@@ -9,28 +9,31 @@ from sqlalchemy.orm import joinedload
 from extensions import db
 from models import ContactLog, Lead, PipelineStage, Survey, Ticket, User, utcnow
 from sales import figures
-from sales.agenda import agenda, by_person, due_counts
+from sales.agenda import agenda, by_person, due_count_parts, due_counts, due_counts_of
 from sales.leads.rules import not_disqualified, visible_to
 from sales.leads.stages import ensure_default_stages
 from sales.management import metrics
 from sales.management.periods import period_of
 from sales.management.tables import pipeline_table
 from sales.money import Amounts
-from sales.operations.jobs import jobs_needing_attention
+from sales.operations.jobs import jobs_needing_attention, last_success_part
 from sales.support.rules import gap_totals, overdue_condition, visible_tickets
+from sales.tally import read_together
 
 SATISFACTION_DAYS = 90
 
 
-def follow_ups(user, today: date, people=()) -> dict:
+def follow_ups(user, today: date, people=(), counts=None) -> dict:
     """The user's day (sales.agenda: what My day lists, counted the same way) — its first next steps, and for the
     owner how much each person has due, each a link to that person's My day. `people`: users the page has read
-    already (the ones named are not read again)."""
+    already (the ones named are not read again). `counts`: due_counts() of everyone (the owner) or of the user,
+    when the page counted them with its other figures."""
     # The owner's counts and everyone's come from one count of everyone's; only the steps are listed here.
-    everyone = due_counts(today) if user.is_owner else None
-    day = agenda(db.session.get(User, user.id), today, counts=everyone, lists=("steps",), limit=8)
+    if counts is None:
+        counts = due_counts(today) if user.is_owner else due_counts(today, [user])
+    day = agenda(db.session.get(User, user.id), today, counts=counts, lists=("steps",), limit=8)
     return {"day": day, "mine": day.steps, "mine_count": day.total,
-            "by_person": by_person(today, everyone, people) if user.is_owner else []}
+            "by_person": by_person(today, counts, people) if user.is_owner else []}
 
 
 def pipeline(user, period) -> list[dict]:
@@ -49,22 +52,31 @@ def pipeline(user, period) -> list[dict]:
     won = PipelineStage.kind == "won"
     # Open deals have no order yet: their estimates are in the shop's currency (no order looked up for them).
     currency = case((is_open, literal(None)), else_=figures.deal_currency()).label("currency")
-    found: dict = {}
     # Open and closed stages in one GROUP BY: the open deals now, the closed ones closed in the period.
-    for stage_id, deal_currency, count, value in db.session.execute(
-            select(Lead.stage_id, currency, func.count(),
-                   func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)),
-                                 else_=Lead.estimated_value)))
-            .join(PipelineStage, PipelineStage.id == Lead.stage_id)
-            .where(*conditions, or_(and_(is_open, not_disqualified()),
-                                    and_(~is_open, Lead.closed_at >= period.starts_at,
-                                         Lead.closed_at < period.ends_at)))
-            .group_by(Lead.stage_id, currency)):
-        before = found.get(stage_id, (0, Amounts()))
-        amount = Amounts.of(_cents(value), deal_currency) if deal_currency else Amounts.of(_cents(value))
-        found[stage_id] = (before[0] + count, before[1] + amount)
+    grouped = (select(Lead.stage_id, currency, func.count().label("deals"),
+                      func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)),
+                                    else_=Lead.estimated_value)).label("value"))
+               .join(PipelineStage, PipelineStage.id == Lead.stage_id)
+               .where(*conditions, or_(and_(is_open, not_disqualified()),
+                                       and_(~is_open, Lead.closed_at >= period.starts_at,
+                                            Lead.closed_at < period.ends_at)))
+               .group_by(Lead.stage_id, currency)).subquery()
+    # Every stage with its groups (none for an empty stage), in the pipeline's order: the stages are read here.
+    rows = db.session.execute(
+        select(PipelineStage, grouped.c.currency, grouped.c.deals, grouped.c.value)
+        .outerjoin(grouped, grouped.c.stage_id == PipelineStage.id)
+        .order_by(PipelineStage.position, PipelineStage.id)).all()
+    if not rows:    # a new shop: its default stages are made now, with nothing in them yet
+        return [{"stage": stage, "count": 0, "value": Amounts.of(0)} for stage in ensure_default_stages()]
+    stages, found = {}, {}
+    for stage, deal_currency, count, value in rows:
+        stages[stage.id] = stage
+        if count:
+            before = found.get(stage.id, (0, Amounts()))
+            amount = Amounts.of(_cents(value), deal_currency) if deal_currency else Amounts.of(_cents(value))
+            found[stage.id] = (before[0] + count, before[1] + amount)
     return [{"stage": stage, "count": found.get(stage.id, (0, Amounts.of(0)))[0],
-             "value": found.get(stage.id, (0, Amounts.of(0)))[1]} for stage in ensure_default_stages()]
+             "value": found.get(stage.id, (0, Amounts.of(0)))[1]} for stage in stages.values() if stage.active]
 
 
 def _cents(value) -> Decimal:
@@ -98,24 +110,35 @@ def satisfaction_since(now):
 
 def dashboard(user, today: date) -> dict:
     now = utcnow()
-    from sales.onboarding.rules import needs_writing, still_to_do
+    from sales.onboarding.rules import dashboard_parts, needs_writing, still_to_do
 
     sells = user.role in ("owner", "seller")
-    people = metrics.sellers(readable_by=user) if sells else []
-    context = {"today": today, "follow_ups": follow_ups(user, today, people), "tickets": overdue_tickets(user, now),
+    period = period_of("month", today)
+    # The sellers come with their goals of the month; what is due, the month's new leads and contacts, the
+    # first days' checklist and the scheduled jobs' last successes are counted in one statement (sales.tally).
+    people, goals = metrics.sellers_and_goals(period, readable_by=user) if sells else ([], None)
+    counted = read_together({
+        "due": due_count_parts(today, None if user.is_owner else [user]),
+        "activity": metrics.activity_parts(period, None if user.is_owner else [person.id for person in people])
+        if sells else [],
+        "onboarding": dashboard_parts(user),
+        "jobs": [last_success_part()] if user.is_owner else []})
+    counts = due_counts_of(counted["due"], None if user.is_owner else [user])
+    context = {"today": today, "follow_ups": follow_ups(user, today, people, counts),
+               "tickets": overdue_tickets(user, now),
                # A new seller is pointed to their first days until they have gone through them; a new shop's
                # owner, to writing that checklist.
-               "onboarding": still_to_do(user), "checklist_missing": needs_writing(user)}
+               "onboarding": still_to_do(user, counted["onboarding"]),
+               "checklist_missing": needs_writing(user, counted["onboarding"])}
     gap_totals_shown = None
     if sells:
-        period = period_of("month", today)
         # The owner's board and the shop's total come from one count of the whole shop; the satisfaction of
         # the last days is counted with it.
         window = (satisfaction_since(now), None, user.id if user.role == "seller" else None)
-        everyone = (metrics.performance(period, gap_windows=[window]) if user.is_owner
-                    else metrics.performance(period, [person.id for person in people], gap_windows=[window]))
+        everyone = metrics.performance(period, None if user.is_owner else [person.id for person in people],
+                                       gap_windows=[window], activity=counted["activity"])
         gap_totals_shown = everyone.gap_windows[0]
-        board = metrics.goal_progress(period, people, everyone)
+        board = metrics.goal_progress(period, people, everyone, goals)
         if user.is_owner:
             board = metrics.without_idle_owner(board, lambda entry: entry.seller, lambda entry: bool(entry.goals))
         shop_goals = []
@@ -124,7 +147,7 @@ def dashboard(user, today: date) -> dict:
         stages = pipeline(user, period)
         if user.is_owner:
             # A cron job that stopped (or fails) shows only in a log file otherwise: emails stay queued unseen.
-            context["stalled_jobs"] = jobs_needing_attention(now)
+            context["stalled_jobs"] = jobs_needing_attention(now, counted["jobs"])
         context.update(period=period, pipeline=stages, pipeline_table=pipeline_table(period, stages), goals=board, shop_goals=shop_goals,
                        expected_share=period.elapsed_share(today))
     context["satisfaction"] = satisfaction(user, now, totals=gap_totals_shown)

@@ -78,12 +78,29 @@ class PerformanceRows(dict):
     gap_windows: list = []
 
 
-def performance(period: Period, seller_ids=None, gap_windows=()) -> PerformanceRows:
+def _only(column, statement, seller_ids):
+    from sales.management.scope import among
+
+    return statement.where(among(column, seller_ids)) if seller_ids is not None else statement
+
+
+def activity_parts(period: Period, seller_ids=None) -> list:
+    """The new leads and the contacts of the period, a GROUP BY each (kind, seller id, count): performance()
+    reads them with its other figures, or a page with its other counts (sales.tally) and hands them over."""
+    return [_only(Lead.seller_id, select(literal("new_leads"), Lead.seller_id, func.count())
+                  .where(_in(Lead.created_at, period)).group_by(Lead.seller_id), seller_ids),
+            _only(ContactLog.user_id, select(literal("contacts"), ContactLog.user_id, func.count())
+                  .where(_in(ContactLog.happened_at, period), figures.is_contact())
+                  .group_by(ContactLog.user_id), seller_ids)]
+
+
+def performance(period: Period, seller_ids=None, gap_windows=(), activity=None) -> PerformanceRows:
     """{seller id: Performance} for the period; three GROUP BY queries whatever the number of leads.
 
     `seller_ids` limits the answer to those sellers (and always includes them, with zeros when idle); None among
     them stands for what is credited to nobody. `gap_windows`: (since, until, seller id) of satisfaction totals
-    the page shows too, counted in the same statement as the sellers' gaps.
+    the page shows too, counted in the same statement as the sellers' gaps. `activity`: the rows of
+    activity_parts(period, seller_ids) when the page read them with its other counts.
     """
     result = PerformanceRows()
 
@@ -91,19 +108,14 @@ def performance(period: Period, seller_ids=None, gap_windows=()) -> PerformanceR
         return result.setdefault(seller_id, Performance(seller_id))
 
     def only(column, statement):
-        from sales.management.scope import among
-
-        return statement.where(among(column, seller_ids)) if seller_ids is not None else statement
+        return _only(column, statement, seller_ids)
 
     for seller_id in seller_ids or ():
         row(seller_id)
     # New leads and contacts in one statement: a GROUP BY each, joined by UNION ALL.
-    for kind, seller_id, count in db.session.execute(union_all(
-            only(Lead.seller_id, select(literal("new_leads"), Lead.seller_id, func.count())
-                 .where(_in(Lead.created_at, period)).group_by(Lead.seller_id)),
-            only(ContactLog.user_id, select(literal("contacts"), ContactLog.user_id, func.count())
-                 .where(_in(ContactLog.happened_at, period), figures.is_contact())
-                 .group_by(ContactLog.user_id)))):
+    if activity is None:
+        activity = db.session.execute(union_all(*activity_parts(period, seller_ids))).all()
+    for kind, seller_id, count, *_ in activity:
         setattr(row(seller_id), kind, count)
     won = figures.is_won()
     credited = figures.deal_seller().label("credited")
@@ -167,12 +179,30 @@ def shop_total(period: Period, rows: dict) -> Performance:
 def sellers(active_only=True, readable_by=None):
     """The people who sell: sellers, and the owner when they sell too (they can own leads); with `readable_by`,
     only those whose numbers that user may read (sales/records.py)."""
+    return db.session.scalars(_sellers(active_only, readable_by)).all()
+
+
+def _sellers(active_only, readable_by):
     statement = select(User).where(User.role.in_(("owner", "seller"))).order_by(User.name, User.id)
     if active_only:
         statement = statement.where(User.active)
     if readable_by is not None:
         statement = statement.where(records.visible(records.Figures, readable_by))
-    return db.session.scalars(statement).all()
+    return statement
+
+
+def sellers_and_goals(period: Period, active_only=True, readable_by=None):
+    """sellers() and their goals for the period in one statement (each seller joined with their goals):
+    (people, (their ids, goals_for(period, their ids))) — what goal_progress() takes as `goals`."""
+    people: dict[int, User] = {}
+    goals: dict[int, dict[str, Goal]] = {}
+    statement = _sellers(active_only, readable_by).add_columns(Goal).outerjoin(
+        Goal, (Goal.seller_id == User.id) & (Goal.period == period.key))
+    for person, goal in db.session.execute(statement):
+        people.setdefault(person.id, person)
+        if goal is not None:
+            goals.setdefault(person.id, {})[goal.metric] = goal
+    return list(people.values()), (list(people), goals)
 
 
 def without_idle_owner(rows, person_of, has_data):

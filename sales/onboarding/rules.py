@@ -6,7 +6,7 @@ numbers they read: the owner everyone, a team's manager their team, a seller the
 """
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select
 
 from extensions import db
 from models import OnboardingCheck, OnboardingItem, Product, User
@@ -91,17 +91,41 @@ def counts(ids) -> dict[int, tuple[int, Optional[object]]]:
         .group_by(OnboardingCheck.user_id))}
 
 
-def still_to_do(user) -> Optional[Progress]:
-    """A seller's progress while the checklist is not done (what the dashboard points to), else None."""
+def dashboard_parts(user) -> list:
+    """What still_to_do() and needs_writing() count, as parts of the dashboard's counts (sales.tally): the items
+    of the checklist, and for a seller how many of them they ticked and when the last."""
+    if user.role not in ("owner", "seller"):
+        return []
+    parts = [select(literal("items"), null(), func.count()).select_from(OnboardingItem)]
+    if user.role == "seller":
+        parts.append(select(literal("ticked"), OnboardingCheck.user_id, func.count(), func.max(OnboardingCheck.done_at))
+                     .where(OnboardingCheck.user_id == user.id,
+                            OnboardingCheck.item_id.in_(select(OnboardingItem.id)))
+                     .group_by(OnboardingCheck.user_id))
+    return parts
+
+
+def _items_count(counted) -> int:
+    if counted is None:
+        return db.session.scalar(select(func.count()).select_from(OnboardingItem)) or 0
+    return next((count for kind, _key, count, _at in counted if kind == "items"), 0)
+
+
+def still_to_do(user, counted=None) -> Optional[Progress]:
+    """A seller's progress while the checklist is not done (what the dashboard points to), else None.
+    `counted`: the rows of dashboard_parts(user), when the page read them with its other counts."""
     if user.role != "seller":
         return None
-    total = db.session.scalar(select(func.count()).select_from(OnboardingItem)) or 0
+    total = _items_count(counted)
     if not total:
         return None
-    done, _last = counts([user.id]).get(user.id, (0, None))
+    if counted is None:
+        done, _last = counts([user.id]).get(user.id, (0, None))
+    else:
+        done, _last = next(((count, at) for kind, _key, count, at in counted if kind == "ticked"), (0, None))
     return Progress(user, done, total, _last) if done < total else None
 
 
-def needs_writing(user) -> bool:
+def needs_writing(user, counted=None) -> bool:
     """The owner of a shop with no checklist yet: the dashboard asks them to write one."""
-    return user.role == "owner" and db.session.scalar(select(func.count()).select_from(OnboardingItem)) == 0
+    return user.role == "owner" and _items_count(counted) == 0

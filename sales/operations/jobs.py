@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from extensions import db
@@ -138,13 +138,20 @@ def job_states(runs_each: int = 10, now=None) -> list[JobState]:
     return states
 
 
-def jobs_needing_attention(now=None) -> list[JobState]:
-    """For the owner's dashboard: the jobs that ran before but have not succeeded for a day."""
+def last_success_part():
+    """Which jobs ever ran, how often, and the end of each one's newest success, in one GROUP BY (job, None,
+    runs, last success): a part of the dashboard's counts (sales.tally)."""
+    last_success = func.max(case((JobRun.status == "succeeded", JobRun.finished_at)))
+    return select(JobRun.job, null(), func.count(), last_success).group_by(JobRun.job)
+
+
+def jobs_needing_attention(now=None, counted=None) -> list[JobState]:
+    """For the owner's dashboard: the jobs that ran before but have not succeeded for a day. `counted`: the rows
+    of last_success_part(), when the page read them with its other counts."""
     now = now or utcnow()
-    # Which jobs ever ran, and the end of each one's newest success, in one GROUP BY.
-    successes = dict(db.session.execute(
-        select(JobRun.job, func.max(case((JobRun.status == "succeeded", JobRun.finished_at))))
-        .group_by(JobRun.job)).all())
+    if counted is None:
+        counted = db.session.execute(last_success_part()).all()
+    successes = {job: at for job, _none, _runs, at in counted}
     ran = set(successes)
     successes = {job: at for job, at in successes.items() if at is not None}
     return [JobState(job, str(label), [], successes.get(job), True) for job, label in JOBS.items()
