@@ -212,7 +212,7 @@ def matching(kind, typed, limit=None, with_key=False):
         # Newest first by the key itself: PostgreSQL knows how common each word is (ANALYZE counts the vectors'
         # words), so for a word in half the leads it walks the primary key backwards and stops after eight, and
         # for a rare one it takes the GIN index's few matches and sorts them.
-        key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
+        key, condition = literal_column("search_index.key"), _postgresql_condition(kind, typed, words)
     else:
         # FTS5 hands entries over in rowid order: ORDER BY rowid DESC LIMIT n stops after n.
         key, condition = (literal_column("search_index.rowid"),
@@ -236,15 +236,17 @@ def newest_first(kind, typed):
     return statement.subquery(f"matched_{kind}s") if statement is not None else None
 
 
-def _postgresql_condition(typed, words):
+def _postgresql_condition(kind, typed, words):
     """The entry's words hold a word starting with every word typed (or the digits typed in pieces): one
-    tsquery, 'garc':* & 'lop':* (see search_prefix_query, migration 0046), so one GIN index scan."""
+    tsquery over the kind's words, '1:garc':* & '1:lop':* (see search_prefix_query, migration 0046), so one GIN
+    index scan."""
+    code = literal_column(str(KIND_CODES[kind]))
+
     def word_prefix(word):
         # The word is written into the statement, not bound: psycopg prepares a statement run five times and
         # PostgreSQL then plans it once for any value, and a plan that cannot see the query cannot tell a word
         # in half the leads (walk the newest, stop after eight) from a rare one (take the index's matches).
-        word = bindparam(None, word, type_=String(), literal_execute=True)
-        return func.search_prefix_query(word)
+        return func.search_prefix_query(code, bindparam(None, word, type_=String(), literal_execute=True))
 
     query = word_prefix(words[0])
     for word in words[1:]:
