@@ -113,8 +113,14 @@ def every_table(app):
     """{table: Counter of rows}, read through the models' own column types: what the shop's data *is*."""
     with app.app_context():
         with db.engine.connect() as connection:
-            return {name: Counter(tuple(row) for row in connection.execute(select(db.metadata.tables[name])))
+            return {name: Counter(tuple(map(hashable, row)) for row in
+                                  connection.execute(select(db.metadata.tables[name])))
                     for name in shop_table_names()}
+
+
+def hashable(value):
+    """A JSON column's dict or list as its canonical text, so rows can be counted."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
 class CustomersArriving(threading.Thread):
