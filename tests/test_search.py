@@ -123,6 +123,13 @@ def test_a_word_in_many_records_shows_the_newest_first(app, owner, make_customer
     assert [hit.label for hit in groups["Customers"]] == names[::-1][:PER_GROUP]
 
 
+def test_a_short_word_typed_beside_a_long_one_still_has_to_match(client, owner, shop):
+    """"lopez j": the one-letter word narrows the López to Juan (on PostgreSQL it is checked, not looked up)."""
+    login(client, owner)
+    found = _found(client, "lopez j")
+    assert "Juan LÓPEZ" in found and "Marta López" not in found and "López y Cía" not in found
+
+
 def test_a_typed_word_is_found_at_the_start_of_words_only(client, owner, shop):
     login(client, owner)
     assert "Nothing found for “minguez”." in _found(client, "minguez")
