@@ -7,8 +7,9 @@ ticket lists all use it.
 
 - SQLite: an FTS5 table with the unicode61 tokenizer and `remove_diacritics 2` ("dominguez" = "Domínguez").
 - PostgreSQL: a table whose text is stored folded by `unaccent` and lower(), word separators made spaces, and its
-  words as a full-text vector (the 'simple' configuration, generated from that text) with a GIN index; a word
-  prefix is the tsquery 'garc':* (migration 0046; before it, `LIKE '% garc%'` over pg_trgm).
+  words as a full-text vector generated from that text, each word tagged with its kind ('1:garcia'), with a GIN
+  index; a word prefix in a kind is the tsquery '1:garc':* (migration 0046; before it, `LIKE '% garc%'` over
+  pg_trgm).
 
 Kept current by the write path: after every flush, new and changed records get their entry rewritten and
 deleted ones lose it (`register`). Migration 0024 builds the index for the records already there; the command
