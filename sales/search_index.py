@@ -6,8 +6,10 @@ start with every word typed ("garc lop" finds "García López"); the global sear
 ticket lists all use it.
 
 - SQLite: an FTS5 table with the unicode61 tokenizer and `remove_diacritics 2` ("dominguez" = "Domínguez").
-- PostgreSQL: a table whose text is stored folded by `unaccent` and lower(), word separators made spaces and a
-  leading space, so a word prefix is `LIKE '% garc%'`, served by a pg_trgm GIN index.
+- PostgreSQL: a table whose text is stored folded by `unaccent` and lower(), word separators made spaces, and its
+  words as a full-text vector generated from that text, each word tagged with its kind ('1:garcia'), with a GIN
+  index; a word prefix in a kind is the tsquery '1:garc':* (migration 0046; before it, `LIKE '% garc%'` over
+  pg_trgm).
 
 Kept current by the write path: after every flush, new and changed records get their entry rewritten and
 deleted ones lose it (`register`). Migration 0024 builds the index for the records already there; the command
@@ -15,7 +17,7 @@ deleted ones lose it (`register`). Migration 0024 builds the index for the recor
 """
 import re
 
-from sqlalchemy import String, and_, bindparam, event, func, literal_column, or_, select, text
+from sqlalchemy import String, and_, bindparam, event, func, literal_column, select, text
 
 from extensions import db
 
@@ -205,48 +207,68 @@ def matching(kind, typed, limit=None, with_key=False):
     if not words:
         return None
     low, high = _bounds(kind)
-    # The kind's key range is a constant of the statement (see word_prefix below: no generic plan).
+    # The kind's key range is a constant of the statement (see _postgresql_condition: no generic plan).
     low, high = literal_column(str(int(low))), literal_column(str(int(high)))
     if db.engine.dialect.name == "postgresql":
-        key, condition = literal_column("search_index.key"), _postgresql_condition(typed, words)
-        statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
-        # Newest first by the record id, not the key itself: ordered by key, PostgreSQL walks the primary key
-        # backwards testing every entry of the kind against the pattern (seconds for a rare word), where the
-        # trigram index finds the matches and sorts those few.
-        order_key = key - low
+        # Newest first by the key itself: PostgreSQL knows how common each word is (ANALYZE counts the vectors'
+        # words), so for a word in half the leads it walks the primary key backwards and stops after eight, and
+        # for a rare one it takes the GIN index's few matches and sorts them.
+        key, condition = literal_column("search_index.key"), _postgresql_condition(kind, typed, words)
     else:
-        key = literal_column("search_index.rowid")
-        statement = (select((key - low).label("record_id")).select_from(text("search_index"))
-                     .where(literal_column("search_index").op("MATCH")(_fts_query(typed))))
-        order_key = key   # FTS5 hands entries over in rowid order: ORDER BY rowid DESC LIMIT n stops after n
-    statement = statement.where(key >= low, key < high)
+        # FTS5 hands entries over in rowid order: ORDER BY rowid DESC LIMIT n stops after n.
+        key, condition = (literal_column("search_index.rowid"),
+                          literal_column("search_index").op("MATCH")(_fts_query(typed)))
+    statement = select((key - low).label("record_id")).select_from(text("search_index")).where(condition)
+    if with_key or db.engine.dialect.name != "postgresql":
+        # On PostgreSQL the tagged words already keep to the kind, and the range is only the walk's bounds: given
+        # it without an order, the planner may walk the kind's range testing every entry (80 ms for "garcia")
+        # rather than take the GIN index's matches (under 20).
+        statement = statement.where(key >= low, key < high)
     if with_key:
-        statement = statement.add_columns(order_key.label("key"))
+        statement = statement.add_columns(key.label("key"))
     return statement.limit(limit) if limit else statement
 
 
 def newest_first(kind, typed):
     """matching() as a subquery to join the records to (`record_id`), ordered newest first by `key` descending
-    (the same order as record_id, spelled as each database can follow it cheaply; see matching).
+    (the same order as record_id, the index's own).
 
-    Joined rather than `id IN (…)`: SQLite's FTS5 hands its entries over in key order, so `ORDER BY key DESC
-    LIMIT 8` reads eight and stops, where an IN list first collects every match (50 000 leads for "bici").
+    Joined rather than `id IN (…)`: the index hands its entries over in key order (SQLite's FTS5 always,
+    PostgreSQL's primary key walked backwards for a common word), so `ORDER BY key DESC LIMIT 8` reads eight and
+    stops, where an IN list first collects every match (50 000 leads for "bici").
     None when nothing searchable was typed."""
     statement = matching(kind, typed, with_key=True)
     return statement.subquery(f"matched_{kind}s") if statement is not None else None
 
 
-def _postgresql_condition(typed, words):
-    body = literal_column("search_index.body")
+# Typed words shorter than this are looked up in the GIN index only when nothing longer was typed: "3" or "34" is
+# the start of tens of thousands of phone numbers, and merging their entries cost 40 ms ("+34 612 3").
+_SHORTEST_LOOKED_UP = 3
+
+
+def _postgresql_condition(kind, typed, words):
+    """The entry's words hold a word starting with every word typed (or the digits typed in pieces): a tsquery
+    over the kind's words, '1:garc':* & '1:lop':* (see search_prefix_query, migration 0046)."""
+    code = literal_column(str(KIND_CODES[kind]))
+    words_column = literal_column("search_index.words")
 
     def word_prefix(word):
-        # The stored text is folded and starts with a space: a word that starts with `word` follows a space.
         # The word is written into the statement, not bound: psycopg prepares a statement run five times and
-        # PostgreSQL then plans it once for any value, and a LIKE pattern it cannot see at planning cannot use
-        # the trigram index (every search read all 227 000 entries: 0.6 s instead of 30 ms).
-        word = bindparam(None, word, type_=String(), literal_execute=True)
-        return body.like(func.concat("% ", func.search_fold(word), "%"))
+        # PostgreSQL then plans it once for any value, and a plan that cannot see the query cannot tell a word
+        # in half the leads (walk the newest, stop after eight) from a rare one (take the index's matches).
+        return func.search_prefix_query(code, bindparam(None, word, type_=String(), literal_execute=True))
 
-    every_word = and_(*[word_prefix(word) for word in words])
-    digits = _digits_term(typed)
-    return or_(every_word, word_prefix(digits)) if digits else every_word
+    def query_of(some_words):
+        query = word_prefix(some_words[0])
+        for word in some_words[1:]:
+            query = query.op("&&")(word_prefix(word))
+        digits = _digits_term(typed)
+        return query.op("||")(word_prefix(digits)) if digits else query
+
+    full = query_of(words)
+    long_words = [word for word in words if len(word) >= _SHORTEST_LOOKED_UP]
+    if not long_words or len(long_words) == len(words):
+        return words_column.op("@@")(full)
+    # The index finds the entries with the long words; the short ones are checked on those few (ts_match_vq is
+    # @@ spelled as a function, which the planner does not take to the index).
+    return and_(words_column.op("@@")(query_of(long_words)), func.ts_match_vq(words_column, full))

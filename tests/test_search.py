@@ -5,7 +5,7 @@ import pytest
 
 from extensions import db
 from models import Customer, Order, Product, Quote
-from sales.global_search import search_everything
+from sales.global_search import PER_GROUP, search_everything
 from sales.leads.rules import SELLERS_SEE_ALL
 from sales.support import rules as support_rules
 from tests.conftest import login, text_of
@@ -109,6 +109,31 @@ def test_support_finds_customers_and_tickets_but_no_leads(client, support, shop)
     login(client, support)
     page = _found(client, "lopez")
     assert "Marta López" in page and "Bici eléctrica" not in page
+
+
+def test_a_word_in_many_records_shows_the_newest_first(app, owner, make_customer):
+    """More matches than a group shows: the newest ones, newest first (on PostgreSQL the common word walks the
+    index backwards, a rare one is sorted; both must give this order)."""
+    names = [f"Ciclos Rivera {letter}" for letter in "ABCDEFGHIJKL"]
+    for name in names:
+        make_customer(name)
+    with app.test_request_context():
+        found = search_everything(db.session.get(type(owner), owner.id), "RIVERA")
+    groups = {str(label): hits for label, hits in found}
+    assert [hit.label for hit in groups["Customers"]] == names[::-1][:PER_GROUP]
+
+
+def test_a_short_word_typed_beside_a_long_one_still_has_to_match(client, owner, shop):
+    """"lopez j": the one-letter word narrows the López to Juan (on PostgreSQL it is checked, not looked up)."""
+    login(client, owner)
+    found = _found(client, "lopez j")
+    assert "Juan LÓPEZ" in found and "Marta López" not in found and "López y Cía" not in found
+
+
+def test_a_typed_word_is_found_at_the_start_of_words_only(client, owner, shop):
+    login(client, owner)
+    assert "Nothing found for “minguez”." in _found(client, "minguez")
+    assert "Lucía Domínguez" in _found(client, "domin")
 
 
 def test_the_index_follows_every_change(client, app, owner, shop):
