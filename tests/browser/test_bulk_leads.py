@@ -23,6 +23,7 @@ def test_tap_two_leads_move_them_and_undo(page, live_server, make_customer, make
     page.wait_for_load_state("networkidle")     # the list htmx swaps in has arrived: measure that one
     for lead in leads[:2]:
         box = page.get_by_label(f"Select “{lead.title}”")
+        expect(box).to_be_visible()       # on a loaded machine the swapped-in list may still be settling
         target = box.locator("xpath=..").bounding_box()
         assert target["width"] >= 44 and target["height"] >= 44, target   # a finger's size
         box.tap()
