@@ -6,7 +6,7 @@ open is counted, not shown.
 
 The page reads the whole timeline in one statement (issue 20): every provider gives its kinds of entry as
 selects of one common row shape (`columns`), read together in one UNION ALL, newest first, and builds each
-entry from its row; the rows the user may not see are counted in a second statement."""
+entry from its row; the rows the user may not see are counted in the same statement."""
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional
@@ -44,8 +44,8 @@ class Kind:
 
 
 def provider(func):
-    """Register `func(customer, user) -> (kinds, hidden)`: its `Kind`s, and a count statement of the rows the
-    user may not see (`hidden`)."""
+    """Register `func(customer, user) -> (kinds, hidden)`: its `Kind`s, and a count of the rows the user may not
+    see (`hidden`)."""
     PROVIDERS.append(func)
     return func
 
@@ -72,8 +72,8 @@ def numbers(row):
 
 
 def hidden(statement, condition):
-    """A count statement of the rows of `statement` not meeting `condition` (a rule from sales/records.py);
-    `timeline_for` runs every provider's together in one query."""
+    """A count (a scalar subquery) of the rows of `statement` not meeting `condition` (a rule from
+    sales/records.py); `timeline_for` reads every provider's with the entries."""
     others = statement.where(not_(condition)).order_by(None).subquery()
     return select(func.count()).select_from(others).scalar_subquery()
 
@@ -90,8 +90,10 @@ def timeline_for(customer, user, limit=50):
                               literal_column(str(branch), Integer).label("branch"))
         for branch, (position, kind) in enumerate(kinds))).subquery()
     c = everything.c
-    rows = db.session.execute(select(everything).order_by(c.at.desc(), c.source, c.order_at.desc(), c.id, c.branch)
-                              .limit(limit)).all()
+    # The hidden count rides on every row (its subqueries are run once); an empty timeline asks for it alone.
+    hidden_total = sum(func.coalesce(count, 0) for count in counts) if counts else literal_column("0", Integer)
+    rows = db.session.execute(select(everything, hidden_total.label("hidden"))
+                              .order_by(c.at.desc(), c.source, c.order_at.desc(), c.id, c.branch).limit(limit)).all()
     timeline = Timeline(kinds[row.branch][1].entry(row) for row in rows)
-    timeline.hidden = sum(n or 0 for n in db.session.execute(select(*counts)).one()) if counts else 0
+    timeline.hidden = rows[0].hidden if rows else db.session.scalar(select(hidden_total))
     return timeline
