@@ -1168,7 +1168,12 @@ class Ticket(TrackedMixin, db.Model):
 
     @property
     def number(self) -> str:
-        return f"T-{self.id:05d}"
+        return self.number_of(self.id)
+
+    @staticmethod
+    def number_of(ticket_id) -> str:
+        """The number of the ticket with this id (lists that read only the id)."""
+        return f"T-{ticket_id:05d}"
 
     @property
     def is_open(self) -> bool:

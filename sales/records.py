@@ -676,7 +676,8 @@ RULES = {
     CommissionRule: Rule(_commission_visible, _may_view_commission, _owner_only),
     OutgoingEmail: Rule(_outgoing_visible, _may_view_outgoing, _may_change_outgoing),
     IncomingEmail: Rule(_incoming_visible, lambda user, e: _staff(user), _owner_only),
-    PortalLink: Rule(portal_visible, _may_view_portal, _may_view_portal),
+    # Changing the link needs what seeing it does (may_change asks may_view first: asked once, not twice).
+    PortalLink: Rule(portal_visible, _may_view_portal, lambda user, link: True),
     # Changing a person's figures is setting their goals.
     Figures: Rule(figures_visible, _may_view_figures, lambda user, f: _may_set_goals(user, f.person.id)),
     ImportJob: Rule(_import_visible, _may_use_import, _may_use_import),

@@ -2,16 +2,21 @@
 cycle recorded it. Each blueprint registers a provider; the customer page merges them.
 
 A user sees on the timeline only what they could open themselves (sales/records.py decides); what they may not
-open is counted, not shown."""
+open is counted, not shown.
+
+The page reads the whole timeline in one statement (issue 20): every provider gives its kinds of entry as
+selects of one common row shape (`columns`), read together in one UNION ALL, newest first, and builds each
+entry from its row; the rows the user may not see are counted in the same statement."""
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional
 
-from sqlalchemy import func, not_, select
+from sqlalchemy import Date, Integer, Text, cast, func, literal_column, not_, null, select, union_all
 
 from extensions import db
 
 PROVIDERS: list[Callable] = []
+TEXTS, NUMBERS = 5, 4       # the text and number columns of the common row shape
 
 
 @dataclass
@@ -30,34 +35,65 @@ class Timeline(list):
     hidden = 0
 
 
+@dataclass
+class Kind:
+    """One kind of entry of a provider: `rows` selects `columns(...)` of the rows the user may see, `entry` makes
+    the TimelineEntry of one row (read with `texts` and `numbers`)."""
+    rows: object
+    entry: Callable
+
+
 def provider(func):
-    """Register `func(customer, limit, user) -> (entries, hidden)`; it must run a constant number of queries.
-    `visible_rows` gives both for a query (`hidden` a number, or a count statement run with the others')."""
+    """Register `func(customer, user) -> (kinds, hidden)`: its `Kind`s, and a count of the rows the user may not
+    see (`hidden`)."""
     PROVIDERS.append(func)
     return func
 
 
-def visible_rows(statement, condition, limit):
-    """The rows of `statement` meeting `condition` (a rule from sales/records.py), at most `limit`, and how many
-    rows it would have returned that do not — as a count statement, which `timeline_for` runs together with the
-    other providers' in one query."""
-    rows = db.session.scalars(statement.where(condition).limit(limit)).unique().all()
+def columns(id, at, *, texts=(), numbers=(), day=None, order_at=None):
+    """The common row shape: the record's id, the entry's time, up to TEXTS texts and NUMBERS numbers (a flag as
+    1 or 0), a date; `order_at` is the provider's own order for its rows when not `at` (a decision follows its
+    quote's sending)."""
+    assert len(texts) <= TEXTS and len(numbers) <= NUMBERS
+    texts = list(texts) + [cast(null(), Text)] * (TEXTS - len(texts))
+    numbers = list(numbers) + [cast(null(), Integer)] * (NUMBERS - len(numbers))
+    return [id.label("id"), at.label("at"), (at if order_at is None else order_at).label("order_at"),
+            *(text.label(f"t{n}") for n, text in enumerate(texts)),
+            *(number.label(f"n{n}") for n, number in enumerate(numbers)),
+            (cast(null(), Date) if day is None else day).label("day")]
+
+
+def texts(row):
+    return [getattr(row, f"t{n}") for n in range(TEXTS)]
+
+
+def numbers(row):
+    return [getattr(row, f"n{n}") for n in range(NUMBERS)]
+
+
+def hidden(statement, condition):
+    """A count (a scalar subquery) of the rows of `statement` not meeting `condition` (a rule from
+    sales/records.py); `timeline_for` reads every provider's with the entries."""
     others = statement.where(not_(condition)).order_by(None).subquery()
-    return rows, select(func.count()).select_from(others).scalar_subquery()
+    return select(func.count()).select_from(others).scalar_subquery()
 
 
 def timeline_for(customer, user, limit=50):
-    entries, hidden, counts = Timeline(), 0, []
-    for source in PROVIDERS:
-        shown, not_shown = source(customer, limit, user)
-        entries.extend(shown)
-        if isinstance(not_shown, int):
-            hidden += not_shown
-        else:
-            counts.append(not_shown)
-    if counts:
-        hidden += sum(n or 0 for n in db.session.execute(select(*counts)).one())
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    timeline = Timeline(entries[:limit])
-    timeline.hidden = hidden
+    kinds, counts = [], []
+    for position, source in enumerate(PROVIDERS):
+        shown, not_shown = source(customer, user)
+        kinds.extend((position, kind) for kind in shown)
+        counts.append(not_shown)
+    # Newest first; entries of the same time in the providers' order, each provider's rows in its own order.
+    everything = union_all(*(
+        kind.rows.add_columns(literal_column(str(position), Integer).label("source"),
+                              literal_column(str(branch), Integer).label("branch"))
+        for branch, (position, kind) in enumerate(kinds))).subquery()
+    c = everything.c
+    # The hidden count rides on every row (its subqueries are run once); an empty timeline asks for it alone.
+    hidden_total = sum(func.coalesce(count, 0) for count in counts) if counts else literal_column("0", Integer)
+    rows = db.session.execute(select(everything, hidden_total.label("hidden"))
+                              .order_by(c.at.desc(), c.source, c.order_at.desc(), c.id, c.branch).limit(limit)).all()
+    timeline = Timeline(kinds[row.branch][1].entry(row) for row in rows)
+    timeline.hidden = rows[0].hidden if rows else db.session.scalar(select(hidden_total))
     return timeline

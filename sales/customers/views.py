@@ -99,7 +99,8 @@ def new():
 @bp.route("/<int:customer_id>")
 @require("customers.view")
 def show(customer_id):
-    customer = get_customer_or_404(customer_id, options=[joinedload(Customer.owner)])   # named on the page
+    customer = get_customer_or_404(customer_id, options=[joinedload(Customer.owner),   # named on the page,
+                                                         joinedload(Customer.tags)])   # listed on it
     from sales.documents.views import Section
 
     return render_page("customers/show.html", "customers/_detail.html", customer=customer,

@@ -1,68 +1,83 @@
 """What the lead funnel adds to a customer's timeline: contacts, stage changes and inquiries."""
+import json
+
 from flask import url_for
 from flask_babel import format_date, gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Text, case, cast, select
+from sqlalchemy.orm import aliased
 
-from extensions import db
-from models import ContactLog, Inquiry, Lead, StageChange
+from models import ContactLog, Inquiry, Lead, PipelineStage, Product, StageChange, User
 from sales.leads.forms import CHANNEL_NAMES, INQUIRY_KIND_NAMES
+from sales.list_names import shown_name
 from sales.records import visible
 from sales.texts import shown
-from sales.timeline import TimelineEntry, provider, visible_rows
+from sales.timeline import Kind, TimelineEntry, columns, hidden, numbers, provider, texts
+
+
+def _contact(row):
+    channel, goal, outcome, step, who = texts(row)
+    lead_id, lead_seen = numbers(row)[:2]
+    detail = "\n".join(part for part in (
+        _("Goal: %(goal)s", goal=shown(goal)) if goal else None,
+        _("Outcome: %(outcome)s", outcome=outcome) if outcome else None,
+        _("Next step: %(step)s (%(due)s)", step=step, due=format_date(row.day)) if step else None,
+    ) if part)
+    return TimelineEntry(at=row.at, kind="contact", title=str(CHANNEL_NAMES.get(channel, channel)), detail=detail,
+                         who=who, url=url_for("leads.show", lead_id=lead_id) if lead_seen else None)
 
 
 @provider
-def contacts(customer, limit, user):
-    rows, hidden = visible_rows(
-        select(ContactLog).options(joinedload(ContactLog.user))
-        .where(ContactLog.customer_id == customer.id)
-        .order_by(ContactLog.happened_at.desc()), visible(ContactLog, user), limit)
-    leads_seen = set(db.session.scalars(select(Lead.id).where(Lead.customer_id == customer.id,
-                                                             visible(Lead, user))))
-    entries = []
-    for c in rows:
-        detail = "\n".join(part for part in (
-            _("Goal: %(goal)s", goal=shown(c.goal)) if c.goal else None,
-            _("Outcome: %(outcome)s", outcome=c.outcome) if c.outcome else None,
-            _("Next step: %(step)s (%(due)s)", step=c.next_step, due=format_date(c.next_step_due))
-            if c.next_step else None,
-        ) if part)
-        entries.append(TimelineEntry(at=c.happened_at, kind="contact", title=str(CHANNEL_NAMES.get(c.channel, c.channel)),
-                                     detail=detail, who=c.user.name if c.user else None,
-                                     url=url_for("leads.show", lead_id=c.lead_id) if c.lead_id in leads_seen else None))
-    return entries, hidden
+def contacts(customer, user):
+    author = aliased(User)
+    leads_seen = select(Lead.id).where(Lead.customer_id == customer.id, visible(Lead, user))
+    rows = (select(*columns(ContactLog.id, ContactLog.happened_at,
+                            texts=(ContactLog.channel, ContactLog.goal, ContactLog.outcome, ContactLog.next_step,
+                                   author.name),
+                            numbers=(ContactLog.lead_id, case((ContactLog.lead_id.in_(leads_seen), 1), else_=0)),
+                            day=ContactLog.next_step_due))
+            .select_from(ContactLog).outerjoin(author, author.id == ContactLog.user_id)
+            .where(ContactLog.customer_id == customer.id, visible(ContactLog, user)))
+    return [Kind(rows, _contact)], hidden(select(ContactLog.id).where(ContactLog.customer_id == customer.id),
+                                          visible(ContactLog, user))
+
+
+def _stage_change(row):
+    lead_title, stage_names, stage_name, who = texts(row)[:4]
+    lead_id, first = numbers(row)[:2]
+    title = (_("New lead: %(title)s", title=lead_title) if first else
+             _("%(title)s moved to %(stage)s", title=lead_title,
+               stage=shown_name(json.loads(stage_names) if stage_names else None, stage_name)))
+    return TimelineEntry(at=row.at, kind="stage", title=title, who=who, url=url_for("leads.show", lead_id=lead_id))
 
 
 @provider
-def stage_changes(customer, limit, user):
-    rows, hidden = visible_rows(
-        select(StageChange).join(StageChange.lead)
-        .options(joinedload(StageChange.lead), joinedload(StageChange.to_stage),
-                 joinedload(StageChange.changed_by))
-        .where(Lead.customer_id == customer.id)
-        .order_by(StageChange.changed_at.desc()), visible(Lead, user), limit)
-    return [
-        TimelineEntry(at=ch.changed_at, kind="stage",
-                      title=(_("New lead: %(title)s", title=ch.lead.title) if ch.from_stage_id is None
-                             else _("%(title)s moved to %(stage)s", title=ch.lead.title, stage=ch.to_stage.shown_name)),
-                      who=ch.changed_by.name if ch.changed_by else None,
-                      url=url_for("leads.show", lead_id=ch.lead_id))
-        for ch in rows
-    ], hidden
+def stage_changes(customer, user):
+    mover = aliased(User)
+    rows = (select(*columns(StageChange.id, StageChange.changed_at,
+                            texts=(Lead.title, cast(PipelineStage.names, Text), PipelineStage.name, mover.name),
+                            numbers=(StageChange.lead_id, case((StageChange.from_stage_id.is_(None), 1), else_=0))))
+            .select_from(StageChange).join(Lead, Lead.id == StageChange.lead_id)
+            .outerjoin(PipelineStage, PipelineStage.id == StageChange.to_stage_id)
+            .outerjoin(mover, mover.id == StageChange.changed_by_id)
+            .where(Lead.customer_id == customer.id, visible(Lead, user)))
+    return [Kind(rows, _stage_change)], hidden(
+        select(StageChange.id).join(StageChange.lead).where(Lead.customer_id == customer.id), visible(Lead, user))
+
+
+def _inquiry(row):
+    kind, product, question, answer = texts(row)[:4]
+    return TimelineEntry(at=row.at, kind="inquiry",
+                         title=_("Inquiry: %(kind)s", kind=INQUIRY_KIND_NAMES.get(kind, kind))
+                         + (f" — {product}" if product else ""),
+                         detail=question + (("\n" + _("Answer: %(answer)s", answer=answer)) if answer else ""),
+                         url=url_for("leads.show_inquiry", inquiry_id=row.id))
 
 
 @provider
-def inquiries(customer, limit, user):
-    rows, hidden = visible_rows(
-        select(Inquiry).options(joinedload(Inquiry.product), joinedload(Inquiry.answered_by))
-        .where(Inquiry.customer_id == customer.id)
-        .order_by(Inquiry.created_at.desc()), visible(Inquiry, user), limit)
-    return [
-        TimelineEntry(at=i.created_at, kind="inquiry",
-                      title=_("Inquiry: %(kind)s", kind=INQUIRY_KIND_NAMES.get(i.kind, i.kind))
-                      + (f" — {i.product.name}" if i.product else ""),
-                      detail=i.question + (("\n" + _("Answer: %(answer)s", answer=i.answer)) if i.answer else ""),
-                      url=url_for("leads.show_inquiry", inquiry_id=i.id))
-        for i in rows
-    ], hidden
+def inquiries(customer, user):
+    rows = (select(*columns(Inquiry.id, Inquiry.created_at,
+                            texts=(Inquiry.kind, Product.name, Inquiry.question, Inquiry.answer)))
+            .select_from(Inquiry).outerjoin(Product, Product.id == Inquiry.product_id)
+            .where(Inquiry.customer_id == customer.id, visible(Inquiry, user)))
+    return [Kind(rows, _inquiry)], hidden(select(Inquiry.id).where(Inquiry.customer_id == customer.id),
+                                          visible(Inquiry, user))

@@ -2,38 +2,51 @@
 An email's links (a quote's acceptance link, a portal link) show only to who may use them (H3)."""
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
-from extensions import db
-from models import IncomingEmail, OutgoingEmail
+from models import IncomingEmail, OutgoingEmail, User
 from sales.records import changeable, visible, without_links
-from sales.timeline import TimelineEntry, provider, visible_rows
+from sales.timeline import Kind, TimelineEntry, columns, hidden, numbers, provider, texts
 
 
-@provider
-def emails_sent(customer, limit, user):
-    rows, hidden = visible_rows(
-        select(OutgoingEmail).options(joinedload(OutgoingEmail.created_by))
-        .where(OutgoingEmail.customer_id == customer.id)
-        .order_by(OutgoingEmail.created_at.desc()), visible(OutgoingEmail, user), limit)
-    usable = set(db.session.scalars(select(OutgoingEmail.id).where(
-        OutgoingEmail.id.in_([e.id for e in rows]), changeable(OutgoingEmail, user)))) if rows else set()
+def _sent(row):
+    status, subject, body, about, who = texts(row)
+    usable = numbers(row)[0]
     waiting = _("Email waiting in the outbox: %(subject)s")
     titles = {"sent": _("Email sent: %(subject)s"), "queued": waiting, "sending": waiting,
               "failed": _("Email refused by the mail server: %(subject)s")}
-    return [TimelineEntry(at=e.sent_at or e.created_at, kind="email", title=titles[e.status] % {"subject": e.subject},
-                          detail=(e.body if e.id in usable else without_links(e.body))
-                          if e.about != "campaign" else None,
-                          url=url_for("messaging.email", email_id=e.id),
-                          who=e.created_by.name if e.created_by else None) for e in rows], hidden
+    return TimelineEntry(at=row.at, kind="email", title=titles[status] % {"subject": subject},
+                         detail=(body if usable else without_links(body)) if about != "campaign" else None,
+                         url=url_for("messaging.email", email_id=row.id), who=who)
 
 
 @provider
-def emails_received(customer, limit, user):
-    rows, hidden = visible_rows(select(IncomingEmail).where(IncomingEmail.customer_id == customer.id)
-                                .order_by(IncomingEmail.received_at.desc()), visible(IncomingEmail, user), limit)
-    return [TimelineEntry(at=e.received_at, kind="email", title=_("Email received: %(subject)s", subject=e.subject),
-                          detail=e.body,
-                          url=url_for("support.show", ticket_id=e.ticket_id) if e.ticket_id else
-                          (url_for("leads.show", lead_id=e.lead_id) if e.lead_id else None)) for e in rows], hidden
+def emails_sent(customer, user):
+    author = aliased(User)
+    usable = case((changeable(OutgoingEmail, user), 1), else_=0)
+    rows = (select(*columns(OutgoingEmail.id, func.coalesce(OutgoingEmail.sent_at, OutgoingEmail.created_at),
+                            order_at=OutgoingEmail.created_at,
+                            texts=(OutgoingEmail.status, OutgoingEmail.subject, OutgoingEmail.body,
+                                   OutgoingEmail.about, author.name), numbers=(usable,)))
+            .select_from(OutgoingEmail).outerjoin(author, author.id == OutgoingEmail.created_by_id)
+            .where(OutgoingEmail.customer_id == customer.id, visible(OutgoingEmail, user)))
+    return [Kind(rows, _sent)], hidden(select(OutgoingEmail.id).where(OutgoingEmail.customer_id == customer.id),
+                                       visible(OutgoingEmail, user))
+
+
+def _received(row):
+    subject, body = texts(row)[:2]
+    ticket_id, lead_id = numbers(row)[:2]
+    return TimelineEntry(at=row.at, kind="email", title=_("Email received: %(subject)s", subject=subject), detail=body,
+                         url=url_for("support.show", ticket_id=ticket_id) if ticket_id else
+                         (url_for("leads.show", lead_id=lead_id) if lead_id else None))
+
+
+@provider
+def emails_received(customer, user):
+    rows = select(*columns(IncomingEmail.id, IncomingEmail.received_at,
+                           texts=(IncomingEmail.subject, IncomingEmail.body),
+                           numbers=(IncomingEmail.ticket_id, IncomingEmail.lead_id))).where(
+        IncomingEmail.customer_id == customer.id)
+    return [Kind(rows.where(visible(IncomingEmail, user)), _received)], hidden(rows, visible(IncomingEmail, user))
