@@ -100,6 +100,14 @@ def writing_to(customer):
         yield
 
 
+@contextmanager
+def writing_for_the_shop():
+    """Render what is inside in the shop's language: names the code gives records that staff then edit as
+    their own (an imported deal without a title, a placeholder customer), whoever ran the code."""
+    with force_locale(shop_language()):
+        yield
+
+
 def reader_language():
     """The language of this request's reader, chosen by app.select_locale (public pages may set
     g.reader_language to the customer's, or to the visitor's own choice)."""

@@ -27,7 +27,7 @@ from extensions import db
 from models import Customer, ImportJob, Lead, LeadProduct, PipelineStage, Product, StageChange, User, utcnow
 from sales.bulk import insert_returning_ids
 from sales.import_files import FileProblem, read_table
-from sales.languages import shop_language
+from sales.languages import shop_language, writing_for_the_shop
 from sales.leads.forms import SOURCE_CHOICES
 from sales.leads.import_orders import sync_orders
 from sales.leads.priority import LeadFacts, priority_of
@@ -519,8 +519,9 @@ def check_row(line, row, settings, stage_kinds, problems, labels=None, fields=No
             custom[field_.key if target.startswith("cf:") else f"new-{index}"] = stored
     if len(problems) > before:
         return None
-    title = cell("title") or ", ".join(name for _choice, name in products) or cell("product") or \
-        (_("Deal %(id)s", id=cell("external_id")) if cell("external_id") else _("Imported deal"))
+    with writing_for_the_shop():      # a name staff edit afterwards: the shop's words, not the importer's
+        title = cell("title") or ", ".join(name for _choice, name in products) or cell("product") or \
+            (_("Deal %(id)s", id=cell("external_id")) if cell("external_id") else _("Imported deal"))
     return CheckedRow(line=line, external_id=cell("external_id")[:80] or None, customer=customer[:160],
                       email=email, phone=phone, city=cell("city")[:100] or None,
                       title=title[:200], value=value, won_amount=won_amount, created_on=created_on,
@@ -671,7 +672,8 @@ def import_chunk(job, rows, start, end, importer, counts):
                 _fill_blanks(customer, checked)
                 counts.merged += 1
         elif settings.without_customer == "placeholder":
-            name = settings.placeholder_name.strip() or _("Customer not in the file")
+            with writing_for_the_shop():
+                name = settings.placeholder_name.strip() or _("Customer not in the file")
             placeholder = placeholder or existing["name"].get(name.lower()) or existing["new"]["name"].get(
                 name.lower())
             if placeholder is None:
@@ -680,9 +682,10 @@ def import_chunk(job, rows, start, end, importer, counts):
                 counts.customers += 1
             customer = placeholder
         else:  # a prospect of its own, named from the row
-            name = checked.email or phones.display(checked.phone) or (
-                _("Prospect of deal %(id)s", id=checked.external_id) if checked.external_id
-                else _("Prospect from line %(line)d", line=checked.line))
+            with writing_for_the_shop():
+                name = checked.email or phones.display(checked.phone) or (
+                    _("Prospect of deal %(id)s", id=checked.external_id) if checked.external_id
+                    else _("Prospect from line %(line)d", line=checked.line))
             customer = _new_customer(checked, name, importer, new_customers)
             counts.prospects += 1
         if isinstance(customer, NewCustomer):
