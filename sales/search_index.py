@@ -175,8 +175,15 @@ def rebuild(connection, batch=5000):
 
 # --- Searching ----------------------------------------------------------------------------------------------
 
+# No word anyone searches for is longer, and nobody types more words into a search box: PostgreSQL refuses a
+# tsquery word over 2 047 bytes, and a query of thousands of words is a statement nested thousands deep. Past
+# these, the words are cut (the search finds at least what the whole text would have).
+_LONGEST_WORD = 100
+_MOST_WORDS = 16
+
+
 def words_of(typed):
-    return _WORD.findall((typed or "").strip())
+    return [word[:_LONGEST_WORD] for word in _WORD.findall((typed or "").strip())[:_MOST_WORDS]]
 
 
 def _digits_term(typed):
@@ -184,7 +191,7 @@ def _digits_term(typed):
     from sales.phones import digits_to_search
 
     if typed and _PHONE_LIKE.match(typed.strip()) and len(words_of(typed)) > 1:
-        return digits_to_search(typed)
+        return digits_to_search(typed)[:_LONGEST_WORD]
     return None
 
 

@@ -198,3 +198,11 @@ def test_one_search_costs_at_most_five_queries(app, owner, shop, count_queries):
         with count_queries() as queries:
             groups = search_everything(user, "gutierrez")
         assert groups and len(queries) <= 5, queries
+
+
+@pytest.mark.parametrize("typed", ["x" * 5000, " ".join(["12"] * 3000), "é" * 3000 + " garcia"])
+def test_a_search_of_any_length_answers(as_owner, make_customer, typed):
+    """PostgreSQL refuses a tsquery word over 2 047 bytes: nothing typed may turn into a server error."""
+    make_customer("Ana García")
+    assert as_owner.get("/search", query_string={"q": typed}).status_code == 200
+    assert as_owner.get("/customers/", query_string={"q": typed}).status_code == 200
