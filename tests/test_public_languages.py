@@ -242,6 +242,31 @@ def test_a_visitor_switches_language_without_javascript_and_it_holds(app, public
     assert html_lang(app.test_client().get(pages[page])) == "de"
 
 
+def test_a_visitor_who_switched_downloads_the_quote_in_their_pick(app, public_pages):
+    import io
+
+    import pypdf
+
+    _customer, pages = public_pages("de")
+    visitor = app.test_client()
+    pdf_url = pages["quote"] + ".pdf"
+
+    def heading(language):
+        with app.test_request_context(), force_locale(language):
+            return gettext("Unit price")
+
+    def pdf_text(client=visitor):
+        response = client.get(pdf_url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+
+    assert heading("de") in pdf_text()                      # the customer's language
+    visitor.get(pages["quote"] + "?lang=es")
+    text = pdf_text()
+    assert heading("es") in text and heading("de") not in text
+    assert heading("de") in pdf_text(app.test_client())     # another visitor still gets the customer's
+
+
 def test_the_switch_keeps_the_pages_other_arguments_and_ignores_a_language_not_offered(app, public_pages):
     _customer, pages = public_pages("de")
     visitor = app.test_client()

@@ -4,7 +4,7 @@ import io
 from datetime import timezone
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +12,7 @@ from extensions import db
 from models import QuoteRevisionPdf, ShopSetting
 from sales.clock import shop_today
 from sales.htmx import render_page
-from sales.languages import enabled_languages, offer_languages, shop_language, writing_to
+from sales.languages import enabled_languages, offer_languages, shop_language, visitor_language, writing_to
 from sales.pdf import BODY, new_document
 from sales.policy import public, require
 from sales.quotes import bp
@@ -103,9 +103,10 @@ def revision_pdf(quote, revision):
     return _kept_or_drawn(quote, revision)[0]
 
 
-def _kept_or_drawn(quote, revision):
-    """(the PDF's bytes, whether they were just added to the session to be kept)."""
-    with writing_to(quote.customer):
+def _kept_or_drawn(quote, revision, language=None):
+    """(the PDF's bytes, whether they were just added to the session to be kept), in `language`, else the
+    customer's."""
+    with (force_locale(language) if language else writing_to(quote.customer)):
         if revision.status == "draft":
             return draw_revision_pdf(quote, revision), False
         language = str(get_locale())
@@ -122,8 +123,8 @@ def _kept_or_drawn(quote, revision):
     return content, True
 
 
-def _pdf_download(quote, revision):
-    content, just_kept = _kept_or_drawn(quote, revision)
+def _pdf_download(quote, revision, language=None):
+    content, just_kept = _kept_or_drawn(quote, revision, language)
     if just_kept:
         db.session.commit()
     return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
@@ -220,4 +221,5 @@ def public_pdf(token):
     revision = revision_by_token(token)
     if revision is None or status_of(revision) in ("superseded", "expired"):
         abort(404)
-    return _pdf_download(revision.quote, revision)
+    # A visitor who switched the page's language gets the document in that language too.
+    return _pdf_download(revision.quote, revision, visitor_language())
