@@ -7,6 +7,7 @@ like Spanish "1.5" (15? 1,5?) — is refused with the readings it may have meant
 `parse_amount(text, locale)` is the public entry point: forms call it through `LocalDecimalField`
 (sales/forms.py), imports call it for their amount columns with the file's own convention as `locale`.
 """
+import functools
 import re
 
 from babel import Locale
@@ -68,9 +69,14 @@ def separators(locale):
 
 
 def grouping(locale) -> str:
+    return _grouping(str(locale))
+
+
+@functools.lru_cache(maxsize=None)     # called per number shown: a board formats hundreds
+def _grouping(locale: str) -> str:
     """The integer part of the language's number pattern, for patterns of our own with fixed decimals:
     "#,##0" — or "#,##,##0" in Hindi, which groups in lakhs (12,34,567) and reads only that back."""
-    return Locale.parse(str(locale)).decimal_formats[None].pattern.split(";")[0].split(".")[0]
+    return Locale.parse(locale).decimal_formats[None].pattern.split(";")[0].split(".")[0]
 
 
 def example(locale):
