@@ -56,6 +56,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Reads through a memory map instead of a read() call per page: the dashboard's counts over 100 000
+        # leads and 1 000 000 contacts 200 → 132 ms (bench/README.md). Pages mapped are the OS's file cache,
+        # shared by the workers, not each worker's own memory.
+        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
 
 
