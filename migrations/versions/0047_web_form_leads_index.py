@@ -1,0 +1,28 @@
+"""leads: an index for the web-form leads nobody has called yet (source, stage, seller, qualification)
+
+My day and the dashboard count, per seller, the open web-form leads with no contact logged. Without an index
+on the source, that count read every lead (≈ 80 ms at 100 000 leads on SQLite); with this one it reads the
+web-form leads of the open stages from the index alone and looks each up in the contact log (≈ 20 ms).
+
+Revision ID: 0047
+Revises: 0046
+Create Date: 2026-12-03 16:00:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0047'
+down_revision = '0046'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_leads_source_stage', 'leads', ['source', 'stage_id', 'seller_id', 'qualification'],
+                    unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_leads_source_stage', table_name='leads')
