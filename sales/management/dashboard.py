@@ -3,7 +3,7 @@ tickets and the latest satisfaction. The owner sees the shop; a seller sees thei
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import String, case, cast, func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from extensions import db
@@ -51,13 +51,14 @@ def pipeline(user, period) -> list[dict]:
     is_open = PipelineStage.kind == "open"
     won = PipelineStage.kind == "won"
     # Open deals have no order yet: their estimates are in the shop's currency (no order looked up for them).
-    currency = case((is_open, literal(None)), else_=figures.deal_currency()).label("currency")
+    currency = figures.deal_currency().label("currency")
     value = func.sum(case((won, func.coalesce(Lead.won_amount, Lead.estimated_value)),
                           else_=Lead.estimated_value)).label("value")
     # Open and closed stages as two parts of one statement: together behind an OR, SQLite read every lead
     # (≈ 160 ms at 100 000 leads); apart, the open deals are summed from ix_leads_stage_value and the closed
     # ones found by ix_leads_closed within the period.
-    open_part = (select(Lead.stage_id, currency, func.count().label("deals"), value)
+    open_part = (select(Lead.stage_id, cast(null(), String).label("currency"), func.count().label("deals"),
+                        func.sum(Lead.estimated_value).label("value"))
                  .join(PipelineStage, PipelineStage.id == Lead.stage_id)
                  .where(*conditions, is_open, not_disqualified()).group_by(Lead.stage_id))
     closed_part = (select(Lead.stage_id, currency, func.count().label("deals"), value)
