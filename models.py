@@ -1625,6 +1625,8 @@ Index("ix_leads_closed", Lead.closed_at)
 Index("ix_leads_created", Lead.created_at)
 Index("ix_leads_seller_created", Lead.seller_id, Lead.created_at)
 Index("ix_contact_logs_user_at", ContactLog.user_id, ContactLog.happened_at, ContactLog.channel)
+# The period picker's first and last contact (min/max read one end of it; without it, 1 000 000 rows scanned).
+Index("ix_contact_logs_at", ContactLog.happened_at)
 # The funnel report reads moves in a period straight from this index (covering).
 Index("ix_stage_changes_at_flow", StageChange.changed_at, StageChange.from_stage_id, StageChange.to_stage_id,
       StageChange.from_stage_entered_at, StageChange.lead_id)

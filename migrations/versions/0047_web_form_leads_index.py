@@ -1,8 +1,10 @@
-"""leads: an index for the web-form leads nobody has called yet (source, stage, seller, qualification)
+"""indexes for the shop-wide counts: the web-form leads nobody has called yet; the contact log by date
 
 My day and the dashboard count, per seller, the open web-form leads with no contact logged. Without an index
 on the source, that count read every lead (≈ 80 ms at 100 000 leads on SQLite); with this one it reads the
 web-form leads of the open stages from the index alone and looks each up in the contact log (≈ 20 ms).
+The report pages' period picker reads the first and last contact ever logged: with no index starting with the
+date, that was a scan of the whole contact log (≈ 100 ms at 1 000 000 contacts).
 
 Revision ID: 0047
 Revises: 0046
@@ -22,7 +24,9 @@ depends_on = None
 def upgrade():
     op.create_index('ix_leads_source_stage', 'leads', ['source', 'stage_id', 'seller_id', 'qualification'],
                     unique=False)
+    op.create_index('ix_contact_logs_at', 'contact_logs', ['happened_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_contact_logs_at', table_name='contact_logs')
     op.drop_index('ix_leads_source_stage', table_name='leads')
