@@ -16,6 +16,7 @@ BENCH_LEADS (10 000), BENCH_CONTACTS (10 per lead), BENCH_SECONDS (5), BENCH_CON
 import os
 import random
 import re
+import secrets
 import shlex
 import socket
 import subprocess
@@ -25,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -32,14 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 import lead_funnel  # noqa: E402
 from app import create_app, upgrade_schema  # noqa: E402
 from extensions import db  # noqa: E402
-from models import Customer, Lead, QuoteRevision, User  # noqa: E402
+from models import (TICKET_KINDS, TICKET_PRIORITIES, TICKET_STATUSES, Customer, Lead, Quote,  # noqa: E402
+                    QuoteRevision, Ticket, TicketMessage, User)
 
 LEADS = int(os.environ.get("BENCH_LEADS", 10_000))
+TICKETS = LEADS // 5     # the search issue's proportion: 20 000 tickets beside 100 000 leads
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", LEADS * 10))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 5))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 4))
@@ -77,7 +81,51 @@ def prepare(url):
         print(f"data set built in {time.perf_counter() - started:.0f} s")
     else:
         print("data set reused")
+    add_support(app)
     return app
+
+
+def add_support(app):
+    """Tickets with a conversation each, and a portal link for the sent quote's customer (added to a data set
+    built before they were part of it)."""
+    with app.app_context():
+        if db.session.scalar(select(func.count()).select_from(Ticket)):
+            return
+        started = time.perf_counter()
+        rng = random.Random(7)
+        now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        customers = db.session.scalar(select(func.max(Customer.id)))
+        staff = db.session.scalars(select(User.id).order_by(User.id)).all()
+        tickets, messages = [], []
+        for i in range(1, TICKETS + 1):
+            opened = now - timedelta(hours=rng.randint(1, 24 * 300))
+            status = rng.choice(TICKET_STATUSES)
+            tickets.append(dict(id=i, customer_id=rng.randint(1, customers), title=f"Avería {i}",
+                                kind=rng.choice(TICKET_KINDS),
+                                priority=rng.choice(TICKET_PRIORITIES), status=status,
+                                assignee_id=rng.choice(staff), due_at=opened + timedelta(hours=48),
+                                public_token=secrets.token_urlsafe(24), created_at=opened, updated_at=opened,
+                                version=1))
+            for n in range(rng.randint(1, 4)):
+                messages.append(dict(ticket_id=i, author_id=None if n % 2 else rng.choice(staff),
+                                     is_public=True, from_customer=bool(n % 2), body=f"Mensaje {n} de la avería {i}",
+                                     created_at=opened + timedelta(minutes=10 * (n + 1))))
+        for start in range(0, len(tickets), 10_000):
+            db.session.execute(insert(Ticket), tickets[start:start + 10_000])
+        for start in range(0, len(messages), 20_000):
+            db.session.execute(insert(TicketMessage), messages[start:start + 20_000])
+        sent = db.session.scalar(select(Quote.customer_id).join(QuoteRevision, QuoteRevision.quote_id == Quote.id)
+                                 .where(QuoteRevision.status == "sent").order_by(QuoteRevision.id).limit(1))
+        if sent:
+            db.session.get(Customer, sent).portal_token = secrets.token_urlsafe(32)
+        db.session.commit()
+        from sales.search_index import rebuild   # bulk inserts skip the write path that keeps it current
+
+        rebuild(db.session.connection())
+        db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        print(f"{TICKETS} tickets added in {time.perf_counter() - started:.0f} s")
 
 
 def pages(app):
@@ -88,6 +136,8 @@ def pages(app):
         customer = db.session.scalar(select(Customer.id).order_by(Customer.id).offset(min(776, LEADS // 4)))
         lead = db.session.scalar(select(Lead.id).order_by(Lead.id).offset(min(1233, LEADS // 2)))
         quote = (sent.quote_id, sent.number, sent.token) if sent else None
+        ticket = db.session.scalar(select(Ticket.id).order_by(Ticket.id).offset(TICKETS // 2))
+        portal = db.session.scalar(select(Customer.portal_token).where(Customer.portal_token.is_not(None)))
     found = {
         "customer list p1": ("owner", "/customers/"),
         "lead list p1": ("owner", "/leads/"),
@@ -102,6 +152,7 @@ def pages(app):
         "segments": ("owner", "/manage/segments"),
         "loyalty": ("owner", "/manage/loyalty"),
         "tickets list": ("owner", "/support/"),
+        "ticket": ("owner", f"/support/tickets/{ticket}"),
         "customer search": ("owner", "/customers/?q=cliente%2012"),
         "lead search": ("owner", "/leads/?q=oportunidad%2099"),
     }
@@ -109,6 +160,8 @@ def pages(app):
         found["quote detail"] = ("owner", f"/quotes/{quote[0]}")
         found["quote PDF (sent)"] = ("owner", f"/quotes/{quote[0]}/r/{quote[1]}.pdf")
         found["public quote page"] = (None, f"/quotes/q/{quote[2]}")
+    if portal:
+        found["customer portal"] = (None, f"/p/{portal}")
     wanted = [label.strip() for label in os.environ.get("BENCH_PAGES", "").split(",") if label.strip()]
     return {label: found[label] for label in wanted} if wanted else found
 
