@@ -554,8 +554,9 @@ class Lead(TrackedMixin, db.Model):
         # …and the same for one seller's board, without touching the rows.
         Index("ix_leads_seller_stage_value", "seller_id", "stage_id", "qualification", "estimated_value"),
         Index("ix_leads_customer", "customer_id"),
-        # The open web-form leads nobody has called yet, counted per seller (sales.figures.awaiting_first_contact).
-        Index("ix_leads_source_stage", "source", "stage_id", "seller_id", "qualification"),
+        # The open web-form leads nobody has called yet, counted per seller (sales.figures.awaiting_first_contact):
+        # the seller second, in the GROUP BY's order, or SQLite walks ix_leads_seller_stage_value over every lead.
+        Index("ix_leads_source_stage", "source", "seller_id", "stage_id", "qualification"),
         CheckConstraint("qualification IN ('pending', 'qualified', 'disqualified')", name="qualification"),
     )
 

@@ -2,7 +2,9 @@
 
 My day and the dashboard count, per seller, the open web-form leads with no contact logged. Without an index
 on the source, that count read every lead (≈ 80 ms at 100 000 leads on SQLite); with this one it reads the
-web-form leads of the open stages from the index alone and looks each up in the contact log (≈ 20 ms).
+web-form leads of the open stages from the index alone and looks each up in the contact log (≈ 25 ms). The
+seller comes second, in the GROUP BY's order: with the stage second, SQLite's statistics made it prefer walking
+the seller index over every lead for the grouping (113 ms).
 The report pages' period picker reads the first and last contact ever logged: with no index starting with the
 date, that was a scan of the whole contact log (≈ 100 ms at 1 000 000 contacts).
 
@@ -22,7 +24,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_leads_source_stage', 'leads', ['source', 'stage_id', 'seller_id', 'qualification'],
+    op.create_index('ix_leads_source_stage', 'leads', ['source', 'seller_id', 'stage_id', 'qualification'],
                     unique=False)
     op.create_index('ix_contact_logs_at', 'contact_logs', ['happened_at'], unique=False)
 
