@@ -167,7 +167,7 @@ TICKET_VIEWS = ("open", "overdue", "mine", "closed", "all")
 def ticket_statement(user, view="open", kind=None, text="", now=None):
     """The ticket list: overdue first, then by due time."""
     now = now or utcnow()
-    statement = (select(Ticket).join(Ticket.customer)
+    statement = (select(Ticket)
                  .options(selectinload(Ticket.customer), selectinload(Ticket.assignee),
                           selectinload(Ticket.order_line).selectinload(OrderLine.product)))
     if view == "open":
