@@ -66,10 +66,13 @@ def _add_records(app, sellers, rounds, tag):
                                              line_total=Decimal("1000.00"), warranty_months=24))
                 db.session.add(order)
                 db.session.flush()
-                ticket = support_rules.open_ticket(customer, title=f"Brake {tag}{n}", order_line=order.lines[0])
+                # Assigned to someone who wrote none of its messages: the assignee's name on the ticket page
+                # must not be read on its own.
+                ticket = support_rules.open_ticket(customer, title=f"Brake {tag}{n}", order_line=order.lines[0],
+                                                   assignee_id=other)
                 db.session.flush()
                 support_rules.add_message(ticket, "Bring it in", public=True, author_id=seller)
-                support_rules.add_message(ticket, "Pads ordered", public=False, author_id=other)
+                support_rules.add_message(ticket, "Pads ordered", public=False, author_id=seller)
         item = OnboardingItem(text=f"Read the returns policy {tag}", position=rounds)
         db.session.add_all([item, JobRun(job="send-mail", host="app-1", status="succeeded", finished_at=utcnow()),
                             JobRun(job="read-mail", host="app-1", status="failed", finished_at=utcnow())])

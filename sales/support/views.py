@@ -132,10 +132,12 @@ def _show(ticket, status=200, **forms):
 @bp.route("/tickets/<int:ticket_id>")
 @require("tickets.view")
 def show(ticket_id):
-    # What the page shows of the ticket in two statements: the ticket with its customer and sold line, and its
-    # messages with their authors.
+    # What the page shows of the ticket in two statements: the ticket with its customer, assignee and sold line,
+    # and its messages with their authors. (The staff list read for the form's choices keeps no User objects, so
+    # the assignee would be read again on its own.)
     return _show(get_ticket_or_404(ticket_id, options=[
-        joinedload(Ticket.customer), joinedload(Ticket.order_line).joinedload(OrderLine.order),
+        joinedload(Ticket.customer), joinedload(Ticket.assignee),
+        joinedload(Ticket.order_line).joinedload(OrderLine.order),
         selectinload(Ticket.messages).joinedload(TicketMessage.author)]))
 
 
