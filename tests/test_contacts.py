@@ -1,4 +1,5 @@
 """The contact log, My day, inquiries and the customer timeline."""
+import re
 from datetime import date, timedelta
 
 from models import ContactLog, Inquiry
@@ -61,6 +62,31 @@ def test_my_day_shows_overdue_and_due_today_and_logs_the_result(as_seller, selle
     assert done.status_code == 303 and done.location == "/leads/my-day"
     assert fetch(ContactLog, overdue).next_step_done_at is not None
     assert "overdue" not in text_of(as_seller.get("/leads/my-day"))
+
+
+def test_a_backlog_of_late_steps_leaves_todays_on_my_day_and_is_counted_in_full(as_seller, seller, make_customer,
+                                                                                  app):
+    from sales.agenda import LIST_LIMIT
+
+    customer = make_customer("Ana García")
+    today = shop_today()
+    late = LIST_LIMIT + 7
+    with app.app_context():
+        from extensions import db
+        db.session.add_all([ContactLog(customer_id=customer.id, user_id=seller.id, channel="call", goal="Follow up",
+                                       next_step=f"Old call {n}", next_step_due=today - timedelta(days=1 + n))
+                            for n in range(late)]
+                           + [ContactLog(customer_id=customer.id, user_id=seller.id, channel="call", goal="Follow up",
+                                         next_step=f"Today's call {n}", next_step_due=today) for n in range(3)])
+        db.session.commit()
+    text = text_of(as_seller.get("/leads/my-day"))
+    assert f"{late} overdue" in text
+    assert f"The first {LIST_LIMIT} of {late}: as you clear them, the next ones appear here." in text
+    assert text.count("Old call") == LIST_LIMIT
+    assert "Due today (3)" in text and all(f"Today's call {n}" in text for n in range(3))
+    # The oldest late ones are the ones shown (call n is n + 1 days late).
+    shown = {int(n) for n in re.findall(r"Old call (\d+)", text)}
+    assert shown == set(range(late - LIST_LIMIT, late))
 
 
 def test_my_day_is_personal(client, make_user, make_customer, app):

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import ContactLog, Customer, Lead, PipelineStage, User, utcnow
@@ -108,7 +108,7 @@ def due_steps(user_id, today, limit=None):
     them, or the oldest `limit`)."""
     return db.session.scalars(
         select(ContactLog)
-        .options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
+        .options(joinedload(ContactLog.customer), joinedload(ContactLog.lead))
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due <= today)
         .order_by(ContactLog.next_step_due, ContactLog.id)
@@ -119,7 +119,7 @@ def due_steps(user_id, today, limit=None):
 def upcoming_steps(user_id, today, days=7):
     return db.session.scalars(
         select(ContactLog)
-        .options(selectinload(ContactLog.customer), selectinload(ContactLog.lead))
+        .options(joinedload(ContactLog.customer), joinedload(ContactLog.lead))
         .where(ContactLog.user_id == user_id, ContactLog.next_step_done_at.is_(None),
                ContactLog.next_step_due > today, ContactLog.next_step_due <= today + timedelta(days=days))
         .order_by(ContactLog.next_step_due, ContactLog.id)
