@@ -273,6 +273,9 @@ class Customer(TrackedMixin, db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('person', 'company')", name="kind"),
         Index("ix_customers_active_name", "archived_at", "name", "id"),
+        # The customer list's order (PostgreSQL cannot order `archived_at IS NULL` by the index above).
+        Index("ix_customers_listed_name", "name", "id", sqlite_where=sa_text("archived_at IS NULL"),
+              postgresql_where=sa_text("archived_at IS NULL")),
         Index("ix_customers_owner_id", "owner_id"),
     )
 
