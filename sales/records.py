@@ -122,11 +122,16 @@ def _visible_lead_ids(user):
     return select(Lead.id).where(_lead_visible(user))
 
 
+def _lead_worked(user):
+    """SQL: the leads the user works (the owner all, a seller their own or their team's, nobody else any)."""
+    role = _role(user)
+    if role == "owner":
+        return true()
+    return _ours(user, Lead.seller_id) if role == "seller" else false()
+
+
 def _worked_lead_ids(user):
-    if _role(user) == "owner":
-        return select(Lead.id)
-    return select(Lead.id).where(_ours(user, Lead.seller_id)) if _role(user) == "seller" else select(Lead.id).where(
-        false())
+    return select(Lead.id).where(_lead_worked(user))
 
 
 # --- Customers ------------------------------------------------------------------------------------------------------
@@ -758,7 +763,9 @@ def _outgoing_changeable(user):
 # SQL forms of may_change, for choice lists and bulk actions over a list ("close these 12 leads").
 CHANGEABLE = {
     Customer: _customer_changeable,
-    Lead: lambda user: Lead.id.in_(_worked_lead_ids(user)),
+    # The condition itself, not `id IN (those ids)`: for the owner that read every lead's id into a temporary
+    # index on each board (7 ms at 100 000 leads).
+    Lead: _lead_worked,
     Quote: _quote_changeable,
     Order: lambda user: true() if _role(user) == "owner" else (
         _ours(user, Order.seller_id) if _role(user) == "seller" else false()),
