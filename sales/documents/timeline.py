@@ -19,10 +19,15 @@ def _document(row):
                          detail=_("On %(record)s", record=on) if on else None, who=who)
 
 
+# The lead or quote a document is on, named from aliases: the rules' subqueries on leads and quotes stay their
+# own. Made once per process (SQLAlchemy keeps an alias's columns once worked out).
+_AUTHOR, _LEAD, _QUOTE = aliased(User, name="document_author"), aliased(Lead, name="document_lead"), \
+    aliased(Quote, name="document_quote")
+
+
 @provider
 def documents(customer, user):
-    # The lead or quote it is on, named from aliases: the rules' subqueries on leads and quotes stay their own.
-    author, lead, quote = aliased(User), aliased(Lead), aliased(Quote)
+    author, lead, quote = _AUTHOR, _LEAD, _QUOTE
     on_customer = or_(Document.customer_id == customer.id,
                       Document.lead_id.in_(select(Lead.id).where(Lead.customer_id == customer.id)),
                       Document.quote_id.in_(select(Quote.id).where(Quote.customer_id == customer.id)))

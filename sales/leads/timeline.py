@@ -26,9 +26,15 @@ def _contact(row):
                          who=who, url=url_for("leads.show", lead_id=lead_id) if lead_seen else None)
 
 
+# Aliases made once per process: SQLAlchemy works out an alias's columns on first use and keeps them, so one
+# made per request cost each customer page that work again (≈ 2 ms of the timeline).
+_CONTACT_AUTHOR = aliased(User, name="contact_author")
+_MOVER = aliased(User, name="mover")
+
+
 @provider
 def contacts(customer, user):
-    author = aliased(User)
+    author = _CONTACT_AUTHOR
     leads_seen = select(Lead.id).where(Lead.customer_id == customer.id, visible(Lead, user))
     rows = (select(*columns(ContactLog.id, ContactLog.happened_at,
                             texts=(ContactLog.channel, ContactLog.goal, ContactLog.outcome, ContactLog.next_step,
@@ -52,7 +58,7 @@ def _stage_change(row):
 
 @provider
 def stage_changes(customer, user):
-    mover = aliased(User)
+    mover = _MOVER
     rows = (select(*columns(StageChange.id, StageChange.changed_at,
                             texts=(Lead.title, cast(PipelineStage.names, Text), PipelineStage.name, mover.name),
                             numbers=(StageChange.lead_id, case((StageChange.from_stage_id.is_(None), 1), else_=0))))

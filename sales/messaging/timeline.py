@@ -21,9 +21,12 @@ def _sent(row):
                          url=url_for("messaging.email", email_id=row.id), who=who)
 
 
+_SENDER = aliased(User, name="sender")     # once per process: SQLAlchemy keeps an alias's columns once worked out
+
+
 @provider
 def emails_sent(customer, user):
-    author = aliased(User)
+    author = _SENDER
     usable = case((changeable(OutgoingEmail, user), 1), else_=0)
     rows = (select(*columns(OutgoingEmail.id, func.coalesce(OutgoingEmail.sent_at, OutgoingEmail.created_at),
                             order_at=OutgoingEmail.created_at,
