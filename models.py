@@ -335,6 +335,8 @@ class Customer(TrackedMixin, db.Model):
 # Functional indexes need the mapped columns, so they are declared after the classes.
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 Index("ix_customers_email_lower", func.lower(Customer.email))
+# Segments match a city in any capitalisation.
+Index("ix_customers_city_lower", func.lower(Customer.city))
 
 
 class AuditLog(db.Model):

@@ -78,45 +78,48 @@ def _bought(*conditions):
 
 
 def customers_in(segment_or_filters: Union[Segment, dict, str, None], today: Optional[date] = None):
-    """A select() of the ids of active customers matching a segment (or a dict / JSON of filters).
+    """A select() of the ids of active customers matching a segment (or a dict / JSON of filters)."""
+    return select(Customer.id).where(*conditions(segment_or_filters, today))
 
-    Each filter is an `id IN (…)` over an indexed column, so counting a segment stays one query.
-    """
+
+def conditions(segment_or_filters: Union[Segment, dict, str, None], today: Optional[date] = None) -> list:
+    """The WHERE conditions on Customer of a segment: each filter is an `id IN (…)` over an indexed column, so
+    counting a segment stays one query."""
     filters = filters_of(segment_or_filters)
     today = today or shop_today()
-    statement = select(Customer.id).where(Customer.archived_at.is_(None))
+    found = [Customer.archived_at.is_(None)]
     if "source" in filters:
-        statement = statement.where(Customer.id.in_(select(Lead.customer_id).where(Lead.source == filters["source"])))
+        found.append(Customer.id.in_(select(Lead.customer_id).where(Lead.source == filters["source"])))
     if "tag" in filters:
-        statement = statement.where(Customer.id.in_(
+        found.append(Customer.id.in_(
             select(customer_tags.c.customer_id).join(Tag, Tag.id == customer_tags.c.tag_id)
             .where(func.lower(Tag.name) == filters["tag"].lower())))
     if "city" in filters:
-        statement = statement.where(func.lower(Customer.city) == filters["city"].lower())
+        found.append(func.lower(Customer.city) == filters["city"].lower())
     spent = select(Order.customer_id).group_by(Order.customer_id)
     in_shop_currency = func.sum(figures.order_amount_in(shop_currency()))
     if "min_spent" in filters:
-        statement = statement.where(Customer.id.in_(
+        found.append(Customer.id.in_(
             spent.having(in_shop_currency >= Decimal(filters["min_spent"]))))
     if "max_spent" in filters:
         # Customers who never bought have spent nothing: they are within any maximum.
-        statement = statement.where(Customer.id.not_in(
+        found.append(Customer.id.not_in(
             spent.having(in_shop_currency > Decimal(filters["max_spent"]))))
     if "purchased_within_days" in filters:
         since = today - timedelta(days=filters["purchased_within_days"])
-        statement = statement.where(Customer.id.in_(select(Order.customer_id).where(Order.ordered_on >= since)))
+        found.append(Customer.id.in_(select(Order.customer_id).where(Order.ordered_on >= since)))
     if "no_purchase_for_days" in filters:
         before = today - timedelta(days=filters["no_purchase_for_days"])
-        statement = statement.where(Customer.id.in_(spent.having(func.max(Order.ordered_on) < before)))
+        found.append(Customer.id.in_(spent.having(func.max(Order.ordered_on) < before)))
     if "bought_product" in filters:
-        statement = statement.where(Customer.id.in_(_bought(OrderLine.product_id == filters["bought_product"])))
+        found.append(Customer.id.in_(_bought(OrderLine.product_id == filters["bought_product"])))
     in_category = lambda category: _bought(OrderLine.product_id.in_(  # noqa: E731
         select(Product.id).where(Product.category == category)))
     if "bought_category" in filters:
-        statement = statement.where(Customer.id.in_(in_category(filters["bought_category"])))
+        found.append(Customer.id.in_(in_category(filters["bought_category"])))
     if "not_bought_category" in filters:
-        statement = statement.where(Customer.id.not_in(in_category(filters["not_bought_category"])))
-    return statement
+        found.append(Customer.id.not_in(in_category(filters["not_bought_category"])))
+    return found
 
 
 def count(segment_or_filters, today=None) -> int:
@@ -125,8 +128,9 @@ def count(segment_or_filters, today=None) -> int:
 
 def customers_statement(segment_or_filters, today=None):
     """The matching customers themselves, by name: for lists and the CSV export."""
-    return (select(Customer).where(Customer.id.in_(customers_in(segment_or_filters, today)))
-            .order_by(Customer.name, Customer.id))
+    # The conditions themselves, not `id IN (customers_in)`: the page then walks the customers by name and stops
+    # at the page's end, instead of sorting all the matching ones (24 ms at 50 000).
+    return select(Customer).where(*conditions(segment_or_filters, today)).order_by(Customer.name, Customer.id)
 
 
 def export_currencies(segment_or_filters, today=None) -> list[str]:
