@@ -263,11 +263,20 @@ def wrk(url, cookie):
 
 
 def private_mb(pid):
+    """(private MB, of which the database file's pages): what only this worker holds. With SQLite's memory map
+    (app.py), pages of the database file that this worker alone has read count as private too, though they are
+    the file's cache, not the worker's heap: they are told apart by mapping."""
     try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        smaps = Path(f"/proc/{pid}/smaps").read_text()
     except OSError:
         return None
-    return sum(int(n) for n in re.findall(r"^Private_(?:Clean|Dirty):\s+(\d+) kB", rollup, re.M)) / 1024
+    total = mapped_db = 0
+    for mapping in re.split(r"\n(?=[0-9a-f]+-[0-9a-f]+ )", smaps):
+        private = sum(int(n) for n in re.findall(r"^Private_(?:Clean|Dirty):\s+(\d+) kB", mapping, re.M))
+        total += private
+        if mapping.split("\n", 1)[0].rstrip().endswith(".db"):
+            mapped_db += private
+    return total / 1024, mapped_db / 1024
 
 
 def workers_of(server):
@@ -307,8 +316,9 @@ def main():
             print(f"| {label}{note} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {ceiling:.0f} | {rps / ceiling:.1%} | "
                   f"{queries} | {size / 1024:.1f} KB |", flush=True)
         memory = [private_mb(pid) for pid in workers_of(servers[0])]
-        print("app workers' private memory after the run: "
-              + ", ".join(f"{mb:.0f} MB" for mb in memory if mb is not None))
+        print("app workers' private memory after the run: " + ", ".join(
+            f"{total:.0f} MB ({db_pages:.0f} MB of it the database file's pages)" for total, db_pages in
+            (m for m in memory if m is not None)))
     finally:
         for server in servers:
             server.terminate()
