@@ -5,7 +5,8 @@ both itself), signs in as the owner and runs Lighthouse once per page with that 
 performance score and the figures behind it.
 
 One-time setup: `cd bench && npm install` (Lighthouse 12.8.2, pinned in bench/package.json). Needs Chromium
-(/usr/bin/chromium). Run with `.venv/bin/python bench/lighthouse.py`; `BENCH_PAGES=board,ticket` runs some.
+(/usr/bin/chromium). Run with `.venv/bin/python bench/lighthouse.py`; `BENCH_PAGES=board,ticket` runs some,
+`BENCH_REPORTS=folder` keeps each page's whole JSON report there.
 Lighthouse's default mobile throttling applies (simulated slow 4G, 4× slower CPU) on a 1024×768 screen.
 """
 import json
@@ -73,7 +74,9 @@ def session_cookie(base, email):
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def lighthouse(url, cookie):
+def lighthouse(url, cookie, keep=None):
+    """The figures of one run; `keep`: a path to write Lighthouse's whole JSON report to (what shifted, what
+    loaded when)."""
     headers = json.dumps({"Cookie": cookie})
     result = subprocess.run(
         [str(LIGHTHOUSE), url, "--only-categories=performance", "--output=json", "--output-path=stdout", "--quiet",
@@ -82,6 +85,8 @@ def lighthouse(url, cookie):
     if result.returncode:
         return {"error": (result.stderr.strip().splitlines() or ["exit status %d" % result.returncode])[-1]}
     report = json.loads(result.stdout)
+    if keep:
+        Path(keep).write_text(result.stdout)
     audits = report["audits"]
     return {
         "score": round(report["categories"]["performance"]["score"] * 100),
@@ -107,7 +112,11 @@ def main():
     print(f"{'page':<14} {'score':>5} {'FCP s':>6} {'LCP s':>6} {'TBT ms':>7} {'CLS':>6} {'KB':>7}")
     try:
         for name, url in pages.items():
-            r = lighthouse(base + url, cookie)
+            reports = os.environ.get("BENCH_REPORTS")   # a folder: each page's whole report kept there
+            keep = Path(reports, name.replace(" ", "-") + ".json") if reports else None
+            if keep:
+                keep.parent.mkdir(parents=True, exist_ok=True)
+            r = lighthouse(base + url, cookie, keep)
             if "error" in r:
                 print(f"{name:<14} failed: {r['error']}", flush=True)
                 continue

@@ -73,24 +73,34 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 # The stylesheet's parts the first paint needs, marked in it; inlined in <head>, allowed by their hash in the CSP.
+# "critical document" marks what only the pages showing a quotation need (they ask for it: inline_document_css).
 STYLESHEET = "css/mostrador.css"
 _CRITICAL = re.compile(r"/\* critical \{ \*/(.*?)/\* \} critical \*/", re.S)
+_DOCUMENT = re.compile(r"/\* critical document \{ \*/(.*?)/\* \} critical document \*/", re.S)
+
+
+def _minified(parts) -> str:
+    css = re.sub(r"/\*.*?\*/", "", " ".join(parts), flags=re.S)
+    css = re.sub(r"\s+", " ", css).replace("{ ", "{").replace("; ", ";").replace(" }", "}").strip()
+    if "</" in css:
+        raise ValueError("the critical CSS would end its <style> element early")
+    return css
+
+
+def _source(css: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 class CriticalCSS:
-    """The marked parts of the stylesheet, comments and runs of white space taken out, and their CSP source."""
+    """The marked parts of the stylesheet, comments and runs of white space taken out, and their CSP sources:
+    `css` for every page, `document_css` for the pages that show a quotation."""
 
     def __init__(self, folder):
         with open(os.path.join(folder, STYLESHEET), encoding="utf-8") as f:
             text = f.read()
-        css = " ".join(_CRITICAL.findall(text))
-        css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-        css = re.sub(r"\s+", " ", css).replace("{ ", "{").replace("; ", ";").replace(" }", "}").strip()
-        if "</" in css:
-            raise ValueError("the critical CSS would end its <style> element early")
-        self.css = css
-        digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-        self.source = f"'sha256-{digest}'"
+        self.css, self.document_css = _minified(_CRITICAL.findall(text)), _minified(_DOCUMENT.findall(text))
+        self.source = _source(self.css)
+        self.document_source = _source(self.document_css)
 
 
 def init_app(app):
@@ -106,7 +116,8 @@ def init_app(app):
 
         if app.debug:
             app.extensions["critical_css"] = CriticalCSS(app.static_folder)
-        return {"critical_css": Markup(app.extensions["critical_css"].css)}
+        critical = app.extensions["critical_css"]
+        return {"critical_css": Markup(critical.css), "critical_document_css": Markup(critical.document_css)}
 
     @app.url_defaults
     def hashed_static_name(endpoint, values):

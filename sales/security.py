@@ -2,8 +2,8 @@
 from flask import current_app, request
 from flask_login import current_user
 
-# Everything the pages need comes from this server: no inline scripts, no third parties. The one inline style is
-# the stylesheet's first-paint part (sales/assets.py), allowed by its hash alone.
+# Everything the pages need comes from this server: no inline scripts, no third parties. The inline styles are
+# the stylesheet's first-paint parts (sales/assets.py), allowed by their hashes alone.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
     "form-action 'self'; base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
@@ -12,7 +12,8 @@ CONTENT_SECURITY_POLICY = (
 
 def content_security_policy():
     critical = current_app.extensions.get("critical_css")
-    return CONTENT_SECURITY_POLICY.format(styles=f" {critical.source}" if critical else "")
+    return CONTENT_SECURITY_POLICY.format(
+        styles=f" {critical.source} {critical.document_source}" if critical else "")
 
 
 def add_security_headers(response):

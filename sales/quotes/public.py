@@ -17,7 +17,7 @@ def _page(revision, form, state, status=200):
 
     response = make_response(render_template("quotes/public.html", revision=revision, quote=revision.quote,
                                              form=form, state=state, shop=ShopSetting.get("shop_name", "Mostrador"),
-                                             product_documents=for_quote(revision)),
+                                             product_documents=for_quote(revision), inline_document_css=True),
                              status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"

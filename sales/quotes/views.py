@@ -224,7 +224,7 @@ def _show(quote, revision, added=None):
     from sales.documents.rules import for_quote
     from sales.documents.views import Section
 
-    return render_page(None, "quotes/_show.html",
+    return render_page(None, "quotes/_show.html", inline_document_css=True,    # the page shows the quotation itself
                        docs=Section(quote, heading=_("Attachments"),
                                     empty=_("No signed order, plan or supplier's offer attached.")),
                        product_documents=for_quote(revision), title=f"{quote.number} · {quote.customer.name}", quote=quote,
