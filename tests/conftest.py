@@ -259,3 +259,28 @@ def smtp_settings(app, monkeypatch):
             monkeypatch.setitem(app.config, key, value)
 
     return point
+
+
+@pytest.fixture
+def sent_quote(app):
+    """sent_quote(customer, seller) -> quote id of a sent (binding) one-line quotation."""
+
+    def make(customer, seller):
+        from decimal import Decimal
+
+        from models import Product
+        from sales.quotes import rules
+
+        with app.test_request_context():
+            product = Product(code=f"EB{customer.id}", name="E-bike City", unit_price=Decimal("2199.00"),
+                              tax_rate=Decimal("21"))
+            db.session.add(product)
+            quote, revision = rules.new_quote(db.session.get(Customer, customer.id), seller.id)
+            rules.set_lines(revision, [dict(product_id=None, description="E-bike City", quantity=Decimal(1),
+                                            unit_price=Decimal("2199.00"), discount_percent=Decimal(0),
+                                            tax_rate=Decimal("21"))])
+            rules.send(revision)
+            db.session.commit()
+            return quote.id
+
+    return make

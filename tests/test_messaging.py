@@ -2,42 +2,19 @@
 login, a refused recipient; send buttons on quote, ticket, survey and set-password link; the email timeline;
 quick-logged calls and chats."""
 import re
-from decimal import Decimal
 from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import ContactLog, Customer, OutgoingEmail, Product, Ticket
+from models import ContactLog, Customer, OutgoingEmail, Ticket
 from sales.messaging import outbox
 from tests.conftest import login, text_of
 from tests.mail_servers import SMTPServer, free_port
 
 
 # --- Factories -------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def sent_quote(app):
-    """sent_quote(customer, seller) -> quote id of a sent (binding) one-line quotation."""
-
-    def make(customer, seller):
-        from sales.quotes import rules
-
-        with app.test_request_context():
-            product = Product(code=f"EB{customer.id}", name="E-bike City", unit_price=Decimal("2199.00"),
-                              tax_rate=Decimal("21"))
-            db.session.add(product)
-            quote, revision = rules.new_quote(db.session.get(Customer, customer.id), seller.id)
-            rules.set_lines(revision, [dict(product_id=None, description="E-bike City", quantity=Decimal(1),
-                                            unit_price=Decimal("2199.00"), discount_percent=Decimal(0),
-                                            tax_rate=Decimal("21"))])
-            rules.send(revision)
-            db.session.commit()
-            return quote.id
-
-    return make
-
 
 @pytest.fixture
 def open_ticket(app):
