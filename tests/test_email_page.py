@@ -8,7 +8,6 @@ from sqlalchemy import select
 from extensions import db
 from models import OutgoingEmail
 from tests.conftest import login, text_of
-from tests.test_messaging import sent_quote  # noqa: F401 (fixture)
 
 
 def _the_email(app):

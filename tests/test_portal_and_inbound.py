@@ -12,7 +12,7 @@ from extensions import db
 from models import Customer, Lead, OutgoingEmail, Survey, Ticket, TicketMessage
 from tests.conftest import login, text_of
 from tests.mail_servers import IMAPServer
-from tests.test_messaging import open_ticket, sent_quote  # noqa: F401  (fixtures)
+from tests.test_messaging import open_ticket  # noqa: F401  (fixture; sent_quote is in conftest)
 
 
 def portal_path(client, customer_id):

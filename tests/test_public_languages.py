@@ -18,7 +18,7 @@ from sales.messaging import campaigns
 from sales.messaging.emails import shop_name
 from tests.conftest import login, text_of
 from tests.test_campaigns import campaign_form
-from tests.test_messaging import all_emails, open_ticket, sent_quote  # noqa: F401  (fixtures)
+from tests.test_messaging import all_emails, open_ticket  # noqa: F401  (fixtures; sent_quote is in conftest)
 
 
 @pytest.fixture

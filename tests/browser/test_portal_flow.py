@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models import OutgoingEmail
 from tests.browser.test_customers_flow import settled, sign_in
-from tests.test_messaging import open_ticket, sent_quote  # noqa: F401  (fixtures)
+from tests.test_messaging import open_ticket  # noqa: F401  (fixture; sent_quote is in conftest)
 
 pytestmark = pytest.mark.browser
 
