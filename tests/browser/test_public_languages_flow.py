@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from extensions import db
 from models import QuoteRevision
-from tests.test_messaging import sent_quote  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
