@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import literal, select, union
 
 from extensions import db
 from models import Customer, Lead, Order, Product, Quote, Ticket
 from sales.htmx import render_page
 from sales.policy import can
-from sales.search_index import matching, newest_first, words_of
+from sales.search_index import matching, newest_first, record_matches, words_of
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -81,24 +81,25 @@ def _leads(user, typed):
 
 
 def _documents(user, typed):
-    """Quotes and orders by their number, or by their customer's name: one query for both (the customers found
-    once, as a common table both halves read; the eight shown are picked before their customers' names are
-    joined, so no plan reads every customer)."""
-    matched = matching("customer", typed).cte("matched_customers")
-    customers = select(matched.c.record_id)
-    # A name may match thousands of customers: walking the newest quotes and checking each against them stops
-    # after eight, where a probe of the customer_id index per matched customer read all their quotes first
-    # (`+ 0` keeps SQLite's planner off that index; 40 → 12 ms for "garcia" at 100 000 customers).
-    quotes = visible("quote", user, select(literal("quote").label("kind"), Quote.id, Quote.number,
-                                           Quote.customer_id)
-                     .where(or_(Quote.id.in_(matching("quote", typed)), (Quote.customer_id + 0).in_(customers))))
-    orders = visible("order", user, select(literal("order").label("kind"), Order.id, Order.number,
-                                           Order.customer_id)
-                     .where(or_(Order.id.in_(matching("order", typed)), (Order.customer_id + 0).in_(customers))))
-    parts = [part for part in (quotes, orders) if part is not None]
+    """Quotes and orders by their number, or by their customer's name: one query for both, four parts (quotes by
+    number, quotes by customer, orders by number, orders by customer) each picking its newest eight on its own,
+    so none reads every matching customer; the eight shown are picked from those before their customers' names
+    are joined."""
+    parts = []
+    for kind, model in (("quote", Quote), ("order", Order)):
+        # `+ 0` keeps SQLite's planner off the customer_id index: walking the newest quotes and checking each
+        # against the matched customers stops after eight, where a probe per matched customer read all their
+        # quotes first (40 → 12 ms for "garcia" at 100 000 customers).
+        for condition in (record_matches(kind, typed, model.id), record_matches("customer", typed, model.customer_id + 0)):
+            part = visible(kind, user, select(literal(kind).label("kind"), model.id, model.number, model.customer_id)
+                           .where(condition))
+            if part is None:
+                break
+            parts.append(select(part.order_by(model.number.desc()).limit(PER_GROUP).subquery()))
     if not parts:
         return []
-    both = union_all(*parts).subquery()
+    # UNION, not UNION ALL: a quote found by its number and by its customer is listed once.
+    both = union(*parts).subquery()
     shown = select(both).order_by(both.c.number.desc()).limit(PER_GROUP).subquery()
     rows = db.session.execute(select(shown.c.kind, shown.c.id, shown.c.number, Customer.name)
                               .join(Customer, Customer.id == shown.c.customer_id)
@@ -108,14 +109,18 @@ def _documents(user, typed):
 
 
 def _tickets(user, typed):
-    found = newest_first("ticket", typed)
-    statement = visible("ticket", user, select(Ticket).join(found, Ticket.id == found.c.record_id)
-                        .join(Customer, Customer.id == Ticket.customer_id).add_columns(Customer.name))
+    # By the ticket's id, newest first, the eight picked before their customers are joined: "freno chirria"
+    # (2 500 tickets) had joined every match to its ticket and customer before sorting them (23 ms on
+    # PostgreSQL, whose estimate for two words always said together was 33).
+    statement = visible("ticket", user, select(Ticket.id, Ticket.title, Ticket.customer_id)
+                        .where(record_matches("ticket", typed, Ticket.id)))
     if statement is None:
         return []
-    rows = db.session.execute(statement.order_by(found.c.key.desc()).limit(PER_GROUP)).all()
-    return [Hit(f"{ticket.number} · {ticket.title}", name, url_for("support.show", ticket_id=ticket.id))
-            for ticket, name in rows]
+    shown = statement.order_by(Ticket.id.desc()).limit(PER_GROUP).subquery()
+    rows = db.session.execute(select(shown.c.id, shown.c.title, Customer.name)
+                              .join(Customer, Customer.id == shown.c.customer_id).order_by(shown.c.id.desc())).all()
+    return [Hit(f"{Ticket.number_of(ticket_id)} · {title}", name, url_for("support.show", ticket_id=ticket_id))
+            for ticket_id, title, name in rows]
 
 
 def _products(user, typed):

@@ -206,3 +206,51 @@ def test_a_search_of_any_length_answers(as_owner, make_customer, typed):
     make_customer("Ana García")
     assert as_owner.get("/search", query_string={"q": typed}).status_code == 200
     assert as_owner.get("/customers/", query_string={"q": typed}).status_code == 200
+
+
+def test_a_customers_quotes_and_orders_newest_first_each_once(app, owner, seller, make_customer):
+    """A name found on many quotes and orders: the newest numbers of both kinds, in order, none twice — also
+    the quote whose number and customer both match."""
+    rivera = make_customer("Ciclos Rivera")
+    with app.app_context():
+        quotes = [Quote(number=f"Q-2026-{n:04d}", customer_id=rivera.id, seller_id=seller.id) for n in range(1, 11)]
+        quotes.append(Quote(number="Q-2026-RIVERA", customer_id=rivera.id, seller_id=seller.id))
+        orders = [Order(number=f"O-2026-{n:04d}", customer_id=rivera.id, seller_id=seller.id,
+                        ordered_on=date(2026, 3, n)) for n in range(1, 4)]
+        db.session.add_all(quotes + orders)
+        db.session.commit()
+        every = sorted([q.number for q in quotes] + [o.number for o in orders], reverse=True)
+    with app.test_request_context():
+        found = dict(search_everything(db.session.get(type(owner), owner.id), "rivera"))
+    labels = [hit.label for label, hits in found.items() if str(label) == "Quotes and orders" for hit in hits]
+    assert labels == every[:PER_GROUP]
+
+
+def test_a_seller_finds_the_tickets_of_their_customers_only(app, seller, make_user, make_customer):
+    other = make_user("seller")
+    theirs, mine = make_customer("Ana Ruiz", owner_id=other.id), make_customer("Eva Ruiz", owner_id=seller.id)
+    with app.app_context():
+        for customer, title in ((theirs, "Rueda descentrada, de Ana"), (mine, "Rueda descentrada, de Eva")):
+            support_rules.open_ticket(db.session.get(Customer, customer.id), title=title)
+        db.session.commit()
+    with app.test_request_context():
+        found = dict(search_everything(db.session.get(type(seller), seller.id), "rueda descentrada"))
+    assert [hit.detail for label, hits in found.items() if str(label) == "Tickets" for hit in hits] == ["Eva Ruiz"]
+
+
+@pytest.mark.parametrize("word", ["garcia", "GARCÍA", "Núñez", "ÑANDÚ", "Müller", "Çelik", "Đorđe", "straße",
+                                  "Øre", "œuvre", "Ĳssel", "Việt", "İzmir", "क़लम", "٣٤", "x_y", "T00042"])
+def test_a_word_folded_here_is_folded_as_the_database_folds_it(app, word):
+    """search_index.folded_here() writes the query itself instead of asking PostgreSQL's search_fold(): where it
+    answers, it must answer what the database would (else a word would find nothing)."""
+    from sqlalchemy import text
+
+    from sales.search_index import folded_here
+
+    folded = folded_here(word)
+    assert folded is None or folded.isascii() and folded.isalnum()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("search_fold() is PostgreSQL's")
+        theirs = db.session.execute(text("SELECT btrim(search_fold(:word))"), {"word": word}).scalar()
+    assert folded is None or folded == theirs
