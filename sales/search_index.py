@@ -286,8 +286,11 @@ def folded_here(word):
 
 
 # Typed words shorter than this are looked up in the GIN index only when nothing longer was typed: "3" or "34" is
-# the start of tens of thousands of phone numbers, and merging their entries cost 40 ms ("+34 612 3").
+# the start of tens of thousands of phone numbers, and merging their entries cost 40 ms ("+34 612 3"). Outside a
+# phone a two-character word is looked up like a long one: in "cliente 12" it is "12" that narrows the search
+# (499 of 50 000 customers; checking it on every "cliente" instead cost 17 ms).
 _SHORTEST_LOOKED_UP = 3
+_SHORTEST_LOOKED_UP_BESIDE_LETTERS = 2
 
 
 def _postgresql_condition(kind, typed, words):
@@ -316,7 +319,8 @@ def _postgresql_condition(kind, typed, words):
         return query.op("||")(word_prefix(digits)) if digits else query
 
     full = query_of(words)
-    long_words = [word for word in words if len(word) >= _SHORTEST_LOOKED_UP]
+    shortest = _SHORTEST_LOOKED_UP if _PHONE_LIKE.match(typed.strip()) else _SHORTEST_LOOKED_UP_BESIDE_LETTERS
+    long_words = [word for word in words if len(word) >= shortest]
     if not long_words or len(long_words) == len(words):
         return words_column.op("@@")(full)
     # The index finds the entries with the long words; the short ones are checked on those few (ts_match_vq is

@@ -254,3 +254,13 @@ def test_a_word_folded_here_is_folded_as_the_database_folds_it(app, word):
             pytest.skip("search_fold() is PostgreSQL's")
         theirs = db.session.execute(text("SELECT btrim(search_fold(:word))"), {"word": word}).scalar()
     assert folded is None or folded == theirs
+
+
+def test_a_two_character_word_beside_a_long_one_narrows_the_search(client, owner, make_customer):
+    """"cliente 12": on PostgreSQL the two-digit word is looked up too (it is the narrow one), and must still
+    match the start of a word."""
+    for name in ("Cliente 12 Norte", "Cliente 34 Sur", "Cliente 512"):
+        make_customer(name)
+    login(client, owner)
+    for page in (_found(client, "cliente 12"), text_of(client.get("/customers/", query_string={"q": "cliente 12"}))):
+        assert "Cliente 12 Norte" in page and "Cliente 34 Sur" not in page and "Cliente 512" not in page
