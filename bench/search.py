@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -189,6 +190,14 @@ def main():
               f"{QUOTES // 3} orders, 300 products generated in {time.perf_counter() - started:.0f}s; "
               f"index of {indexed} records built in {built:.1f}s; {REPEAT} runs per search")
         from sales.global_search import search_everything
+
+        # A yardstick for how fast this machine is at the moment (runs differ 2-3x between machines and loads):
+        # one statement that does nothing, and a fixed piece of pure Python.
+        with app.app_context():
+            p50, p95, _ = timed(lambda: db.session.execute(text("SELECT 1")).all())
+        python_ms = min(timeit.repeat(lambda: sum(i * i for i in range(100_000)), number=1, repeat=5)) * 1000
+        print(f"yardstick: SELECT 1 p50 {p50:.2f} ms, p95 {p95:.2f} ms; 100 000 squares summed in Python "
+              f"{python_ms:.1f} ms")
 
         print(f"{'search_everything()':24} {'as':7} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'hits':>5}")
         for who, user_id in (("owner", owner_id), ("seller", seller_id)):
